@@ -1,0 +1,1 @@
+"""Link-contract conformance suite for XML hypermedia REST APIs."""

@@ -1,0 +1,1 @@
+"""The embedded mock Enterprise Manager."""
