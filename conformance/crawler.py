@@ -1,0 +1,159 @@
+"""The walk: breadth-first from the API root over GET-able, same-origin links, into a Snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+import httpx
+
+from .client import Session, Target, fetch, logoff, logon
+from .links import Link
+from .parsing import ParseError, parse_body
+from .schema import SchemaSet
+from .snapshot import Resource, Snapshot
+from .urls import is_gettable, normalise_url, resolve, same_origin
+
+__all__ = ["CrawlProgress", "Limits", "crawl"]
+
+_EXCERPT = 400
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Budgets that keep one run bounded whatever the server does."""
+
+    max_resources: int = 5000
+    concurrency: int = 8
+
+
+@dataclass
+class CrawlProgress:
+    """Live counters for a progress line; the crawler only updates them."""
+
+    fetched: int = 0
+    queued: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.fetched / elapsed if elapsed > 0 else 0.0
+
+
+class _Walk:
+    """State of one crawl; lives only inside `crawl`."""
+
+    def __init__(self, client: httpx.AsyncClient, target: Target, schemas: SchemaSet | None,
+                 limits: Limits, progress: CrawlProgress, on_progress: Callable[[CrawlProgress], None] | None):
+        self.client, self.target, self.schemas, self.limits = client, target, schemas, limits
+        self.progress, self.on_progress = progress, on_progress
+        self.snapshot = Snapshot(target.url)
+        self.seen: set[str] = set()
+        self.queue: asyncio.Queue[tuple[str, Link | None]] = asyncio.Queue()
+        self.skipped_budget = 0
+        self.skipped_origin = 0
+
+    def offer(self, href: str, base: str, via: Link | None) -> None:
+        url = resolve(href, base)
+        if url is None or url in self.seen:  # an unparsable Href is the attribute rules' business
+            return
+        if not same_origin(url, self.target.url):
+            self.skipped_origin += 1
+            return
+        if len(self.seen) >= self.limits.max_resources:
+            self.skipped_budget += 1
+            return
+        self.seen.add(url)
+        self.progress.queued += 1
+        self.queue.put_nowait((url, via))
+
+    async def visit(self, url: str, via: Link | None) -> None:
+        try:
+            got = await fetch(self.client, url, self.target.max_body)
+        except httpx.HTTPError as exc:
+            self.progress.failed += 1
+            self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc or 'no detail'}", via=via))
+            return
+        res = self.read(got.url, got.status, got.content_type, got.body, got.elapsed_ms, via)
+        if got.truncated:
+            res = _replace(res, error=f"body larger than the {self.target.max_body}-byte limit")
+        self.snapshot.add(res)
+        for link in (*res.links, *res.members):
+            if is_gettable(link):
+                self.offer(link.href, url, link)  # type: ignore[arg-type]
+
+    def read(self, url: str, status: int, content_type: str | None, body: bytes, elapsed: float,
+             via: Link | None) -> Resource:
+        excerpt = body[:_EXCERPT].decode("utf-8", "replace")
+        base = Resource(url, status, content_type, elapsed_ms=round(elapsed, 2), size=len(body),
+                        excerpt=excerpt, via=via)
+        if not 200 <= status < 300:
+            self.progress.failed += 1
+            return _replace(base, error=f"HTTP {status}")
+        try:
+            doc, element = parse_body(body, content_type)
+        except ParseError as exc:
+            self.progress.failed += 1
+            return _replace(base, error=str(exc))
+        errors: tuple[str, ...] = ()
+        if element is not None and self.schemas is not None:
+            errors = self.schemas.validate(element)
+        return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
+                        links=doc.links, members=doc.members, schema_errors=errors,
+                        validated=element is not None and self.schemas is not None)
+
+    async def worker(self) -> None:
+        while True:
+            url, via = await self.queue.get()
+            try:
+                await self.visit(url, via)
+                self.progress.fetched += 1
+                if self.on_progress:
+                    self.on_progress(self.progress)
+            finally:
+                self.queue.task_done()
+
+
+def _replace(res: Resource, **changes: object) -> Resource:
+    from dataclasses import replace
+
+    return replace(res, **changes)  # type: ignore[arg-type]
+
+
+async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
+                limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None) -> Snapshot:
+    """Log on, walk every reachable GET-able link once, log off; return what was seen.
+
+    The root is read before logon (it is public), then the logon session is the second entry
+    point: its Down links open the rest of the API.
+    """
+    walk = _Walk(client, target, schemas, limits, CrawlProgress(), on_progress)
+    started = datetime.now(timezone.utc)
+    root = normalise_url(target.url)
+    walk.seen.add(root)
+    walk.queue.put_nowait((root, None))
+    session: Session | None = None
+    workers: list[asyncio.Task[None]] = []
+    try:
+        session, _ = await logon(client, target)
+        if session.url:
+            walk.offer(session.url, target.url, None)
+        workers = [asyncio.create_task(walk.worker()) for _ in range(max(1, limits.concurrency))]
+        await walk.queue.join()
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        logoff_status = await logoff(client, session) if session else None
+        walk.snapshot.meta.update(
+            started=started.isoformat(), finished=datetime.now(timezone.utc).isoformat(),
+            api_version=target.api_version, user=target.user, fetched=walk.progress.fetched,
+            skipped_budget=walk.skipped_budget, skipped_origin=walk.skipped_origin,
+            max_resources=limits.max_resources, logoff_status=logoff_status,
+            session_url=session.url if session else None,
+        )
+    return walk.snapshot

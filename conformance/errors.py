@@ -1,0 +1,21 @@
+"""The exceptions the suite raises when its own input is wrong (server faults are findings)."""
+
+from __future__ import annotations
+
+__all__ = ["ConformanceError", "ProfileError", "SchemaError", "TargetError"]
+
+
+class ConformanceError(Exception):
+    """Base of every error the suite raises about its own input or environment."""
+
+
+class ProfileError(ConformanceError):
+    """A profile is missing, unreadable, or has a field of the wrong shape."""
+
+
+class SchemaError(ConformanceError):
+    """An XSD file or folder cannot be found or compiled."""
+
+
+class TargetError(ConformanceError):
+    """The target cannot be reached, refuses the logon, or is not the API it claims to be."""

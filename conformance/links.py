@@ -1,0 +1,98 @@
+"""Reading `<Link>` elements and embedded references out of XML and JSON representations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+__all__ = ["Link", "json_links", "xml_links"]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One hypermedia control as the server wrote it; attributes are kept raw so rules can judge them."""
+
+    rel: str | None
+    """The `Rel` attribute, or None when absent (judged by the attribute rules)."""
+    href: str | None
+    """The `Href` attribute exactly as served (entity-unescaped by the parser)."""
+    type: str | None = None
+    """The `Type` attribute: what the target's root element should be."""
+    name: str | None = None
+    """The `Name` attribute: the display name of the target, where given."""
+    owner: str | None = None
+    """The Href of the element holding this link (the document root or an embedded item)."""
+
+    def describe(self) -> str:
+        """A compact, stable rendering for failure messages and reports."""
+        parts = [f"Rel={self.rel!r}", f"Href={self.href!r}"]
+        if self.type is not None:
+            parts.append(f"Type={self.type!r}")
+        if self.name is not None:
+            parts.append(f"Name={self.name!r}")
+        return "<Link " + " ".join(parts) + ">"
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def xml_links(root: etree._Element) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
+    """Return (links, members) of an XML document.
+
+    `links` are the `<Link>` elements anywhere in the document, each tagged with its owner's Href.
+    `members` are embedded elements that carry an Href of their own (the `Ref` items of a
+    collection, the entities of a plural list, nested resources): clients follow them like links,
+    but they have no Rel, so they are kept apart from the Link contract.
+    """
+    links: list[Link] = []
+    members: list[Link] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "Link":
+            holder = el.getparent()
+            owner_el = holder.getparent() if holder is not None and _local(holder.tag) == "Links" else holder
+            owner = owner_el.get("Href") if owner_el is not None else None
+            links.append(Link(el.get("Rel"), el.get("Href"), el.get("Type"), el.get("Name"), owner))
+        elif el is not root and el.get("Href"):
+            members.append(Link(None, el.get("Href"), el.get("Type"), el.get("Name"), None))
+    return tuple(links), tuple(members)
+
+
+def _json_objects(node: Any, top: bool = True) -> Iterator[tuple[Mapping[str, Any], bool]]:
+    if isinstance(node, Mapping):
+        yield node, top
+        for key, value in node.items():
+            if key != "Links":
+                yield from _json_objects(value, False)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _json_objects(item, False)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def json_links(doc: Any) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
+    """Return (links, members) of a JSON representation, mirroring `xml_links`.
+
+    In JSON a `Links` array replaces `<Links>`; absent attributes are omitted (or null), and
+    nested objects with an `Href` are embedded resources. `"Href": ""` marks a non-resource.
+    """
+    links: list[Link] = []
+    members: list[Link] = []
+    for obj, top in _json_objects(doc):
+        owner = _text(obj.get("Href")) or None
+        for item in obj.get("Links") or ():
+            if isinstance(item, Mapping):
+                links.append(
+                    Link(_text(item.get("Rel")), _text(item.get("Href")), _text(item.get("Type")),
+                         _text(item.get("Name")), owner)
+                )
+        if not top and owner:
+            members.append(Link(None, owner, _text(obj.get("Type")), _text(obj.get("Name")), None))
+    return tuple(links), tuple(members)

@@ -1,0 +1,96 @@
+"""Hardened parsing of response bodies into the facts the suite keeps about a document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from .links import Link, json_links, xml_links
+
+__all__ = ["Document", "ParseError", "media_kind", "parse_body", "parse_xml"]
+
+# Entities are never expanded, no DTD is loaded, nothing is fetched from the network, and
+# lxml's own limits on depth and text size stay on: a hostile server gets a parse error, not
+# our memory. One parser per call: lxml parsers are not safe to share across threads.
+_PARSER_OPTIONS = dict(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+    huge_tree=False, remove_blank_text=False,
+)
+
+
+class ParseError(ValueError):
+    """A body that is not what its Content-Type says, or that the hardened parser refuses."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What one representation says about itself, free of any parser object."""
+
+    root: str
+    """Root element's local name (XML), or the `Type` property / sole key (JSON)."""
+    namespace: str | None
+    type: str | None
+    href: str | None
+    name: str | None
+    uid: str | None
+    links: tuple[Link, ...]
+    members: tuple[Link, ...]
+
+
+def media_kind(content_type: str | None) -> str:
+    """'xml', 'json' or 'other', from a Content-Type header value."""
+    value = (content_type or "").split(";")[0].strip().lower()
+    if value.endswith("/xml") or value.endswith("+xml"):
+        return "xml"
+    if value.endswith("/json") or value.endswith("+json"):
+        return "json"
+    return "other"
+
+
+def parse_xml(body: bytes) -> etree._Element:
+    """Parse with entity expansion, DTDs and network access all off."""
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"not well-formed XML: {exc}") from exc
+    if root is None:
+        raise ParseError("empty XML document")
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise ParseError("XML with a DOCTYPE is refused (entity expansion risk)")
+    return root
+
+
+def _xml_document(root: etree._Element) -> Document:
+    qname = etree.QName(root.tag)
+    links, members = xml_links(root)
+    return Document(qname.localname, qname.namespace, root.get("Type"), root.get("Href"),
+                    root.get("Name"), root.get("UID"), links, members)
+
+
+def _json_document(doc: Any) -> Document:
+    if isinstance(doc, dict):
+        typ = doc.get("Type") if isinstance(doc.get("Type"), str) else None
+        root = typ or (next(iter(doc)) if len(doc) == 1 else "object")
+        href, name, uid = (doc.get(k) if isinstance(doc.get(k), str) else None for k in ("Href", "Name", "UID"))
+    else:
+        root, typ, href, name, uid = type(doc).__name__, None, None, None, None
+    links, members = json_links(doc)
+    return Document(root, None, typ, href or None, name, uid, links, members)
+
+
+def parse_body(body: bytes, content_type: str | None) -> tuple[Document, etree._Element | None]:
+    """Read a body by its Content-Type; the element is returned for validation, then dropped."""
+    kind = media_kind(content_type)
+    if kind == "xml":
+        root = parse_xml(body)
+        return _xml_document(root), root
+    if kind == "json":
+        try:
+            return _json_document(json.loads(body)), None
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"not valid JSON: {exc}") from exc
+    raise ParseError(f"unexpected Content-Type {content_type!r}")

@@ -1,0 +1,109 @@
+"""The rule catalog: how a rule is declared, what it yields, and the one registry of all rules."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from ..links import Link
+from ..snapshot import Resource, Snapshot
+
+if TYPE_CHECKING:
+    from ..profiles import Profile
+
+__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "rule", "run_rule"]
+
+
+class Severity(enum.IntEnum):
+    """How much a violation hurts clients; ordered so `--fail-on` can compare."""
+
+    INFO = 10
+    WARNING = 20
+    ERROR = 30
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One violation, self-contained: enough to reproduce and settle it without the run."""
+
+    rule_id: str
+    severity: Severity
+    url: str
+    expected: str
+    actual: str
+    link: Link | None = None
+    message: str = ""
+    reproduction: str = ""
+    """A curl command line, secrets masked."""
+    excerpt: str = ""
+    """The start of what the server answered."""
+
+
+CheckFunction = Callable[["RuleContext", Resource], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A declared rule: stable id, severity, statement, and the mock fault that proves it."""
+
+    id: str
+    severity: Severity
+    family: str
+    statement: str
+    doc: str
+    fault: str
+    source: str
+    check: CheckFunction = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may look at; it never does I/O of its own."""
+
+    snapshot: Snapshot
+    profile: Profile
+    reproduce: Callable[[str], str] = lambda url: f"curl -sS {url}"
+    rule: Rule | None = None
+
+    def finding(self, res: Resource, *, expected: str, actual: str, link: Link | None = None,
+                message: str = "", url: str | None = None) -> Finding:
+        """A Finding of the rule being run, with its reproduction and excerpt filled in."""
+        assert self.rule is not None, "finding() is only available while a rule runs"
+        target = url or res.url
+        return Finding(self.rule.id, self.rule.severity, target, expected, actual, link, message,
+                       self.reproduce(target), res.excerpt if target == res.url else "")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: Severity, *, fault: str, source: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check: the first docstring line is its statement, the rest its explanation.
+
+    `fault` names the mock fault that breaks exactly this rule; `source` the vendor page the
+    expectation rests on, so a disputed finding can be settled.
+    """
+
+    def register(func: CheckFunction) -> CheckFunction:
+        if id in RULES:
+            raise ValueError(f"rule id {id!r} is declared twice ({RULES[id].check.__qualname__} and {func.__qualname__})")
+        doc = inspect.cleandoc(func.__doc__ or "")
+        statement, _, rest = doc.partition("\n")
+        family = func.__module__.rsplit(".", 1)[-1]
+        RULES[id] = Rule(id, severity, family, statement.strip(), rest.strip(), fault, source, func)
+        return func
+
+    return register
+
+
+def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
+    """Every finding of one rule over some resources."""
+    bound = replace(ctx, rule=rule)
+    for res in resources:
+        yield from rule.check(bound, res)

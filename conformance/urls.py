@@ -1,0 +1,52 @@
+"""URL facts shared by the crawl and the rules: one spelling per resource, origin, GET-ability."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+from .links import Link
+
+__all__ = ["is_gettable", "normalise_url", "origin", "resolve", "same_origin"]
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per resource: lower-case scheme and host, no default port, no fragment,
+    query parameters in a stable order. Path case is kept: it is the server's to define."""
+    u = httpx.URL(url)
+    port = u.port
+    if (u.scheme, port) in (("http", 80), ("https", 443)):
+        port = None
+    query = urlencode(sorted(parse_qsl(u.query.decode(), keep_blank_values=True)))
+    return str(u.copy_with(scheme=u.scheme.lower(), host=u.host.lower(), port=port, fragment=None,
+                           query=query.encode() or None))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port made explicit, so `:443` equals no port."""
+    u = httpx.URL(url)
+    return u.scheme, u.host, u.port or {"http": 80, "https": 443}.get(u.scheme)
+
+
+def same_origin(url: str, root: str) -> bool:
+    return origin(url) == origin(root)
+
+
+def is_gettable(link: Link) -> bool:
+    """A link the crawl may follow with GET: it has an Href and names no `action`.
+
+    Actions (`?action=start`) change state; they belong to the action probes, never the crawl.
+    """
+    if not link.href:
+        return False
+    query = httpx.URL(link.href).query.decode()
+    return not any(key.lower() == "action" for key, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def resolve(href: str, base: str) -> str | None:
+    """The normalised absolute URL an Href names, seen from `base`; None when it cannot parse."""
+    try:
+        return normalise_url(str(httpx.URL(base).join(href)))
+    except (httpx.InvalidURL, ValueError):
+        return None
