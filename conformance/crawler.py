@@ -142,6 +142,9 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         session, _ = await logon(client, target)
         if session.url:
             walk.offer(session.url, target.url, None)
+        for link in session.links:  # the logon answer itself opens the API, whatever GET says later
+            if is_gettable(link):
+                walk.offer(link.href, target.url, link)
         workers = [asyncio.create_task(walk.worker()) for _ in range(max(1, limits.concurrency))]
         await walk.queue.join()
     finally:

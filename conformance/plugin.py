@@ -1,1 +1,122 @@
-"""pytest hooks of the conformance suite (filled in as the layers land)."""
+"""pytest hooks of the conformance suite: options, the crawl at session start, items, summaries.
+
+Hooks stay thin: each one delegates to `settings`, `runner`, `items` or `report`. The plugin is
+inert unless a target is given, so other suites installed beside it are untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .settings import Settings, add_options, resolve
+
+settings_key = pytest.StashKey[Settings]()
+run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done
+
+_EXIT_USAGE = pytest.ExitCode.USAGE_ERROR
+_EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance_rule(id, family, severity): item checks the conformance rule `id`")
+    config.addinivalue_line("markers", "unsafe: item may change state on the target (actions beyond GET)")
+    settings = resolve(config)
+    config.stash[settings_key] = settings
+    if settings.active and config.pluginmanager.hasplugin("html"):
+        from .report.html import HtmlSummary
+
+        config.pluginmanager.register(HtmlSummary(config), "conformance-html")
+
+
+def _settings(config: pytest.Config) -> Settings | None:
+    settings = config.stash.get(settings_key, None)
+    return settings if settings is not None and settings.active else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    settings = _settings(session.config)
+    if settings is None or hasattr(session.config, "workerinput"):
+        return
+    from .errors import ConformanceError, TargetError
+    from .runner import start_run
+
+    progress = _ProgressLine(session.config)
+    try:
+        run = start_run(settings, progress)
+    except TargetError as exc:
+        pytest.exit(f"conformance: {exc}", returncode=_EXIT_TARGET)
+    except ConformanceError as exc:
+        pytest.exit(f"conformance: {exc}", returncode=_EXIT_USAGE)
+    progress.done(run.snapshot)
+    session.config.stash[run_key] = run
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    settings = _settings(config)
+    return True if settings is not None and settings.only else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash.get(run_key, None)
+    if run is None:
+        return
+    from .items import ConformanceCollector
+
+    collector = ConformanceCollector.from_parent(session, name="conformance", run=run)
+    items.extend(collector.collect())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from .runner import close_run
+
+    close_run(session.config.stash.get(run_key, None))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = config.stash.get(run_key, None)
+    if run is not None:
+        from .report.text import summary_lines
+
+        terminalreporter.section("conformance summary")
+        for line in summary_lines(run):
+            terminalreporter.write_line(line)
+
+
+class _ProgressLine:
+    """Live crawl counters on one terminal line, redrawn at most ten times a second."""
+
+    def __init__(self, config: pytest.Config):
+        self.reporter = config.pluginmanager.get_plugin("terminalreporter")
+        self.last = 0.0
+
+    def __call__(self, progress: Any) -> None:
+        now = time.perf_counter()
+        if self.reporter is None or now - self.last < 0.1:
+            return
+        self.last = now
+        line = f"conformance: crawling: {progress.fetched} fetched, {progress.queued - progress.fetched} queued, " \
+               f"{progress.failed} failed, {progress.rate:.0f}/s"
+        if self.reporter.isatty:
+            self.reporter.rewrite(line, erase=True)
+
+    def done(self, snapshot: Any) -> None:
+        if self.reporter is None:
+            return
+        meta = snapshot.meta
+        line = f"conformance: crawled {len(snapshot)} resources of {meta.get('target')} " \
+               f"(profile {meta.get('profile')}, skipped: {meta.get('skipped_budget', 0)} over budget, " \
+               f"{meta.get('skipped_origin', 0)} off-origin)"
+        if self.reporter.isatty:
+            self.reporter.rewrite(line, erase=True)
+            self.reporter.write_line("")
+        else:
+            self.reporter.write_line(line)

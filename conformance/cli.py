@@ -1,0 +1,163 @@
+"""The `conformance` command: run the suite, serve the mock, list rules and profiles."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+DEFAULT_HTML = Path("reports") / "conformance.html"
+
+_EPILOG = """\
+exit codes of `run`: 0 conformant, 1 violations found, 2 interrupted, 3 target unreachable or
+logon refused, 4 bad options, profile or schemas, 5 nothing checked.
+The password of a real target comes from the environment variable CONFORMANCE_PASSWORD only.
+"""
+
+
+def _run_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="crawl a target and check its link contract (default target: the embedded mock)",
+                       description="Crawl the target from its API root, check every representation and link, "
+                                   "and write an HTML report. Arguments after `--` go to pytest.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--target", default="mock", help="API root URL (https://HOST:9398/api/) or 'mock' (default)")
+    p.add_argument("--user", help="logon user (default: admin)")
+    p.add_argument("--profile", help="API version profile (default: v1_7); `conformance profiles` lists them")
+    p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
+    tls.add_argument("--ca-bundle", metavar="PATH", help="CA bundle (PEM) to verify the server certificate")
+    p.add_argument("--max-resources", type=int, metavar="N", help="stop after N resources (default: 5000)")
+    p.add_argument("--timeout", type=float, metavar="S", help="per-request timeout in seconds (default: 30)")
+    p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default: 8)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME",
+                   help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
+    p.add_argument("--size", type=int, metavar="S", help="with the mock target: number of resources (default: 40)")
+    p.add_argument("--html", default=str(DEFAULT_HTML), metavar="PATH", help=f"HTML report (default: {DEFAULT_HTML})")
+    p.add_argument("--junit", metavar="PATH", help="also write JUnit XML here")
+    p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then extra pytest arguments (e.g. -k LNK)")
+
+
+def _pytest_args(ns: argparse.Namespace) -> list[str]:
+    args = ["-c", os.devnull, "--rootdir", str(Path.cwd()), "-p", "no:cacheprovider",
+            "--conformance-only", "--conformance-target", ns.target]
+    pairs = {"--conformance-user": ns.user, "--conformance-profile": ns.profile, "--conformance-schema": ns.schema,
+             "--conformance-ca-bundle": ns.ca_bundle, "--conformance-max-resources": ns.max_resources,
+             "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
+             "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot}
+    for flag, value in pairs.items():
+        if value is not None:
+            args += [flag, str(value)]
+    if ns.insecure:
+        args.append("--conformance-insecure")
+    for fault in ns.fault:
+        args += ["--conformance-mock-fault", fault]
+    if ns.html:
+        Path(ns.html).parent.mkdir(parents=True, exist_ok=True)
+        args += ["--html", ns.html, "--self-contained-html"]
+    if ns.junit:
+        args += ["--junitxml", ns.junit]
+    extra = list(ns.pytest_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return args + extra
+
+
+def _run(ns: argparse.Namespace) -> int:
+    import pytest
+
+    code = int(pytest.main(_pytest_args(ns)))
+    if ns.html and Path(ns.html).exists():
+        print(f"conformance: HTML report written to {ns.html}")
+    if ns.junit and Path(ns.junit).exists():
+        print(f"conformance: JUnit XML written to {ns.junit}")
+    return code
+
+
+def _mock_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("mock", help="serve the embedded mock Enterprise Manager on a real socket",
+                       description="Serve the mock API at http://HOST:PORT/api/. The password is taken from "
+                                   "CONFORMANCE_MOCK_PASSWORD, else the documented default.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9399, help="port (default: 9399; 0 picks a free one)")
+    p.add_argument("--size", type=int, default=40, help="number of resources, from a handful to 100000 (default: 40)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated data (default: 0)")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay each response by MS milliseconds")
+    p.add_argument("--user", default=None, help="account name (default: admin)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
+    p.add_argument("--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit")
+
+
+def _mock(ns: argparse.Namespace) -> int:
+    from .mock import DEFAULT_USER, FAULTS, create_app, generate_dataset
+    from .mock.server import serve
+
+    if ns.list_faults:
+        for fault in FAULTS.values():
+            print(f"{fault.name:28} {fault.rule:8} {fault.description}")
+        return 0
+    if not 1 <= ns.size <= 100_000:
+        print(f"conformance mock: --size {ns.size} is out of range (1 to 100000)", file=sys.stderr)
+        return 2
+    if ns.latency < 0:
+        print(f"conformance mock: --latency {ns.latency} must not be negative", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(generate_dataset(ns.size, ns.seed), faults=ns.fault, user=ns.user or DEFAULT_USER,
+                         latency_ms=ns.latency)
+    except ValueError as exc:
+        print(f"conformance mock: {exc}", file=sys.stderr)
+        return 2
+    serve(app, ns.host, ns.port)
+    return 0
+
+
+def _rules(ns: argparse.Namespace) -> int:
+    from .rules import RULES
+
+    for rule in RULES.values():
+        print(f"{rule.id}  {str(rule.severity):7}  {rule.family:10}  {rule.statement}")
+    return 0
+
+
+def _profiles(ns: argparse.Namespace) -> int:
+    from .errors import ProfileError
+    from .profiles import available_profiles, load_profile
+
+    for name in available_profiles():
+        try:
+            p = load_profile(name)
+            print(f"{p.name:8} products {', '.join(p.products):10} {p.description}")
+        except ProfileError as exc:
+            print(f"{name:8} does not load: {exc}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conformance", description="Link-contract conformance suite for XML "
+                                     "hypermedia REST APIs (Veeam Backup Enterprise Manager REST API).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _run_parser(sub)
+    _mock_parser(sub)
+    sub.add_parser("rules", help="print the rule catalog, one rule per line")
+    sub.add_parser("profiles", help="list the profiles (API versions)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    handlers = {"run": _run, "mock": _mock, "rules": _rules, "profiles": _profiles}
+    if ns.command is None:
+        parser.print_help()
+        return 2
+    return handlers[ns.command](ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

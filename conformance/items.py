@@ -1,0 +1,87 @@
+"""The pytest items: one per rule and resource type, failing with every offending URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .rules import RULES, Finding, Rule, run_rule
+from .runner import Run
+from .snapshot import Resource
+
+__all__ = ["ConformanceCollector", "ConformanceItem", "RuleViolated", "format_findings"]
+
+_DETAILED = 25
+
+
+class RuleViolated(Exception):
+    """Raised by an item whose rule found violations; carries them for the report."""
+
+    def __init__(self, rule: Rule, kind: str, findings: list[Finding]):
+        super().__init__(f"{rule.id}: {len(findings)} finding(s)")
+        self.rule, self.kind, self.findings = rule, kind, findings
+
+
+def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
+    """Readable failure text: the rule, every offending URL, and full detail for the first ones."""
+    urls = sorted({f.url for f in findings})
+    lines = [f"{rule.id} ({rule.severity}) {rule.statement}",
+             f"{len(findings)} finding(s) in {len(urls)} {kind} resource(s); vendor page: {rule.source}", ""]
+    for finding in findings[:_DETAILED]:
+        lines.append(f"- {finding.url}")
+        if finding.link is not None:
+            lines.append(f"    link:      {finding.link.describe()}")
+        lines.append(f"    expected:  {finding.expected}")
+        lines.append(f"    actual:    {finding.actual}")
+        if finding.reproduction:
+            lines.append(f"    reproduce: {finding.reproduction}")
+    if len(findings) > _DETAILED:
+        rest = sorted({f.url for f in findings[_DETAILED:]})
+        lines += ["", f"... {len(findings) - _DETAILED} more finding(s), at:"] + [f"- {url}" for url in rest]
+    return "\n".join(lines)
+
+
+class ConformanceItem(pytest.Item):
+    """Rule x resource type: node ids carry no server-specific ids, so runs compare."""
+
+    def __init__(self, *, rule: Rule, kind: str, resources: list[Resource], run: Run, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rule, self.kind, self.resources, self.run = rule, kind, resources, run
+        self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity)))
+        self.keywords[rule.family] = True
+        self.user_properties += [("rule", rule.id), ("severity", str(rule.severity)), ("kind", kind),
+                                 ("resources", len(resources))]
+
+    def runtest(self) -> None:
+        findings = list(run_rule(self.rule, self.run.context(), self.resources))
+        self.run.findings[self.nodeid] = findings
+        if findings:
+            raise RuleViolated(self.rule, self.kind, findings)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, RuleViolated):
+            err = excinfo.value
+            return format_findings(err.rule, err.kind, err.findings)
+        return super().repr_failure(excinfo)  # a crash inside a rule keeps its traceback
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.rule.id}[{self.kind}] {self.rule.statement}"
+
+
+class ConformanceCollector(pytest.Collector):
+    """Groups the items under one node, `conformance`, independent of any test file."""
+
+    def __init__(self, *, run: Run, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.run = run
+
+    def collect(self) -> Iterator[ConformanceItem]:
+        groups = {kind: [r for r in resources if r.error is None]
+                  for kind, resources in self.run.snapshot.kinds().items()}
+        for rule in RULES.values():
+            for kind, resources in groups.items():
+                if resources:
+                    yield ConformanceItem.from_parent(self, name=f"{rule.id}[{kind}]", rule=rule, kind=kind,
+                                                      resources=resources, run=self.run)

@@ -1,0 +1,1 @@
+"""Outputs of a run: the terminal summary and the HTML report's conformance summary."""

@@ -1,0 +1,109 @@
+"""One run's preparation: reach the target (starting the mock when asked), load the profile and
+schemas, crawl, and hand the snapshot to the rules."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .client import SESSION_HEADER, Target, build_client, curl, normalise_root
+from .crawler import CrawlProgress, Limits, crawl
+from .errors import TargetError
+from .profiles import Profile, load_profile
+from .rules import Finding, RuleContext
+from .schema import SchemaSet, load_schemas
+from .settings import PASSWORD_ENV, Settings
+from .snapshot import Snapshot
+
+__all__ = ["Run", "InsecureTargetWarning", "close_run", "start_run"]
+
+
+class InsecureTargetWarning(UserWarning):
+    """TLS verification was switched off by the user."""
+
+
+@dataclass
+class Run:
+    """What the items of one session share; built once, read by every item."""
+
+    settings: Settings
+    profile: Profile
+    schemas: SchemaSet
+    target: Target
+    snapshot: Snapshot
+    mock: Any = None
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def context(self) -> RuleContext:
+        headers = {SESSION_HEADER: "<session id>", "Accept": "application/xml"}
+        return RuleContext(self.snapshot, self.profile, lambda url: curl("GET", url, headers))
+
+
+def _start_mock(settings: Settings) -> tuple[Any, str, str]:
+    from .mock import DEFAULT_PASSWORD, PASSWORD_ENV as MOCK_PASSWORD_ENV, create_app, generate_dataset
+    from .mock.server import MockServer
+    import os
+
+    password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
+    try:
+        app = create_app(generate_dataset(settings.mock_size, settings.mock_seed), faults=settings.mock_fault,
+                         user=settings.user, password=password)
+    except ValueError as exc:
+        raise TargetError(f"mock: {exc}") from exc
+    server = MockServer(app).start()
+    return server, server.url, password
+
+
+def _target(settings: Settings, profile: Profile) -> tuple[Target, Any]:
+    mock = None
+    if settings.target == "mock":
+        mock, url, password = _start_mock(settings)
+    else:
+        url = settings.target or ""
+        password = settings.password
+        if password is None:
+            raise TargetError(f"no password: set the environment variable {PASSWORD_ENV} for user {settings.user!r}")
+    verify: bool | str = True
+    if settings.insecure:
+        warnings.warn(f"TLS certificate verification is off for {url} (--conformance-insecure)",
+                      InsecureTargetWarning, stacklevel=2)
+        verify = False
+    elif settings.ca_bundle:
+        verify = str(settings.ca_bundle)
+    target = Target(normalise_root(url), settings.user, password, api_version=profile.api_version, verify=verify,
+                    timeout=settings.timeout, max_body=settings.max_body, concurrency=settings.concurrency)
+    return target, mock
+
+
+def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] | None = None) -> Run:
+    """Everything before the first rule runs; raises a ConformanceError naming what is wrong."""
+    profile = load_profile(settings.profile)
+    schemas = load_schemas(settings.schema or profile.schemas)
+    target, mock = _target(settings, profile)
+    try:
+        snapshot = asyncio.run(_crawl(target, schemas, settings, on_progress))
+    except BaseException:
+        if mock is not None:
+            mock.stop()
+        raise
+    snapshot.meta.update(profile=profile.name, target=settings.target if settings.target == "mock" else target.url,
+                         schemas=str(settings.schema or profile.schemas))
+    if settings.snapshot:
+        snapshot.save(settings.snapshot)
+    return Run(settings, profile, schemas, target, snapshot, mock)
+
+
+async def _crawl(target: Target, schemas: SchemaSet, settings: Settings,
+                 on_progress: Callable[[CrawlProgress], None] | None) -> Snapshot:
+    limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency)
+    async with build_client(target) as client:
+        return await crawl(client, target, schemas=schemas, limits=limits, on_progress=on_progress)
+
+
+def close_run(run: Run | None) -> None:
+    if run is not None and run.mock is not None:
+        run.mock.stop()
+        run.mock = None

@@ -1,0 +1,171 @@
+"""Resolving the plugin's settings once: command-line option, then environment, then ini, then default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["OPTIONS", "PASSWORD_ENV", "Settings", "add_options", "resolve"]
+
+PASSWORD_ENV = "CONFORMANCE_PASSWORD"
+
+
+@dataclass(frozen=True)
+class _Option:
+    name: str  # settings field; option is --conformance-<name with dashes>, ini conformance_<name>
+    help: str
+    default: Any
+    parse: Callable[[str], Any] = str
+    flag: bool = False
+    multiple: bool = False
+
+    @property
+    def option(self) -> str:
+        return "--conformance-" + self.name.replace("_", "-")
+
+    @property
+    def ini(self) -> str:
+        return "conformance_" + self.name
+
+    @property
+    def env(self) -> str:
+        return "CONFORMANCE_" + self.name.upper()
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _bool(text: str) -> bool:
+    lowered = str(text).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _existing_path(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise ValueError("no such file or folder")
+    return path
+
+
+OPTIONS: tuple[_Option, ...] = (
+    _Option("target", "API root URL to check (https://HOST:9398/api/), or 'mock' for the embedded mock. "
+            "Without it the plugin stays inert.", None),
+    _Option("user", "user name for the logon (the password comes from the environment variable "
+            f"{PASSWORD_ENV} only).", "admin"),
+    _Option("profile", "profile: API version (v1_7) or product version alias (13), or a path to a .toml file.", "v1_7"),
+    _Option("schema", "XSD file or folder (e.g. the RestAPI.xsd of an installation); overrides the profile's schemas.",
+            None, _existing_path),
+    _Option("insecure", "do not verify the server's TLS certificate (self-signed installs); prints a warning.",
+            False, _bool, flag=True),
+    _Option("ca_bundle", "PEM file of CA certificates to verify the server's TLS certificate with.", None, _existing_path),
+    _Option("max_resources", "stop following links after this many resources.", 5000, _positive_int),
+    _Option("timeout", "per-request timeout in seconds.", 30.0, _positive_float),
+    _Option("max_body", "largest response body read, in bytes; a larger body is a finding.", 16 * 1024 * 1024,
+            _positive_int),
+    _Option("concurrency", "requests in flight at once.", 8, _positive_int),
+    _Option("mock_size", "with target 'mock': how many resources the mock serves.", 40, _positive_int),
+    _Option("mock_seed", "with target 'mock': seed of the mock's data.", 0, int),
+    _Option("mock_fault", "with target 'mock': switch on a named fault (repeatable).", (), str, multiple=True),
+    _Option("only", "collect only the conformance items, not the test files around (used by `conformance run`).",
+            False, _bool, flag=True),
+    _Option("snapshot", "write the crawl's snapshot (JSON) to this path.", None, Path),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a run, resolved and validated once at configure time."""
+
+    target: str | None
+    user: str
+    profile: str
+    schema: Path | None
+    insecure: bool
+    ca_bundle: Path | None
+    max_resources: int
+    timeout: float
+    max_body: int
+    concurrency: int
+    mock_size: int
+    mock_seed: int
+    mock_fault: tuple[str, ...]
+    only: bool
+    snapshot: Path | None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.target)
+
+    @property
+    def password(self) -> str | None:
+        """Read when needed, never stored in a record that might be printed."""
+        return os.environ.get(PASSWORD_ENV)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "link-contract conformance")
+    for opt in OPTIONS:
+        text = f"{opt.help} [env {opt.env}, ini {opt.ini}]"
+        if opt.flag:
+            group.addoption(opt.option, action="store_true", default=None, dest=opt.ini, help=text)
+        elif opt.multiple:
+            group.addoption(opt.option, action="append", default=None, dest=opt.ini, metavar="NAME", help=text)
+        else:
+            group.addoption(opt.option, default=None, dest=opt.ini, metavar=opt.name.upper(), help=text)
+        parser.addini(opt.ini, help=opt.help, type="linelist" if opt.multiple else "string", default=None)
+
+
+def _value(config: pytest.Config, opt: _Option) -> Any:
+    sources: list[tuple[str, Any]] = [
+        (opt.option, config.getoption(opt.ini)),
+        (f"environment variable {opt.env}", os.environ.get(opt.env)),
+        (f"ini {opt.ini}", config.getini(opt.ini) or None),
+    ]
+    for source, raw in sources:
+        if raw is None or raw == []:
+            continue
+        if opt.flag and raw is True:
+            return True
+        if opt.multiple:
+            items = raw if isinstance(raw, list) else [part for part in str(raw).replace(",", " ").split()]
+            return tuple(_parse(opt, item, source) for item in items)
+        return _parse(opt, raw, source)
+    return opt.default
+
+
+def _parse(opt: _Option, raw: Any, source: str) -> Any:
+    try:
+        return opt.parse(str(raw))
+    except ValueError as exc:
+        raise pytest.UsageError(f"{source}: invalid value {raw!r}: {exc}") from None
+
+
+def resolve(config: pytest.Config) -> Settings:
+    """One place, one precedence order, one validator (option > env > ini > default)."""
+    values = {opt.name: _value(config, opt) for opt in OPTIONS}
+    settings = Settings(**values)
+    if settings.insecure and settings.ca_bundle:
+        raise pytest.UsageError("--conformance-insecure and --conformance-ca-bundle contradict each other; pick one")
+    if settings.mock_fault and settings.target != "mock":
+        raise pytest.UsageError("--conformance-mock-fault only applies to --conformance-target mock")
+    return settings

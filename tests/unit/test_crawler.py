@@ -1,0 +1,101 @@
+"""The crawl: every reachable GET-able link once, same origin only, within its budgets."""
+
+import asyncio
+
+import pytest
+
+from conformance.client import Target, build_client
+from conformance.crawler import Limits, crawl
+from conformance.errors import TargetError
+from conformance.urls import normalise_url
+
+from .hand_api import ROOT, HandApi, link
+
+
+def run_crawl(api: HandApi, limits: Limits = Limits(), **target_kw):
+    target = Target(ROOT, "admin", "pw", **target_kw)
+
+    async def go():
+        async with build_client(target, transport=api.transport()) as client:
+            return await crawl(client, target, limits=limits)
+
+    return asyncio.run(go())
+
+
+def test_crawl_reaches_every_resource_linked_from_the_root_and_the_session():
+    snap = run_crawl(HandApi(width=3))
+    assert sorted(snap.resources) == sorted(
+        [ROOT, ROOT + "logonSessions/1", ROOT + "items"] + [f"{ROOT}items/{i}" for i in range(3)])
+
+
+def test_each_url_is_fetched_once_however_often_it_is_linked():
+    api = HandApi(width=4)
+    run_crawl(api)
+    gets = [url for method, url in api.requests if method == "GET"]
+    assert len(gets) == len(set(gets))
+
+
+def test_action_links_are_never_requested():
+    api = HandApi(width=3)
+    run_crawl(api)
+    assert not any("action=" in url for _, url in api.requests)
+    assert {m for m, _ in api.requests} == {"GET", "POST", "DELETE"}
+
+
+def test_links_to_another_origin_are_not_followed():
+    api = HandApi(width=1, extra_links=link("Related", "https://elsewhere.test/api/x", "X"))
+    snap = run_crawl(api)
+    assert not any("elsewhere" in url for _, url in api.requests)
+    assert snap.meta["skipped_origin"] == 1
+
+
+def test_max_resources_bounds_the_walk_and_says_how_much_was_left():
+    snap = run_crawl(HandApi(width=50), Limits(max_resources=10))
+    assert len(snap) == 10
+    assert snap.meta["skipped_budget"] > 0
+
+
+def test_concurrency_is_bounded():
+    api = HandApi(width=30, delay=0.01)
+    run_crawl(api, Limits(concurrency=3))
+    assert 1 < api.max_in_flight <= 3
+
+
+def test_a_body_over_the_size_limit_is_recorded_as_an_error_not_read_whole():
+    snap = run_crawl(HandApi(width=1, big_body=5000), max_body=2000)
+    item = snap.get(ROOT + "items/0")
+    assert item is not None and "limit" in (item.error or "")
+
+
+def test_a_broken_link_becomes_one_resource_with_its_status_and_the_walk_goes_on():
+    api = HandApi(width=2, extra_links=link("Down", ROOT + "missing", "X"))
+    snap = run_crawl(api)
+    missing = snap.get(ROOT + "missing")
+    assert missing is not None and missing.status == 404 and missing.error == "HTTP 404"
+    assert snap.get(ROOT + "items/1") is not None
+
+
+def test_the_session_is_logged_off_at_the_end():
+    api = HandApi(width=1)
+    snap = run_crawl(api)
+    assert api.logged_off and snap.meta["logoff_status"] == 204
+
+
+def test_a_refused_logon_is_a_target_error_naming_the_user():
+    class NoAuth(HandApi):
+        def route(self, request):
+            if request.url.path == "/api/sessionMngr/":
+                return self.xml("<Error/>", 401)
+            return super().route(request)
+
+    with pytest.raises(TargetError, match="'admin'"):
+        run_crawl(NoAuth())
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("HTTPS://EM.test:443/api/jobs#frag", "https://em.test/api/jobs"),
+    ("https://em.test:9398/api/query?type=Job&page=2", "https://em.test:9398/api/query?page=2&type=Job"),
+    ("http://em.test:80/api/Jobs", "http://em.test/api/Jobs"),
+])
+def test_urls_are_normalised_to_one_spelling(url, expected):
+    assert normalise_url(url) == expected
