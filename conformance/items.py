@@ -25,21 +25,27 @@ class RuleViolated(Exception):
 
 
 def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
-    """Readable failure text: the rule, every offending URL, and full detail for the first ones."""
-    urls = sorted({f.url for f in findings})
+    """Readable failure text: the rule, then every offending URL with its findings under it.
+
+    Full detail (link, expected, actual, curl) for the first URLs; past that, one line per URL,
+    so a failure on a large server stays readable yet still names every offender.
+    """
+    by_url: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_url.setdefault(finding.url, []).append(finding)
     lines = [f"{rule.id} ({rule.severity}) {rule.statement}",
-             f"{len(findings)} finding(s) in {len(urls)} {kind} resource(s); vendor page: {rule.source}", ""]
-    for finding in findings[:_DETAILED]:
-        lines.append(f"- {finding.url}")
-        if finding.link is not None:
-            lines.append(f"    link:      {finding.link.describe()}")
-        lines.append(f"    expected:  {finding.expected}")
-        lines.append(f"    actual:    {finding.actual}")
-        if finding.reproduction:
-            lines.append(f"    reproduce: {finding.reproduction}")
-    if len(findings) > _DETAILED:
-        rest = sorted({f.url for f in findings[_DETAILED:]})
-        lines += ["", f"... {len(findings) - _DETAILED} more finding(s), at:"] + [f"- {url}" for url in rest]
+             f"{len(findings)} finding(s) in {len(by_url)} {kind} resource(s); vendor page: {rule.source}", ""]
+    for index, (url, found) in enumerate(by_url.items()):
+        if index >= _DETAILED:
+            lines.append(f"- {url} ({len(found)} finding(s))")
+            continue
+        lines.append(f"- {url}")
+        for finding in found:
+            if finding.link is not None:
+                lines.append(f"    link:      {finding.link.describe()}")
+            lines.append(f"    expected:  {finding.expected}")
+            lines.append(f"    actual:    {finding.actual}")
+        lines.append(f"    reproduce: {found[0].reproduction}")
     return "\n".join(lines)
 
 
@@ -82,6 +88,6 @@ class ConformanceCollector(pytest.Collector):
                   for kind, resources in self.run.snapshot.kinds().items()}
         for rule in RULES.values():
             for kind, resources in groups.items():
-                if resources:
+                if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
                     yield ConformanceItem.from_parent(self, name=f"{rule.id}[{kind}]", rule=rule, kind=kind,
                                                       resources=resources, run=self.run)

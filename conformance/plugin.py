@@ -6,6 +6,7 @@ inert unless a target is given, so other suites installed beside it are untouche
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,22 +42,20 @@ def _settings(config: pytest.Config) -> Settings | None:
     return settings if settings is not None and settings.active else None
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    settings = _settings(session.config)
-    if settings is None or hasattr(session.config, "workerinput"):
-        return
+def _start(config: pytest.Config, settings: Settings) -> Any:
     from .errors import ConformanceError, TargetError
     from .runner import start_run
 
-    progress = _ProgressLine(session.config)
+    progress = _ProgressLine(config)
     try:
         run = start_run(settings, progress)
-    except TargetError as exc:
-        pytest.exit(f"conformance: {exc}", returncode=_EXIT_TARGET)
     except ConformanceError as exc:
-        pytest.exit(f"conformance: {exc}", returncode=_EXIT_USAGE)
+        # One plain line on stderr, where CI logs look first; then stop the session with its code.
+        sys.stderr.write(f"conformance: error: {exc}\n")
+        pytest.exit(f"conformance: {exc}", returncode=_EXIT_TARGET if isinstance(exc, TargetError) else _EXIT_USAGE)
     progress.done(run.snapshot)
-    session.config.stash[run_key] = run
+    config.stash[run_key] = run
+    return run
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -66,13 +65,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    run = config.stash.get(run_key, None)
-    if run is None:
+    settings = _settings(config)
+    if settings is None or hasattr(config, "workerinput"):
         return
     from .items import ConformanceCollector
 
-    collector = ConformanceCollector.from_parent(session, name="conformance", run=run)
-    items.extend(collector.collect())
+    run = _start(config, settings)  # the crawl decides which items exist, so it runs at collection
+
+    collector = ConformanceCollector.from_parent(session, name="conformance", nodeid="conformance", run=run)
+    added = list(collector.collect())
+    items.extend(added)
+    # Tell the reporters, so "collected N items" counts these too (they come from no file).
+    session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -14,7 +14,7 @@ from ..snapshot import Resource, Snapshot
 if TYPE_CHECKING:
     from ..profiles import Profile
 
-__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "rule", "run_rule"]
+__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "evaluate", "rule", "run_rule"]
 
 
 class Severity(enum.IntEnum):
@@ -107,3 +107,18 @@ def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Ite
     bound = replace(ctx, rule=rule)
     for res in resources:
         yield from rule.check(bound, res)
+
+
+def evaluate(ctx: RuleContext) -> dict[tuple[str, str], list[Finding]]:
+    """Every rule over every readable resource, keyed like the test items: (rule id, kind).
+
+    The same grouping as the pytest items, for callers without pytest (benchmarks, offline checks).
+    """
+    results: dict[tuple[str, str], list[Finding]] = {}
+    for kind, resources in ctx.snapshot.kinds().items():
+        readable = [r for r in resources if r.error is None]
+        if not readable:
+            continue
+        for rule in RULES.values():
+            results[(rule.id, kind)] = list(run_rule(rule, ctx, readable))
+    return results

@@ -9,7 +9,7 @@ from conformance.crawler import Limits, crawl
 from conformance.errors import TargetError
 from conformance.urls import normalise_url
 
-from .hand_api import ROOT, HandApi, link
+from hand_api import ROOT, HandApi, link
 
 
 def run_crawl(api: HandApi, limits: Limits = Limits(), **target_kw):

@@ -1,0 +1,337 @@
+"""The mock Enterprise Manager as an ASGI app: the routes table and its short endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .auth import COOKIE, HEADER, LogonSession, Sessions, resolve_version
+from .data import generate_dataset
+from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
+from .faults import select
+from .kinds import KINDS, Kind, find_kind
+from .model import Dataset
+from .query import QueryError
+from .query_service import parse_query, query_result, query_service, run
+from .records import Row, rows
+from .reports import FRAMES, Summary, summarise, summary_report
+from .responses import ApiError, error_response, param, reply, view_of
+from .tasks import TaskBoard
+from .views import entity, entity_list, reference, references
+
+__all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "PASSWORD_ENV", "create_app"]
+
+DEFAULT_USER = "admin"
+PASSWORD_ENV = "CONFORMANCE_MOCK_PASSWORD"
+DEFAULT_PASSWORD = "mock-password"
+_REALM = {"WWW-Authenticate": 'Basic realm="RestSvc"'}
+_log = logging.getLogger(__name__)
+
+
+# -- helpers: each looks something up or refuses with the documented status ------------------------
+
+def _session(conn: HTTPConnection) -> LogonSession:
+    session = conn.app.state.sessions.of_request(conn.headers, conn.cookies)
+    if session is None:
+        raise ApiError(401, f"a valid {HEADER} header (or cookie) from POST /api/sessionMngr/ is required", _REALM)
+    return session
+
+
+def _kind(conn: HTTPConnection) -> Kind:
+    kind = find_kind(conn.path_params["collection"])
+    if kind is None:
+        raise ApiError(404, f"no resource collection at {conn.url.path}")
+    return kind
+
+
+def _item(conn: HTTPConnection) -> tuple[Kind, Any]:
+    kind = _kind(conn)
+    obj = kind.items(conn.app.state.dataset).get(conn.path_params["id"])
+    if obj is None:
+        raise ApiError(404, f"no {kind.entity} with id {conn.path_params['id']!r}")
+    return kind, obj
+
+
+def _entity_form(conn: HTTPConnection) -> bool:
+    value = (param(conn, "format") or "reference").casefold()
+    if value not in ("entity", "reference"):
+        raise ApiError(400, f"format: {param(conn, 'format')!r} is not a representation; use Entity or Reference")
+    return value == "entity"
+
+
+def _job(conn: HTTPConnection) -> Any:
+    job = conn.app.state.dataset.jobs.get(conn.path_params["id"])
+    if job is None:
+        raise ApiError(404, f"no Job with id {conn.path_params['id']!r}")
+    return job
+
+
+def _cached(conn: HTTPConnection, key: Any, build: Any) -> Any:
+    cache = conn.app.state.cache
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def _start(request: Request, kind: Kind, obj: Any | None) -> Response:
+    """POST `?action=...`: the operation is accepted as a finished task (202 with the Task)."""
+    name = param(request, "action")
+    if name is None:
+        raise ApiError(405, f"POST is not supported on {request.url.path} without an action", {"Allow": "GET, POST"})
+    actions = kind.actions if obj is not None else kind.collection_actions
+    action = next((a for a in actions if a.action.casefold() == name.casefold() and (obj is None or a.applies(obj))),
+                  None)
+    if action is None:
+        raise ApiError(400, f"action {name!r} is not available on {request.url.path}")
+    started = request.app.state.tasks.start(action.operation, kind.path if obj is not None else None,
+                                            obj.id if obj is not None else None)
+    v = view_of(request)
+    return reply(request, task(v, started), 202, {"Location": v.href(f"tasks/{started.id}")})
+
+
+# -- endpoints -------------------------------------------------------------------------------------
+
+async def api_root(request: Request) -> Response:
+    return reply(request, enterprise_manager(view_of(request)))
+
+
+async def session_manager(request: Request) -> Response:
+    """POST logs on with Basic credentials (201 + token); GET shows the caller's own session."""
+    version = resolve_version(param(request, "v"))
+    if version is None:
+        raise ApiError(400, f"v: {param(request, 'v')!r} is not a supported API version; "
+                            "use latest, v1_7, v1_6 or v1_5")
+    if request.method == "GET":
+        return reply(request, logon_session(view_of(request), _session(request)))
+    sessions: Sessions = request.app.state.sessions
+    if not sessions.accepts(request.headers.get("authorization")):
+        raise ApiError(401, "logon refused: wrong or missing Basic credentials", _REALM)
+    session = sessions.open(version)
+    v = view_of(request)
+    response = reply(request, logon_session(v, session), 201,
+                     {HEADER: session.token, "Location": v.href(f"logonSessions/{session.id}")})
+    response.headers.append("Set-Cookie", f"{COOKIE}={session.token}; Path=/api; HttpOnly")
+    return response
+
+
+async def session_list(request: Request) -> Response:
+    _session(request)
+    return reply(request, logon_sessions(view_of(request), request.app.state.sessions.all()))
+
+
+async def session_item(request: Request) -> Response:
+    caller = _session(request)
+    target = request.app.state.sessions.get(request.path_params["id"])
+    if target is None:
+        raise ApiError(404, f"no logon session with id {request.path_params['id']!r}")
+    if request.method == "GET":
+        return reply(request, logon_session(view_of(request), target))
+    request.app.state.sessions.close(target)
+    response = Response(status_code=204)
+    if target is caller:
+        response.headers.append("Set-Cookie", f"{COOKIE}=; Path=/api; Max-Age=0")
+    return response
+
+
+async def collection(request: Request) -> Response:
+    kind = _kind(request)
+    _session(request)
+    if request.method == "POST":
+        return _start(request, kind, None)
+    v = view_of(request)
+    objs = kind.items(v.ds).values()
+    return reply(request, entity_list(v, kind, objs) if _entity_form(request) else references(v, kind, objs))
+
+
+async def item(request: Request) -> Response:
+    kind, obj = _item(request)
+    _session(request)
+    if request.method == "POST":
+        return _start(request, kind, obj)
+    v = view_of(request)
+    return reply(request, entity(v, kind, obj) if _entity_form(request) else reference(v, kind, obj))
+
+
+async def sub_collection(request: Request) -> Response:
+    kind, obj = _item(request)
+    _session(request)
+    sub = next((s for s in kind.subs if s.segment.casefold() == request.path_params["sub"]), None)
+    if sub is None:
+        raise ApiError(404, f"no resource collection at {request.url.path}")
+    v = view_of(request)
+    child = KINDS[sub.kind]
+    objs = [child.items(v.ds)[i] for i in v.ds.kids(sub.relation, obj.id)]
+    return reply(request, entity_list(v, child, objs) if _entity_form(request) else references(v, child, objs))
+
+
+async def job_includes(request: Request) -> Response:
+    job = _job(request)
+    _session(request)
+    return reply(request, objects_in_job(view_of(request), job))
+
+
+async def job_include(request: Request) -> Response:
+    job = _job(request)
+    _session(request)
+    inc = request.app.state.dataset.includes.get(request.path_params["include"])
+    if inc is None or inc.job_id != job.id:
+        raise ApiError(404, f"job {job.id} has no included object {request.path_params['include']!r}")
+    return reply(request, object_in_job_doc(view_of(request), job, inc))
+
+
+async def task_list(request: Request) -> Response:
+    _session(request)
+    return reply(request, tasks(view_of(request), request.app.state.tasks.all()))
+
+
+async def task_item(request: Request) -> Response:
+    _session(request)
+    board: TaskBoard = request.app.state.tasks
+    found = board.get(request.path_params["id"])
+    if found is None:
+        raise ApiError(404, f"no task with id {request.path_params['id']!r}")
+    if request.method == "DELETE":
+        board.remove(found.id)
+        return Response(status_code=204)
+    return reply(request, task(view_of(request), found))
+
+
+async def query_svc(request: Request) -> Response:
+    return reply(request, query_service(view_of(request), _session(request)))
+
+
+async def query(request: Request) -> Response:
+    _session(request)
+    v = view_of(request)
+    wanted = parse_query(request.query_params.multi_items())
+
+    def rows_of(kind_path: str) -> list[Row]:
+        return _cached(request, ("rows", kind_path), lambda: rows(v.ds, kind_path))
+
+    page = run(v, wanted, request.app.state.tasks.all(), rows_of)
+    return reply(request, query_result(v, wanted, page))
+
+
+async def report(request: Request) -> Response:
+    _session(request)
+    return reply(request, summary_report(view_of(request)))
+
+
+async def report_frame(request: Request) -> Response:
+    _session(request)
+    frame = FRAMES.get(request.path_params["frame"])
+    if frame is None:
+        raise ApiError(404, f"no report frame at {request.url.path}")
+    v = view_of(request)
+    figures: Summary = _cached(request, "summary", lambda: summarise(v.ds))
+    return reply(request, frame[1](v, figures))
+
+
+# Paths are matched in lower case (the guard folds them), so every template here is lower case.
+ROUTES = [
+    Route("/api/", api_root, methods=["GET"]),
+    Route("/api", api_root, methods=["GET"]),
+    Route("/api/sessionmngr/", session_manager, methods=["GET", "POST"]),
+    Route("/api/sessionmngr", session_manager, methods=["GET", "POST"]),
+    Route("/api/logonsessions", session_list, methods=["GET"]),
+    Route("/api/logonsessions/{id}", session_item, methods=["GET", "DELETE"]),
+    Route("/api/querysvc", query_svc, methods=["GET"]),
+    Route("/api/query", query, methods=["GET"]),
+    Route("/api/reports/summary", report, methods=["GET"]),
+    Route("/api/reports/summary/{frame}", report_frame, methods=["GET"]),
+    Route("/api/tasks", task_list, methods=["GET"]),
+    Route("/api/tasks/{id}", task_item, methods=["GET", "DELETE"]),
+    Route("/api/jobs/{id}/includes", job_includes, methods=["GET"]),
+    Route("/api/jobs/{id}/includes/{include}", job_include, methods=["GET"]),
+    Route("/api/{collection}", collection, methods=["GET", "POST"]),
+    Route("/api/{collection}/{id}", item, methods=["GET", "POST"]),
+    Route("/api/{collection}/{id}/{sub}", sub_collection, methods=["GET"]),
+]
+
+
+# -- errors and the guard around every request ------------------------------------------------------
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc.status, exc.message, exc.headers)
+
+
+async def _query_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, 400, f"bad query: {exc}")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        message = f"{request.method} is not supported on {request.url.path}"
+    elif exc.status_code == 404:
+        message = f"no resource at {request.url.path}"
+    else:
+        message = exc.detail
+    return error_response(request, exc.status_code, message, exc.headers)
+
+
+class _Guard:
+    """Outermost layer: folds the path to lower case, adds the latency, and turns a crash into a 500 `Error`."""
+
+    def __init__(self, app: ASGIApp, latency: float = 0.0) -> None:
+        self.app, self.latency = app, latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope["path"] = scope["path"].lower()
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            _log.exception("mock: request %s %s failed", scope["method"], scope["path"])
+            if started:
+                raise
+            response = error_response(HTTPConnection(scope), 500, "internal error in the mock server")
+            await response(scope, receive, send)
+
+
+def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), user: str = DEFAULT_USER,
+               password: str | None = None, latency_ms: float = 0.0) -> Starlette:
+    """A fresh mock: its own data, sessions and tasks on `app.state`, with the named faults switched on.
+
+    The password defaults to the `CONFORMANCE_MOCK_PASSWORD` environment variable, else
+    `DEFAULT_PASSWORD`. Unknown fault names raise ValueError listing the known ones.
+    """
+    selected = select((faults,) if isinstance(faults, str) else faults)
+    if latency_ms < 0:
+        raise ValueError(f"latency_ms must not be negative, got {latency_ms}")
+    ds = dataset if dataset is not None else generate_dataset()
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[Middleware(_Guard, latency=latency_ms / 1000)],
+        exception_handlers={ApiError: _api_error, QueryError: _query_error, HTTPException: _http_error},
+    )
+    app.state.dataset = ds
+    app.state.faults = selected
+    app.state.sessions = Sessions(ds.seed, user, password if password is not None else
+                                  os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD))
+    app.state.tasks = TaskBoard(ds.tasks)
+    app.state.cache = {}
+    return app

@@ -1,0 +1,64 @@
+"""The elements after `<Links>` in each entity, in the order the schema's sequences declare them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from .hrefs import View
+from .kinds import KINDS
+from .model import JobInclude
+from .tree import Node, absent, el
+
+__all__ = ["FIELDS", "object_in_job"]
+
+
+def _when(name: str, value: datetime | None) -> Node:
+    return absent(name) if value is None else el(name, value)
+
+
+def object_in_job(v: View, inc: JobInclude, *extra: Node) -> Node:
+    """A VM in a job, embedded in the job's entity or served on its own (then with links)."""
+    return el("ObjectInJob", None, *extra, el("ObjectInJobId", inc.id), el("HierarchyObjRef", inc.hierarchy_ref),
+              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order),
+              Type="ObjectInJob", Href=v.href(f"jobs/{inc.job_id}/includes/{inc.id}"))
+
+
+_JOB_INFO = {"Backup": "BackupJobInfo", "Replica": "ReplicaJobInfo", "BackupCopy": "BackupCopyJobInfo"}
+
+
+def _job(v: View, job: Any) -> list[Node]:
+    includes = [object_in_job(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
+    info = el(_JOB_INFO[job.job_type], None, el("Includes", None, *includes, items="ObjectInJob"))
+    return [el("JobType", job.job_type), el("Platform", job.platform), el("Description", job.description),
+            el("ScheduleConfigured", job.schedule_configured), el("ScheduleEnabled", job.schedule_enabled),
+            _when("NextRun", job.next_run), el("JobInfo", None, info)]
+
+
+def _session(v: View, s: Any) -> list[Node]:
+    job = v.ds.jobs[s.job_id]
+    return [el("JobUid", KINDS["jobs"].uid(job.id)), el("JobName", job.name), el("JobType", job.job_type),
+            el("CreationTimeUTC", s.created), _when("EndTimeUTC", s.ended), el("State", s.state),
+            el("Result", s.result), el("Progress", s.progress), el("IsRetry", s.is_retry)]
+
+
+def _task_session(v: View, t: Any) -> list[Node]:
+    return [el("JobSessionUid", KINDS["backupSessions"].uid(t.session_id)), el("CreationTimeUTC", t.created),
+            _when("EndTimeUTC", t.ended), el("State", t.state), el("Result", t.result), el("Reason", t.reason),
+            el("TotalSize", t.total_size)]
+
+
+FIELDS: Mapping[str, Callable[[View, Any], list[Node]]] = {
+    "backupServers": lambda v, s: [el("Description", s.description), el("Port", s.port), el("Version", s.version)],
+    "jobs": _job,
+    "backupSessions": _session,
+    "backupTaskSessions": _task_session,
+    "repositories": lambda v, r: [el("Capacity", r.capacity), el("FreeSpace", r.free_space), el("Kind", r.kind)],
+    "backups": lambda v, b: [el("Platform", b.platform), el("BackupType", b.backup_type)],
+    "restorePoints": lambda v, p: [el("BackupDateUTC", p.backup_date)],
+    "vmRestorePoints": lambda v, p: [el("CreationTimeUTC", p.created), el("VmName", p.vm_name),
+                                     el("Algorithm", p.algorithm), el("PointType", p.point_type),
+                                     el("HierarchyObjRef", p.hierarchy_ref)],
+    "replicas": lambda v, r: [el("Platform", r.platform)],
+}

@@ -1,0 +1,54 @@
+"""Absolute Hrefs, always built from the origin the client used, never from a configured host."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from .kinds import Kind
+from .model import Dataset
+
+__all__ = ["View", "base_url"]
+
+
+def _first(value: str | None) -> str | None:
+    """The client-facing value of a forwarding header (the first of a comma-separated chain)."""
+    if not value:
+        return None
+    head = value.split(",")[0].strip()
+    return head or None
+
+
+def base_url(scheme: str, host: str, headers: Mapping[str, str]) -> str:
+    """`scheme://host[:port]/api/` as the client sees it, honouring `X-Forwarded-Proto`/`-Host`.
+
+    `host` is the request's own Host (with its port); a proxy in front rewrites it, so the
+    forwarded values win when present.
+    """
+    proto = (_first(headers.get("x-forwarded-proto")) or scheme).lower()
+    if proto not in ("http", "https"):
+        proto = scheme
+    authority = _first(headers.get("x-forwarded-host")) or host
+    return f"{proto}://{authority}/api/"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What every document builder needs: the data and the API root URL of this request."""
+
+    ds: Dataset
+    base: str
+
+    def href(self, path: str) -> str:
+        return self.base + path
+
+    def item(self, kind: Kind, id_: str) -> str:
+        return f"{self.base}{kind.path}/{id_}"
+
+    def entity(self, kind: Kind, id_: str) -> str:
+        return f"{self.base}{kind.path}/{id_}?format=Entity"
+
+    def query(self, params: Mapping[str, str | int]) -> str:
+        """A `/query` URL whose parameters are percent-encoded (spaces as %20)."""
+        return f"{self.base}query?{urlencode(params, quote_via=quote)}"

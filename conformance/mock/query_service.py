@@ -1,0 +1,129 @@
+"""`/query` and `/querySvc`: reading query parameters, running them, and the `QueryResult` document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .auth import LogonSession
+from .documents import tasks as tasks_doc
+from .hrefs import View
+from .kinds import KINDS, Kind
+from .model import Task
+from .query import QueryError, QueryPage, run_query
+from .records import ENUM_ORDERS, Row, task_rows
+from .tree import Node, el, link, links
+from .views import entity_list, ref_item
+
+__all__ = ["Query", "parse_query", "query_result", "query_service", "run"]
+
+TASK = "Task"
+_TYPES = {**{kind.entity.casefold(): kind.entity for kind in KINDS.values()}, TASK.casefold(): TASK}
+_KIND_OF = {kind.entity: kind for kind in KINDS.values()}
+_FORMATS = {"refs": "Refs", "entities": "Entities", "resources": "Resources"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query as understood: canonical type and format, the rest as the client wrote it."""
+
+    type: str
+    format: str
+    filter: str | None = None
+    sort_asc: str | None = None
+    sort_desc: str | None = None
+    page_size: int | None = None
+    page: int | None = None
+
+    def params(self, page: int) -> dict[str, str | int]:
+        """The parameters of this query at another page, for the paging links."""
+        out: dict[str, str | int] = {"type": self.type, "format": self.format}
+        for key, value in (("filter", self.filter), ("sortAsc", self.sort_asc), ("sortDesc", self.sort_desc),
+                           ("pageSize", self.page_size)):
+            if value is not None:
+                out[key] = value
+        out["page"] = page
+        return out
+
+
+def _integer(name: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise QueryError(f"{name}: must be a positive integer, got {text!r}") from None
+
+
+def parse_query(items: Iterable[tuple[str, str]]) -> Query:
+    """Read `/query` parameters: names and the values of `type` and `format` match case-insensitively."""
+    params: dict[str, str] = {}
+    for key, value in items:
+        folded = key.casefold()
+        if folded in params:
+            raise QueryError(f"{key}: given more than once")
+        params[folded] = value
+    given = params.get("type")
+    if not given:
+        raise QueryError("type: missing; say which resources to query, e.g. type=Job")
+    type_ = _TYPES.get(given.strip().casefold())
+    if type_ is None:
+        raise QueryError(f"type: unknown query type {given!r}; known: {', '.join(sorted(_TYPES.values()))}")
+    allowed = ("Resources",) if type_ == TASK else ("Refs", "Entities")
+    fmt = _FORMATS.get(params.get("format", allowed[0]).strip().casefold())
+    if fmt not in allowed:
+        raise QueryError(f"format: {params.get('format')!r} is not available for type {type_}; "
+                         f"use {' or '.join(allowed)}")
+    return Query(type_, fmt, params.get("filter"), params.get("sortasc"), params.get("sortdesc"),
+                 _integer("pageSize", params.get("pagesize")), _integer("page", params.get("page")))
+
+
+def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], list[Row]]) -> QueryPage:
+    """Run a query over the rows of its type (`rows_of` may cache them); QueryError on bad input."""
+    if query.type == TASK:
+        records, orders = task_rows(tasks), ENUM_ORDERS["tasks"]
+    else:
+        kind = _KIND_OF[query.type]
+        records, orders = rows_of(kind.path), ENUM_ORDERS.get(kind.path)
+    return run_query(records, filter=query.filter, sort_asc=query.sort_asc, sort_desc=query.sort_desc,
+                     page_size=query.page_size, page=query.page, enum_orders=orders)
+
+
+def _paging(v: View, query: Query, page: QueryPage) -> Node:
+    def at(rel: str, number: int) -> Node:
+        return link(rel, v.query(query.params(number)), "QueryResult")
+
+    return el("PagingInfo", None,
+              links(at("First", 1), at("Previous", page.page - 1) if page.page > 1 else None,
+                    at("Next", page.page + 1) if page.page < page.pages_count else None,
+                    at("Last", page.pages_count)),
+              PageNum=page.page, PageSize=page.page_size, PagesCount=page.pages_count)
+
+
+def query_result(v: View, query: Query, page: QueryPage) -> Node:
+    """`QueryResult`: the page's items in the asked format, then `PagingInfo` with links that keep the query."""
+    items = [row.item for row in page.items]
+    if query.type == TASK:
+        body = el("Resources", None, tasks_doc(v, items))
+    else:
+        kind: Kind = _KIND_OF[query.type]
+        if query.format == "Entities":
+            body = el("Entities", None, entity_list(v, kind, items))
+        else:
+            body = el("Refs", None, *(ref_item(v, kind, obj) for obj in items), items="Ref")
+    return el("QueryResult", None, body, _paging(v, query, page))
+
+
+def ready_made(v: View) -> Mapping[str, str]:
+    """Name -> Href of the queries `/querySvc` offers: each type's entities, 15 a page, by name."""
+    out = {kind.plural: v.query({"type": kind.entity, "format": "Entities", "sortAsc": "Name", "pageSize": 15,
+                                 "page": 1}) for kind in KINDS.values()}
+    out["Tasks"] = v.query({"type": TASK, "format": "Resources", "sortAsc": "TaskId", "pageSize": 15, "page": 1})
+    return out
+
+
+def query_service(v: View, session: LogonSession) -> Node:
+    """`QuerySvc`: Up to the caller's logon session, Down to the ready-made queries."""
+    downs = [link("Down", href, "QueryResult", name) for name, href in ready_made(v).items()]
+    return el("QuerySvc", None, links(link("Up", v.href(f"logonSessions/{session.id}"), "LogonSession"), *downs),
+              Href=v.href("querySvc"), Type="QueryService")

@@ -1,0 +1,121 @@
+"""Serialising a document tree as the API's XML or as its JSON convention, from the same tree."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from .tree import Node, Scalar
+
+__all__ = ["NAMESPACE", "plural", "scalar_text", "to_json", "to_xml"]
+
+NAMESPACE = "http://www.veeam.com/ent/v1.0"
+_LINK_KEYS = ("Rel", "Href", "Name", "Type")
+_TRAILING_ATTRS = ("Href", "Type")  # JSON puts these last, after Links, as the vendor's examples do
+
+
+def scalar_text(value: Scalar) -> str:
+    """The lexical form of a value: XML Schema booleans and UTC date-times with a `Z`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def _escape(text: str, quote: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
+
+
+def _xml(node: Node, out: list[str], depth: int) -> None:
+    if node.missing:
+        return
+    pad = "  " * depth
+    attrs = "".join(f' {k}="{_escape(scalar_text(v), True)}"' for k, v in node.attrs.items())
+    if depth == 0:
+        attrs = f' xmlns="{NAMESPACE}"{attrs}'
+    if node.children:
+        out.append(f"{pad}<{node.name}{attrs}>\n")
+        for child in node.children:
+            _xml(child, out, depth + 1)
+        out.append(f"{pad}</{node.name}>\n")
+    elif node.text is None:
+        out.append(f"{pad}<{node.name}{attrs} />\n")
+    else:
+        out.append(f"{pad}<{node.name}{attrs}>{_escape(scalar_text(node.text))}</{node.name}>\n")
+
+
+def to_xml(root: Node) -> bytes:
+    """UTF-8 XML with a declaration; the root carries the API namespace as the default one."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    _xml(root, out, 0)
+    return "".join(out).encode("utf-8")
+
+
+def plural(name: str) -> str:
+    """English plural of an element name, as the JSON arrays are named (`Refs`, `Repositories`)."""
+    if name.endswith("y") and name[-2:-1].lower() not in ("a", "e", "i", "o", "u"):
+        return name[:-1] + "ies"
+    if name.endswith(("s", "x", "ch", "sh")):
+        return name + "es"
+    return name + "s"
+
+
+def _json_scalar(value: Scalar) -> Any:
+    return scalar_text(value) if isinstance(value, datetime) else value
+
+
+def _json_link(node: Node) -> dict[str, Any]:
+    return {k: _json_scalar(node.attrs[k]) for k in _LINK_KEYS if k in node.attrs}
+
+
+def _is_plain_list(node: Node) -> bool:
+    """A wrapper named as the plural of its items and holding nothing else (`<Refs><Ref/>...</Refs>`)."""
+    return (node.items is not None and plural(node.items) == node.name and not node.attrs
+            and all(c.name == node.items for c in node.children))
+
+
+def _json_value(node: Node) -> Any:
+    if node.missing:
+        return None
+    if _is_plain_list(node):
+        return [_json_value(c) for c in node.children if not c.missing]
+    if node.children or node.items:
+        return _json_object(node)
+    if node.attrs:
+        value = {k: _json_scalar(v) for k, v in node.attrs.items()}
+        if node.text is not None:
+            value["Value"] = _json_scalar(node.text)
+        return value
+    return "" if node.text is None else _json_scalar(node.text)
+
+
+def _json_object(node: Node) -> dict[str, Any]:
+    """Elements become properties, a repeated item becomes a plural array, Links an array of objects.
+
+    A nested wrapper that only holds its plural items is the array itself (`"Refs": [...]`);
+    other wrappers keep an object around the array (`"Includes": {"ObjectInJobs": [...]}`).
+    """
+    body: dict[str, Any] = {}
+    for child in node.children:
+        if child.name != "Links" and child.name != node.items:
+            body[child.name] = _json_value(child)
+    if node.items:
+        body[plural(node.items)] = [_json_value(c) for c in node.children if c.name == node.items and not c.missing]
+    for key, value in node.attrs.items():
+        if key not in _TRAILING_ATTRS:
+            body[key] = _json_scalar(value)
+    holder = node.child("Links")
+    if holder is not None and not holder.missing:
+        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"]
+    for key in _TRAILING_ATTRS:
+        if key in node.attrs:
+            body[key] = _json_scalar(node.attrs[key])
+    return body
+
+
+def to_json(root: Node) -> bytes:
+    """The vendor's JSON: no root element (the `Type` property names the kind), typed values."""
+    return json.dumps(_json_object(root), ensure_ascii=False, indent=1).encode("utf-8")

@@ -1,0 +1,65 @@
+"""Turning a document tree into an HTTP response: faults, then XML or JSON as the client accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from .documents import error
+from .faults import Reply, apply_document, apply_reply
+from .hrefs import View, base_url
+from .render import to_json, to_xml
+from .tree import Node
+
+__all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "view_of", "wants_json"]
+
+XML = "application/xml; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+
+
+class ApiError(Exception):
+    """A request the API refuses; rendered as an `Error` body with this status."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, dict(headers or {})
+
+
+def wants_json(accept: str | None) -> bool:
+    """JSON only when asked for before (or instead of) XML; XML is the default."""
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ("application/json", "text/json"):
+            return True
+        if media in ("application/xml", "text/xml"):
+            return False
+    return False
+
+
+def param(conn: HTTPConnection, name: str) -> str | None:
+    """A query parameter by name, matched case-insensitively (`Format=entity` works)."""
+    wanted = name.casefold()
+    return next((value for key, value in conn.query_params.multi_items() if key.casefold() == wanted), None)
+
+
+def view_of(conn: HTTPConnection) -> View:
+    """The data and the API root as this client addressed it (scheme, host and port of the request)."""
+    host = conn.headers.get("host") or conn.url.netloc
+    return View(conn.app.state.dataset, base_url(conn.url.scheme, host, conn.headers))
+
+
+def reply(conn: HTTPConnection, node: Node, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """Apply the app's faults to the tree, serialise it, apply reply faults, and wrap it."""
+    faults = conn.app.state.faults
+    node = apply_document(faults, node)
+    as_json = wants_json(conn.headers.get("accept"))
+    body = to_json(node) if as_json else to_xml(node)
+    out = apply_reply(faults, Reply(status, body, JSON if as_json else XML, dict(headers or {})))
+    return Response(out.body, out.status, headers=dict(out.headers), media_type=out.media_type)
+
+
+def error_response(conn: HTTPConnection, status: int, message: str,
+                   headers: Mapping[str, str] | None = None) -> Response:
+    return reply(conn, error(status, message), status, headers)

@@ -1,0 +1,87 @@
+"""Documents of the key resources: reference and entity forms of items and of collections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .fields import FIELDS
+from .hrefs import View
+from .kinds import KINDS, Kind
+from .tree import Node, el, link, links
+
+__all__ = ["entity", "entity_list", "ref_item", "reference", "references"]
+
+
+def _up_links(v: View, kind: Kind, obj: Any) -> list[Node]:
+    out = []
+    for parent_path, parent_id in kind.ups(v.ds, obj):
+        parent = KINDS[parent_path]
+        out.append(link("Up", v.item(parent, parent_id), f"{parent.entity}Reference",
+                        parent.name(v.ds, parent.items(v.ds)[parent_id])))
+    return out
+
+
+def _related_links(v: View, kind: Kind, obj: Any) -> list[Node]:
+    out = []
+    for target_path, target_id, entity_form in kind.related(v.ds, obj):
+        target = KINDS[target_path]
+        name = target.name(v.ds, target.items(v.ds)[target_id])
+        if entity_form:
+            out.append(link("Related", v.entity(target, target_id), target.entity, name))
+        else:
+            out.append(link("Related", v.item(target, target_id), f"{target.entity}Reference", name))
+    return out
+
+
+def _own_links(v: View, kind: Kind, obj: Any) -> list[Node | None]:
+    """Edit/Delete, Down to children, Create, Related and the actions of an entity."""
+    href, ref_type = v.item(kind, obj.id), f"{kind.entity}Reference"
+    out: list[Node | None] = [
+        link("Edit", href, ref_type, kind.name(v.ds, obj)) if kind.editable else None,
+        link("Delete", href, ref_type) if kind.deletable else None,
+    ]
+    out += [link("Down", f"{href}/{sub.segment}", f"{KINDS[sub.kind].entity}ReferenceList") for sub in kind.subs]
+    if kind.path == "jobs":  # the VMs of a job are a non-key sub-resource, listed and created at /includes
+        out += [link("Down", f"{href}/includes", "ObjectInJobList"), link("Create", f"{href}/includes", "ObjectInJob")]
+    out += _related_links(v, kind, obj)
+    out += [link(a.rel, f"{href}?action={a.action}") for a in kind.actions if a.applies(obj)]
+    return out
+
+
+def _reference_node(v: View, kind: Kind, obj: Any, tag: str) -> Node:
+    name = kind.name(v.ds, obj)
+    alternate = link("Alternate", v.entity(kind, obj.id), kind.entity, name)
+    return el(tag, None, links(*_up_links(v, kind, obj), alternate),
+              Type=f"{kind.entity}Reference", Href=v.item(kind, obj.id), Name=name, UID=kind.uid(obj.id))
+
+
+def reference(v: View, kind: Kind, obj: Any) -> Node:
+    """`EntityRef`: the default form of an item, with its Up links and the Alternate entity form."""
+    return _reference_node(v, kind, obj, "EntityRef")
+
+
+def ref_item(v: View, kind: Kind, obj: Any) -> Node:
+    """A `Ref`: the reference form as an item of a list."""
+    return _reference_node(v, kind, obj, "Ref")
+
+
+def entity(v: View, kind: Kind, obj: Any) -> Node:
+    """The entity form: root named after the resource, the full link set, then its fields."""
+    name = kind.name(v.ds, obj)
+    alternate = link("Alternate", v.item(kind, obj.id), f"{kind.entity}Reference", name)
+    node = el(kind.entity, None, links(*_up_links(v, kind, obj), alternate, *_own_links(v, kind, obj)),
+              *FIELDS[kind.path](v, obj),
+              Type=kind.entity, Href=v.entity(kind, obj.id), Name=name, UID=kind.uid(obj.id))
+    node.attrs.update(kind.attrs(obj))
+    return node
+
+
+def references(v: View, kind: Kind, objs: Iterable[Any]) -> Node:
+    """`EntityReferences`: one `Ref` per item, each with the links of the reference form."""
+    return el("EntityReferences", None, *(ref_item(v, kind, o) for o in objs), items="Ref")
+
+
+def entity_list(v: View, kind: Kind, objs: Iterable[Any]) -> Node:
+    """The plural entity list (`Jobs`, `BackupServers`, ...) of a collection's `?format=Entity`."""
+    return el(kind.plural, None, *(entity(v, kind, o) for o in objs), items=kind.entity)

@@ -1,0 +1,74 @@
+"""End to end: the clean mock passes every item; each fault fails exactly the rule it names."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.mock import FAULTS
+from conformance.rules import RULES
+
+from end_to_end import crawl_mock, failing, judge
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module")
+def clean_snapshot():
+    return crawl_mock()
+
+
+def test_the_clean_mock_passes_every_rule_on_every_resource_type(clean_snapshot):
+    problems = {key: found[:3] for key, found in judge(clean_snapshot).items() if found}
+    assert problems == {}
+
+
+def test_the_crawl_of_the_clean_mock_reaches_the_documented_resource_types(clean_snapshot):
+    kinds = set(clean_snapshot.kinds())
+    for expected in ("EnterpriseManager", "LogonSession", "EntityReferences", "Job", "JobReference",
+                     "BackupServer", "BackupJobSession", "BackupTaskSession", "Repository", "Backup",
+                     "RestorePoint", "VmRestorePoint", "Replica", "Task"):
+        assert expected in kinds, f"{expected} not reached; kinds: {sorted(kinds)}"
+    assert all(res.status == 200 for res in clean_snapshot)
+    assert all(res.validated for res in clean_snapshot if res.content_type and "xml" in res.content_type)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_breaks_exactly_its_rule(fault):
+    rule_id = FAULTS[fault].rule
+    broken = {rule for rule, _kind in failing(crawl_mock([fault]))}
+    assert broken == {rule_id}
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_every_rule_has_a_fault_in_the_mock_that_proves_it(rule_id):
+    assert RULES[rule_id].fault in FAULTS
+    assert FAULTS[RULES[rule_id].fault].rule == rule_id
+
+
+def test_down_link_without_type_fails_exactly_the_job_item():
+    assert failing(crawl_mock(["down_link_without_type"])) == {("LNK004", "Job")}
+
+
+def test_through_pytest_over_a_socket_the_clean_mock_passes_every_item(pytester):
+    result = pytester.runpytest("--conformance-target", "mock", "--conformance-only", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert outcomes.get("passed", 0) >= len(RULES) * 10 and "failed" not in outcomes
+    result.stdout.fnmatch_lines(["*conformance summary*", "*verdict: conformant*"])
+
+
+def test_through_pytest_one_fault_fails_one_item_listing_every_offending_url(pytester):
+    result = pytester.runpytest("--conformance-target", "mock", "--conformance-only", "-p", "no:cacheprovider",
+                                "--conformance-mock-fault", "down_link_without_type", "-rf")
+    assert result.ret == 1
+    result.assert_outcomes(failed=1, passed=result.parseoutcomes()["passed"])
+    result.stdout.fnmatch_lines(["*expected:  a Type on a Down link*", "*reproduce: curl*X-RestSvcSessionId: [*][*][*]*",
+                                 "FAILED conformance::LNK004[[]Job[]]*"])
+
+
+def test_k_selects_items_by_rule_id(pytester):
+    result = pytester.runpytest("--conformance-target", "mock", "--conformance-only", "-p", "no:cacheprovider",
+                                "-k", "LNK004")
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0 and outcomes["deselected"] > 0
+    result.stdout.no_fnmatch_line("*SCH001*")
