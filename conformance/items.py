@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from .rules import RULES, Finding, Rule, run_rule
-from .runner import Run
+from .runner import ItemResult, Run
 from .snapshot import Resource
 
 __all__ = ["ConformanceCollector", "ConformanceItem", "RuleViolated", "format_findings"]
@@ -61,8 +61,13 @@ class ConformanceItem(pytest.Item):
                                  ("resources", len(resources))]
 
     def runtest(self) -> None:
-        findings = list(run_rule(self.rule, self.run.context(), self.resources))
-        self.run.findings[self.nodeid] = findings
+        try:
+            findings = list(run_rule(self.rule, self.run.context(), self.resources))
+        except Exception:
+            self.run.record(ItemResult(self.rule.id, self.kind, "error", (), len(self.resources)))
+            raise
+        outcome = "failed" if findings else "passed"
+        self.run.record(ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources)))
         if findings:
             raise RuleViolated(self.rule, self.kind, findings)
 

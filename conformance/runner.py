@@ -18,11 +18,24 @@ from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
 from .snapshot import Snapshot
 
-__all__ = ["Run", "InsecureTargetWarning", "close_run", "start_run"]
+__all__ = ["InsecureTargetWarning", "ItemResult", "Run", "close_run", "start_run"]
 
 
 class InsecureTargetWarning(UserWarning):
     """TLS verification was switched off by the user."""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item (rule x resource type), as every report shows it."""
+
+    rule_id: str
+    kind: str
+    outcome: str
+    """'passed', 'failed' or 'error' (the rule itself crashed)."""
+    findings: tuple[Finding, ...]
+    resources: int
+    """How many resources of the kind the rule looked at."""
 
 
 @dataclass
@@ -35,7 +48,15 @@ class Run:
     target: Target
     snapshot: Snapshot
     mock: Any = None
-    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    results: dict[tuple[str, str], ItemResult] = field(default_factory=dict)
+    """Item outcomes by (rule id, kind), filled as items run; deselected items never appear."""
+
+    def record(self, result: ItemResult) -> None:
+        self.results[(result.rule_id, result.kind)] = result
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for result in self.results.values() for f in result.findings]
 
     def context(self) -> RuleContext:
         headers = {SESSION_HEADER: "<session id>", "Accept": "application/xml"}

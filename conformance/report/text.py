@@ -12,15 +12,15 @@ __all__ = ["summary_counts", "summary_lines"]
 
 def summary_counts(run: Any) -> dict[str, Any]:
     """Figures shared by every output, so the terminal and HTML never disagree."""
-    findings = [f for found in run.findings.values() for f in found]
+    findings = run.findings
     by_severity = Counter(str(f.severity) for f in findings)
-    failed_items = sum(1 for found in run.findings.values() if found)
+    failed_items = sum(1 for result in run.results.values() if result.outcome != "passed")
     return {
         "target": run.snapshot.meta.get("target"),
         "profile": run.profile.name,
         "resources": len(run.snapshot),
         "kinds": len(run.snapshot.kinds()),
-        "items_run": len(run.findings),
+        "items_run": len(run.results),
         "items_failed": failed_items,
         "findings": len(findings),
         "by_severity": {str(s): by_severity.get(str(s), 0) for s in sorted(Severity, reverse=True)},
