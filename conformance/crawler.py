@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 import httpx
@@ -12,6 +12,7 @@ import httpx
 from .client import Session, Target, fetch, logoff, logon
 from .links import Link
 from .parsing import ParseError, parse_body
+from .probes import run_logoff_probe, run_probes
 from .schema import SchemaSet
 from .snapshot import Resource, Snapshot
 from .urls import is_gettable, normalise_url, resolve, same_origin
@@ -125,7 +126,8 @@ def _replace(res: Resource, **changes: object) -> Resource:
 
 
 async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
-                limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None) -> Snapshot:
+                limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
+                probes: Iterable[str] = ()) -> Snapshot:
     """Log on, walk every reachable GET-able link once, log off; return what was seen.
 
     The root is read before logon (it is public), then the logon session is the second entry
@@ -147,6 +149,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
                 walk.offer(link.href, target.url, link)
         workers = [asyncio.create_task(walk.worker()) for _ in range(max(1, limits.concurrency))]
         await walk.queue.join()
+        await run_probes(client, walk.snapshot, set(probes) - {"after_logoff"}, walk.snapshot.probes)
     finally:
         for task in workers:
             task.cancel()
@@ -159,4 +162,6 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             max_resources=limits.max_resources, logoff_status=logoff_status,
             session_url=session.url if session else None,
         )
+    if session and session.url and "after_logoff" in set(probes):
+        walk.snapshot.probes.append(await run_logoff_probe(client, session.url, session.token))
     return walk.snapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,30 @@ class Profile:
     typed_rels: frozenset[str]
     action_rels: frozenset[str]
     source: Path
+    reference_roots: frozenset[str] = frozenset({"EntityRef", "EntityReferences"})
+    entity_query: str = "format=Entity"
+    type_roots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Documented exceptions to the Type-to-root naming rules."""
+
+    def roots_for_type(self, type_: str) -> tuple[str, ...]:
+        """The root element(s) a link of this Type must return: the exceptions, else the rules."""
+        if type_ in self.type_roots:
+            return self.type_roots[type_]
+        if type_.endswith("ReferenceList"):
+            return ("EntityReferences",)
+        if type_.endswith("Reference"):
+            return ("EntityRef",)
+        if type_.endswith("List") and len(type_) > 4:
+            return (_plural(type_[:-4]),)
+        return (type_,)
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
 
 
 def available_profiles() -> dict[str, Path]:
@@ -93,7 +117,19 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         unknown = sorted(group - vocabulary)
         if unknown:
             raise ProfileError(f"{where} [rels]: field {label!r} names Rels missing from 'vocabulary': {unknown}")
+    forms = data.get("forms", {})
+    if not isinstance(forms, dict):
+        raise ProfileError(f"{where}: field 'forms' must be a table")
+    types = data.get("types", {})
+    roots = types.get("roots", {}) if isinstance(types, dict) else None
+    if not isinstance(roots, dict) or not all(isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+                                              for v in roots.values()):
+        raise ProfileError(f"{where} [types.roots]: each entry must be a non-empty list of root element names")
     return Profile(
+        reference_roots=frozenset(_field(forms, "reference_roots", list, f"{where} [forms]")) if forms
+        else frozenset({"EntityRef", "EntityReferences"}),
+        entity_query=str(forms.get("entity_query", "format=Entity")),
+        type_roots={k: tuple(v) for k, v in roots.items()},
         name=_field(data, "name", str, where),
         api_version=_field(data, "api_version", str, where),
         products=tuple(str(p) for p in _field(data, "products", list, where)),

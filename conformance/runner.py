@@ -58,9 +58,12 @@ class Run:
     def findings(self) -> list[Finding]:
         return [f for result in self.results.values() for f in result.findings]
 
+    _cache: dict = field(default_factory=dict, repr=False)
+
     def context(self) -> RuleContext:
+        """One context per item, sharing one memo: indexes are built once per run, not per item."""
         headers = {SESSION_HEADER: "<session id>", "Accept": "application/xml"}
-        return RuleContext(self.snapshot, self.profile, lambda url: curl("GET", url, headers))
+        return RuleContext(self.snapshot, self.profile, lambda url: curl("GET", url, headers), cache=self._cache)
 
 
 def _start_mock(settings: Settings) -> tuple[Any, str, str]:

@@ -83,6 +83,11 @@ class Snapshot:
     resources: dict[str, Resource] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     """Run facts: api version, profile, start/end times, limits hit, skipped URLs."""
+    probes: list[Any] = field(default_factory=list)
+    """`probes.Probe` records: requests beyond the crawl, for the protocol rules."""
+
+    def probes_for(self, url: str, name: str) -> list[Any]:
+        return [p for p in self.probes if p.url == url and p.name == name]
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())
@@ -105,7 +110,8 @@ class Snapshot:
 
     def save(self, path: str | Path) -> None:
         data = {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta,
-                "resources": [r.to_dict() for r in self.resources.values()]}
+                "resources": [r.to_dict() for r in self.resources.values()],
+                "probes": [asdict(p) for p in self.probes]}
         Path(path).write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 
     @classmethod
@@ -116,4 +122,10 @@ class Snapshot:
         snap = cls(data["root_url"], meta=data.get("meta", {}))
         for item in data["resources"]:
             snap.add(Resource.from_dict(item))
+        from .probes import Probe
+
+        for item in data.get("probes", []):
+            item["headers"] = tuple(tuple(h) for h in item.get("headers", ()))
+            item["links"] = tuple(Link(**link) for link in item.get("links", ()))
+            snap.probes.append(Probe(**item))
         return snap

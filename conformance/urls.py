@@ -33,12 +33,17 @@ def same_origin(url: str, root: str) -> bool:
     return origin(url) == origin(root)
 
 
+WRITE_RELS = frozenset({"Create", "Delete", "Edit"})
+"""Rels whose Href is a POST, DELETE or PUT target; when it is also readable, a Down, an Alternate
+or the resource itself already leads there."""
+
+
 def is_gettable(link: Link) -> bool:
-    """A link the crawl may follow with GET: it has an Href and names no `action`.
+    """A link the crawl may follow with GET: it has an Href, is no write link, and names no `action`.
 
     Actions (`?action=start`) change state; they belong to the action probes, never the crawl.
     """
-    if not link.href:
+    if not link.href or link.rel in WRITE_RELS:
         return False
     query = httpx.URL(link.href).query.decode()
     return not any(key.lower() == "action" for key, _ in parse_qsl(query, keep_blank_values=True))

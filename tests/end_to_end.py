@@ -10,6 +10,7 @@ import httpx
 from conformance.client import Target, build_client
 from conformance.crawler import Limits, crawl
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
+from conformance.probes import PROBES
 from conformance.profiles import load_profile
 from conformance.rules import Finding, RuleContext, evaluate
 from conformance.schema import load_schemas
@@ -26,7 +27,7 @@ def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_re
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
             return await crawl(client, target, schemas=load_schemas(profile.schemas),
-                               limits=Limits(max_resources=max_resources))
+                               limits=Limits(max_resources=max_resources), probes=PROBES)
 
     return asyncio.run(go())
 

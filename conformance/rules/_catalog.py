@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..links import Link
 from ..snapshot import Resource, Snapshot
+from ..urls import resolve
 
 if TYPE_CHECKING:
     from ..profiles import Profile
@@ -70,6 +71,30 @@ class RuleContext:
     profile: Profile
     reproduce: Callable[[str], str] = lambda url: f"curl -sS {url}"
     rule: Rule | None = None
+    notes: list[str] = field(default_factory=list)
+    cache: dict = field(default_factory=dict)
+    """Memo for indexes several rules build over the snapshot (members of collections, ...)."""
+    """What a rule could not check and why (a target that failed, evidence missing)."""
+
+    def target(self, res: Resource, link: Link) -> Resource | None:
+        """The crawled resource a link's Href names, or None when the crawl did not fetch it."""
+        if not link.href:
+            return None
+        url = resolve(link.href, res.url)
+        return self.snapshot.get(url) if url else None
+
+    def readable_target(self, res: Resource, link: Link) -> Resource | None:
+        """Like `target`, but a target that failed becomes a note, not a second finding:
+        REL001 already reports it, and one broken link must not cascade through every rule."""
+        target = self.target(res, link)
+        if target is not None and target.error is not None:
+            self.note(f"{link.describe()} in {res.url} not checked: its target failed ({target.error}); see REL001")
+            return None
+        return target
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def finding(self, res: Resource, *, expected: str, actual: str, link: Link | None = None,
                 message: str = "", url: str | None = None) -> Finding:
@@ -104,7 +129,7 @@ def rule(id: str, severity: Severity, *, fault: str, source: str) -> Callable[[C
 
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
     """Every finding of one rule over some resources."""
-    bound = replace(ctx, rule=rule)
+    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache)
     for res in resources:
         yield from rule.check(bound, res)
 

@@ -71,3 +71,74 @@ def resource_link_has_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     for link in res.links:
         if link.rel in typed and not (link.type or "").strip():
             yield ctx.finding(res, link=link, expected=f"a Type on a {link.rel} link", actual="no Type")
+
+
+@rule("LNK005", Severity.ERROR, fault="lowercase_rel", source="links.md")
+def rel_in_vocabulary(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Every Rel belongs to the profile's vocabulary, compared case-sensitively (`up` is not `Up`).
+
+    Clients match Rels as exact strings; a Rel outside the vocabulary, or in another case, is a
+    link no client will ever select.
+    """
+    vocabulary = ctx.profile.rel_vocabulary
+    for link in res.links:
+        if link.rel and link.rel.strip() and link.rel not in vocabulary:
+            near = [v for v in vocabulary if v.lower() == link.rel.lower()]
+            hint = f" (did the server mean {near[0]!r}?)" if near else ""
+            yield ctx.finding(res, link=link, expected="a Rel of the profile's vocabulary",
+                              actual=f"Rel={link.rel!r}{hint}")
+
+
+@rule("LNK006", Severity.WARNING, fault="href_with_fragment", source="attributes_of_a_link_element.md")
+def href_has_no_fragment(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """No Href carries a fragment (`#...`).
+
+    A fragment is never sent to the server, so two links that differ only by it name the same
+    resource; it is a sign of Hrefs assembled by string concatenation.
+    """
+    for link in res.links:
+        if link.href and "#" in link.href:
+            yield ctx.finding(res, link=link, expected="an Href without '#'", actual=f"Href={link.href!r}")
+
+
+@rule("LNK007", Severity.WARNING, fault="typed_action_link", source="links.md")
+def action_link_has_no_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Action links (Start, Stop, Clone, ...) carry no Type.
+
+    An action's Href is invoked with POST and answers a Task, not a representation of the Type;
+    a Type on it misleads clients that pick a parser by Type.
+    """
+    for link in res.links:
+        if link.rel in ctx.profile.action_rels and link.type:
+            yield ctx.finding(res, link=link, expected=f"no Type on a {link.rel} link", actual=f"Type={link.type!r}")
+
+
+@rule("LNK008", Severity.WARNING, fault="duplicate_link", source="links.md")
+def no_duplicate_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """No element lists the same (Rel, Href) pair twice.
+
+    A duplicate adds nothing for clients but doubles their work, and often hides a link that
+    should have been there instead.
+    """
+    seen: set[tuple[str | None, str | None, str | None]] = set()
+    for link in res.links:
+        key = (link.owner, link.rel, link.href)
+        if key in seen:
+            yield ctx.finding(res, link=link, expected="each (Rel, Href) once per element", actual="listed twice")
+        seen.add(key)
+
+
+@rule("LNK009", Severity.WARNING, fault="stale_link_name", source="attributes_of_a_link_element.md")
+def link_name_matches_target(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A link's Name, where given, is the Name of the resource it points at.
+
+    Clients show the Name to people before they follow the link; a stale Name shows one object
+    and opens another.
+    """
+    for link in res.links:
+        if not link.name:
+            continue
+        target = ctx.readable_target(res, link)
+        if target is not None and target.name and target.name != link.name:
+            yield ctx.finding(res, link=link, expected=f"Name={target.name!r} (the target's Name)",
+                              actual=f"Name={link.name!r}")

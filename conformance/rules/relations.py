@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..urls import is_gettable, resolve
+from ._shapes import family, owner_url, path_of, query_of
 from ..snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
@@ -26,3 +27,195 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
             continue  # not fetched (budget, origin) or fine
         yield ctx.finding(res, link=link, expected="HTTP 200 with a readable representation",
                           actual=f"{url}: {target.error}")
+
+
+def _members_index(ctx: RuleContext, collection: Resource) -> tuple[set[str], set[str]]:
+    """(families, paths) of the members a collection lists; cached per run."""
+    key = ("members", collection.url)
+    if key not in ctx.cache:
+        families = {family(m.type) for m in collection.members if m.type}
+        paths = {path_of(resolve(m.href, collection.url) or m.href) for m in collection.members if m.href}
+        ctx.cache[key] = ({f for f in families if f}, paths)
+    return ctx.cache[key]
+
+
+def _down_collections(ctx: RuleContext, parent: Resource) -> list[Resource]:
+    """Collections a parent links Down to, directly or through its Alternate form."""
+    forms = [parent]
+    for link in parent.links:
+        if link.rel == "Alternate" and link.owner in (None, parent.href):
+            other = ctx.target(parent, link)
+            if other is not None and other.error is None:
+                forms.append(other)
+    found = []
+    for form in forms:
+        for link in form.links:
+            if link.rel == "Down" and link.owner in (None, form.href):
+                target = ctx.target(form, link)
+                if target is not None and target.error is None:
+                    found.append(target)
+    return found
+
+
+def _kind_family(res: Resource | None) -> str | None:
+    return family(res.type or res.root) if res is not None else None
+
+
+@rule("REL002", Severity.ERROR, fault="up_sideways", source="links.md")
+def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An Up link leads to the parent, and the parent lists the child in its Down collection.
+
+    Clients climb Up to rebuild context (which server, which job); a sideways Up strands them.
+    Checked where the parent has a Down collection of the child's kind, as the docs describe.
+    """
+    for link in res.links:
+        if link.rel != "Up":
+            continue
+        child = ctx.snapshot.get(owner_url(res, link))
+        parent = ctx.readable_target(res, link)
+        child_family = _kind_family(child)
+        if parent is None or child_family is None:
+            continue
+        relevant = [c for c in _down_collections(ctx, parent) if child_family in _members_index(ctx, c)[0]]
+        if not relevant:
+            continue
+        if not any(path_of(child.url) in _members_index(ctx, c)[1] for c in relevant):
+            yield ctx.finding(res, link=link, url=child.url,
+                              expected=f"the parent lists {child.url} in a Down collection "
+                                       f"({', '.join(c.url for c in relevant)})",
+                              actual="the parent's collections do not list it")
+
+
+@rule("REL003", Severity.ERROR, fault="foreign_member", source="links.md")
+def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """The members of a Down collection point back Up to the resource that links the collection.
+
+    A collection reached from a job must hold that job's sessions, not someone else's; clients
+    that page through children trust the collection's scope.
+    """
+    for link in res.links:
+        if link.rel != "Down":
+            continue
+        owner = ctx.snapshot.get(owner_url(res, link))
+        owner_family = _kind_family(owner)
+        collection = ctx.readable_target(res, link)
+        if owner is None or owner_family is None or collection is None:
+            continue
+        for member_link in collection.members:
+            member = ctx.target(collection, member_link)
+            if member is None or member.error is not None:
+                continue
+            ups = [u for u in member.links if u.rel == "Up" and u.owner in (None, member.href)
+                   and family(u.type) == owner_family]
+            if ups and not any(path_of(resolve(u.href, member.url) or "") == path_of(owner.url) for u in ups):
+                yield ctx.finding(res, link=link, url=owner.url,
+                                  expected=f"every member of {collection.url} points Up to {owner.url}",
+                                  actual=f"{member.url} points Up to {', '.join(str(u.href) for u in ups)}")
+
+
+@rule("REL004", Severity.ERROR, fault="alternate_other_uid", source="resource_representation_for_ke.md")
+def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An Alternate link joins the reference and the entity form of one resource (same UID).
+
+    Clients switch forms to get more (or less) detail about the same object; an Alternate to
+    another object, or to the same form, silently swaps what they are looking at.
+    """
+    reference_roots = ctx.profile.reference_roots
+    for link in res.links:
+        if link.rel != "Alternate":
+            continue
+        source = ctx.snapshot.get(owner_url(res, link))
+        target = ctx.readable_target(res, link)
+        if source is None or target is None:
+            continue
+        if source.uid and target.uid and source.uid != target.uid:
+            yield ctx.finding(res, link=link, url=source.url, expected=f"UID {source.uid}",
+                              actual=f"{target.url} has UID {target.uid}")
+        elif (source.root in reference_roots) == (target.root in reference_roots):
+            yield ctx.finding(res, link=link, url=source.url, expected="the other form (reference <-> entity)",
+                              actual=f"{source.root} -> {target.root}")
+
+
+@rule("REL005", Severity.ERROR, fault="alternate_one_way", source="resource_representation_for_ke.md")
+def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Following Alternate twice comes back to where it started.
+
+    The two forms are one resource; a client that switches form and back must land on the URL it
+    left, or caches and breadcrumbs diverge.
+    """
+    for link in res.links:
+        if link.rel != "Alternate":
+            continue
+        start = owner_url(res, link)
+        target = ctx.readable_target(res, link)
+        if target is None:
+            continue
+        backs = [b for b in target.links if b.rel == "Alternate" and b.owner in (None, target.href)]
+        if backs and not any(resolve(b.href or "", target.url) == start for b in backs):
+            yield ctx.finding(res, link=link, url=start, expected=f"{target.url} links Alternate back to {start}",
+                              actual=f"it links to {', '.join(str(b.href) for b in backs)}")
+
+
+@rule("REL006", Severity.ERROR, fault="edit_elsewhere", source="links.md")
+def edit_and_delete_point_at_their_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Edit and Delete links point at the resource that carries them.
+
+    A client that PUTs or DELETEs through them must change the object it is looking at; a link to
+    another URL makes a harmless edit a destructive one.
+    """
+    for link in res.links:
+        if link.rel in ("Edit", "Delete") and link.href:
+            owner = owner_url(res, link)
+            href = resolve(link.href, res.url)
+            if href and path_of(href) != path_of(owner):
+                yield ctx.finding(res, link=link, url=owner, expected=f"an Href on {path_of(owner)}",
+                                  actual=f"Href={link.href!r}")
+
+
+@rule("REL007", Severity.ERROR, fault="create_on_self", source="links.md")
+def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A Create link points at a collection (or a create action), never at the resource itself.
+
+    A client POSTs a new member to the collection; posting to an item either fails or, worse,
+    overwrites it.
+    """
+    for link in res.links:
+        if link.rel != "Create" or not link.href:
+            continue
+        owner = owner_url(res, link)
+        href = resolve(link.href, res.url)
+        target = ctx.target(res, link)
+        if href and path_of(href) == path_of(owner):
+            yield ctx.finding(res, link=link, url=owner, expected="a collection's Href",
+                              actual=f"the resource's own Href {link.href!r}")
+        elif target is not None and target.error is None and target.uid:
+            yield ctx.finding(res, link=link, url=owner, expected="a collection's Href",
+                              actual=f"{target.url} is the single resource {target.uid}")
+
+
+@rule("REL008", Severity.ERROR, fault="action_on_parent", source="links.md")
+def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An action link (Start, Stop, ...) is an `?action=` on the resource that carries it.
+
+    Clients invoke the action they see on a job against that job; an action pointed elsewhere
+    starts or stops the wrong thing.
+    """
+    for link in res.links:
+        if link.rel in ctx.profile.action_rels and link.href:
+            owner = owner_url(res, link)
+            href = resolve(link.href, res.url)
+            if href and path_of(href) != path_of(owner):
+                yield ctx.finding(res, link=link, url=owner, expected=f"an Href on {path_of(owner)}",
+                                  actual=f"Href={link.href!r}")
+
+
+@rule("REL009", Severity.ERROR, fault="action_without_query", source="links.md")
+def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An action link's Href carries an `action` query parameter.
+
+    Without it the Href is the resource's own URL: a client POSTing there does not start
+    anything, and a crawler treats the action as a plain page.
+    """
+    for link in res.links:
+        if link.rel in ctx.profile.action_rels and link.href and "action" not in query_of(link.href):
+            yield ctx.finding(res, link=link, expected="an Href with ?action=...", actual=f"Href={link.href!r}")

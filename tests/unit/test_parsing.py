@@ -33,9 +33,14 @@ def test_media_kind_reads_the_content_type(value, kind):
     assert media_kind(value) == kind
 
 
-def test_body_of_an_unexpected_content_type_is_a_parse_error():
-    with pytest.raises(ParseError, match="Content-Type"):
-        parse_body(b"<html/>", "text/html")
+def test_body_neither_xml_nor_json_is_a_parse_error_naming_the_content_type():
+    with pytest.raises(ParseError, match="Content-Type 'text/plain'"):
+        parse_body(b"plain words", "text/plain")
+
+
+def test_a_wrong_content_type_does_not_hide_an_xml_body():
+    doc, element = parse_body(b'<Job xmlns="urn:x" Type="Job"/>', "text/plain")
+    assert doc.root == "Job" and element is not None
 
 
 def test_json_document_takes_its_kind_from_the_type_property():

@@ -1,0 +1,40 @@
+"""Small facts about links and URLs that several rule families share."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import httpx
+
+from ..links import Link
+from ..snapshot import Resource
+from ..urls import resolve
+
+__all__ = ["family", "owner_url", "path_of", "query_of"]
+
+
+def path_of(url: str) -> str:
+    """The resource part of a URL: its path, lower-cased (the server's paths ignore case)."""
+    return httpx.URL(url).path.rstrip("/").lower()
+
+
+def query_of(url: str) -> dict[str, str]:
+    """Query parameters with lower-cased names (the docs spell them in either case)."""
+    return {k.lower(): v for k, v in parse_qsl(httpx.URL(url).query.decode(), keep_blank_values=True)}
+
+
+def owner_url(res: Resource, link: Link) -> str:
+    """The URL of the element a link belongs to: an embedded item, or the document itself."""
+    if link.owner and link.owner != res.href:
+        return resolve(link.owner, res.url) or res.url
+    return res.url  # the document's own links speak for the URL fetched, whatever its Href says
+
+
+def family(type_: str | None) -> str | None:
+    """The resource a Type is about, whatever its form: JobReference, Job and JobList -> Job."""
+    if not type_:
+        return None
+    for suffix in ("ReferenceList", "Reference", "List"):
+        if type_.endswith(suffix) and len(type_) > len(suffix):
+            return type_[: -len(suffix)]
+    return type_

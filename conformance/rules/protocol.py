@@ -1,0 +1,153 @@
+"""Protocol family: content negotiation, status codes, Error bodies, sessions and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..parsing import media_kind
+from ..snapshot import Resource
+from ..urls import resolve
+from ._catalog import Finding, RuleContext, Severity, rule
+from ._shapes import query_of
+
+
+def _probe_finding(ctx: RuleContext, res: Resource, probe, expected: str, actual: str) -> Finding:
+    finding = ctx.finding(res, expected=expected, actual=actual,
+                          message=f"probe {probe.name}: {probe.method} {probe.request_url}")
+    headers = " ".join(f"-H '{k}: {v}'" for k, v in probe.headers)
+    reproduction = f"curl -sS -X {probe.method} {headers} '{probe.request_url}'".replace("  ", " ")
+    from dataclasses import replace
+
+    return replace(finding, reproduction=reproduction, excerpt=probe.excerpt)
+
+
+def _answered(probe) -> str:
+    return f"HTTP {probe.status} {probe.content_type or ''} root {probe.root}" if probe.status else f"{probe.error}"
+
+
+@rule("PRT001", Severity.ERROR, fault="xml_as_text", source="http_response_codes.md")
+def xml_is_served_as_xml(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A request that accepts XML (the default) gets an XML Content-Type.
+
+    Clients pick their parser from the Content-Type; a wrong one turns a valid document into an
+    error on their side.
+    """
+    if res.status == 200 and media_kind(res.content_type) != "xml":
+        yield ctx.finding(res, expected="Content-Type application/xml", actual=f"Content-Type {res.content_type!r}")
+
+
+@rule("PRT002", Severity.ERROR, fault="json_drops_link", source="links.md")
+def json_carries_the_same_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """The JSON representation of a URL carries the same links as its XML representation.
+
+    JSON clients navigate the same contract; a link only XML shows is an operation JSON clients
+    cannot find.
+    """
+    for probe in ctx.snapshot.probes_for(res.url, "json"):
+        if probe.status != 200 or probe.root is None:
+            continue
+        xml = {(l.rel, resolve(l.href or "", res.url), l.type) for l in res.links}
+        json = {(l.rel, resolve(l.href or "", res.url), l.type) for l in probe.links}
+        for rel, href, type_ in sorted(xml - json, key=str):
+            yield _probe_finding(ctx, res, probe, f"JSON has <Link Rel={rel!r} Href={href!r} Type={type_!r}>",
+                                 "missing from JSON")
+        for rel, href, type_ in sorted(json - xml, key=str):
+            yield _probe_finding(ctx, res, probe, "only the XML links",
+                                 f"JSON adds <Link Rel={rel!r} Href={href!r} Type={type_!r}>")
+
+
+@rule("PRT003", Severity.ERROR, fault="json_ignored", source="http_response_codes.md")
+def json_is_served_when_asked(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A request with `Accept: application/json` gets a JSON representation.
+
+    The docs promise both formats for every resource; ignoring Accept breaks every JSON client.
+    """
+    for probe in ctx.snapshot.probes_for(res.url, "json"):
+        if probe.status != 200 or media_kind(probe.content_type) != "json":
+            yield _probe_finding(ctx, res, probe, "HTTP 200 with Content-Type application/json", _answered(probe))
+
+
+@rule("PRT004", Severity.ERROR, fault="open_resource", source="authentication_and_security.md")
+def no_session_is_401_with_error(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Without a session id, a resource answers 401 with an Error body.
+
+    Everything but the root is private; serving it to anyone leaks the backup estate, and a bare
+    401 leaves clients without the reason.
+    """
+    for probe in ctx.snapshot.probes_for(res.url, "anonymous"):
+        if probe.status != 401 or probe.root != "Error":
+            yield _probe_finding(ctx, res, probe, "HTTP 401 with an Error body", _answered(probe))
+
+
+@rule("PRT005", Severity.ERROR, fault="not_found_without_error", source="http_response_codes.md")
+def unknown_id_is_404_with_error(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An id nobody has answers 404 with an Error body.
+
+    Clients tell "gone" from "broken" by the status, and show the Error's message to people.
+    """
+    for probe in ctx.snapshot.probes_for(res.url, "missing"):
+        if probe.status != 404 or probe.root != "Error":
+            yield _probe_finding(ctx, res, probe, "HTTP 404 with an Error body", _answered(probe))
+
+
+@rule("PRT006", Severity.ERROR, fault="method_not_allowed_as_500", source="http_response_codes.md")
+def unsupported_method_is_405(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A method the resource does not support answers 405 with an Error body.
+
+    A 500 for a client mistake hides real server errors in monitoring and makes clients retry.
+    """
+    for probe in ctx.snapshot.probes_for(res.url, "method"):
+        if probe.status != 405 or probe.root != "Error":
+            yield _probe_finding(ctx, res, probe, "HTTP 405 with an Error body", _answered(probe))
+
+
+@rule("PRT007", Severity.ERROR, fault="session_survives_logout", source="authentication_and_security.md")
+def logoff_ends_the_session(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """After the session is deleted (logoff), its session id is refused with 401.
+
+    A session id that outlives logoff is a credential that never expires.
+    """
+    for probe in ctx.snapshot.probes_for(res.url, "after_logoff"):
+        if probe.status != 401:
+            yield _probe_finding(ctx, res, probe, "HTTP 401 for the old session id", _answered(probe))
+
+
+@rule("PRT008", Severity.WARNING, fault="error_status_mismatch", source="http_response_codes.md")
+def error_body_matches_status(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An Error body's StatusCode is the HTTP status it came with.
+
+    Clients and logs often keep only the body; a StatusCode that disagrees with the response
+    sends them to the wrong cause.
+    """
+    for probe in ctx.snapshot.probes:
+        if probe.url == res.url and probe.root == "Error" and probe.error_status != str(probe.status):
+            yield _probe_finding(ctx, res, probe, f"StatusCode=\"{probe.status}\"",
+                                 f"StatusCode={probe.error_status!r}")
+
+
+_PAGING = {"First", "Previous", "Next", "Last"}
+
+
+@rule("PRT009", Severity.ERROR, fault="paging_drops_filter", source="query_service.md")
+def paging_links_keep_the_query(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A query result's paging links keep its query (type, filter, sort, format, page size) and
+    number their pages consistently (First is 1, Next and Previous step by one).
+
+    Clients page by following Next; a Next that drops the filter pages through everything.
+    """
+    if res.root != "QueryResult":
+        return
+    here = query_of(res.url)
+    current = int(here.get("page", "1") or 1) if here.get("page", "1").isdigit() else 1
+    kept = {k: v for k, v in here.items() if k != "page"}
+    expected_page = {"First": 1, "Next": current + 1, "Previous": current - 1}
+    for link in res.links:
+        if link.rel not in _PAGING or not link.href:
+            continue
+        there = query_of(link.href)
+        lost = {k: v for k, v in kept.items() if there.get(k, "").lower() != v.lower()}
+        if lost:
+            yield ctx.finding(res, link=link, expected=f"the query kept: {kept}", actual=f"changed or lost: {lost}")
+        want = expected_page.get(link.rel)
+        if want is not None and there.get("page") != str(want):
+            yield ctx.finding(res, link=link, expected=f"page={want}", actual=f"page={there.get('page')}")
