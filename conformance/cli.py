@@ -138,12 +138,50 @@ def _profiles(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _check_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="judge saved representations (files or folders of .xml/.json) without a server",
+                       description="Run the rules that need no request on saved responses. Exit 0 when nothing "
+                                   "is found, 1 when something is, 4 on bad input.")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    p.add_argument("--profile", default=None, help="API version profile (default: v1_7)")
+    p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
+    p.add_argument("--root", metavar="URL", help="the API root the documents came from (default: from their Hrefs)")
+
+
+def _check(ns: argparse.Namespace) -> int:
+    from .errors import ConformanceError
+    from .items import format_findings
+    from .offline import check_files, collect_files, snapshot_of_files
+    from .profiles import DEFAULT_PROFILE, load_profile
+    from .rules import RULES
+    from .schema import load_schemas
+
+    try:
+        profile = load_profile(ns.profile or DEFAULT_PROFILE)
+        schemas = load_schemas(ns.schema or profile.schemas)
+        files = collect_files(ns.paths)
+    except ConformanceError as exc:
+        print(f"conformance check: error: {exc}", file=sys.stderr)
+        return 4
+    snapshot = snapshot_of_files(files, schemas, ns.root)
+    unreadable = [r for r in snapshot if r.error]
+    for res in unreadable:
+        print(f"unreadable: {res.error}")
+    total = 0
+    for rule_id, kind, found in check_files(snapshot, profile):
+        total += len(found)
+        print(format_findings(RULES[rule_id], kind, found), end="\n\n")
+    print(f"conformance check: {len(files)} file(s), {total} finding(s), {len(unreadable)} unreadable")
+    return 1 if total or unreadable else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conformance", description="Link-contract conformance suite for XML "
                                      "hypermedia REST APIs (Veeam Backup Enterprise Manager REST API).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
     _mock_parser(sub)
+    _check_parser(sub)
     sub.add_parser("rules", help="print the rule catalog, one rule per line")
     sub.add_parser("profiles", help="list the profiles (API versions)")
     return parser
@@ -152,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
-    handlers = {"run": _run, "mock": _mock, "rules": _rules, "profiles": _profiles}
+    handlers = {"run": _run, "mock": _mock, "check": _check, "rules": _rules, "profiles": _profiles}
     if ns.command is None:
         parser.print_help()
         return 2

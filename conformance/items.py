@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
-from .rules import RULES, Finding, Rule, run_rule
+from .rules import Finding, Rule, run_rule
+from .rules.selection import select_rules
 from .runner import ItemResult, Run
 from .snapshot import Resource
 
 __all__ = ["ConformanceCollector", "ConformanceItem", "RuleViolated", "format_findings"]
 
 _DETAILED = 25
+_EXCERPT = 160
 
 
 class RuleViolated(Exception):
@@ -41,11 +43,16 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
             continue
         lines.append(f"- {url}")
         for finding in found:
+            if finding.message:
+                lines.append(f"    request:   {finding.message}")
             if finding.link is not None:
                 lines.append(f"    link:      {finding.link.describe()}")
             lines.append(f"    expected:  {finding.expected}")
             lines.append(f"    actual:    {finding.actual}")
         lines.append(f"    reproduce: {found[0].reproduction}")
+        excerpt = " ".join(found[0].excerpt.split())[:_EXCERPT]
+        if excerpt:
+            lines.append(f"    answered:  {excerpt}")
     return "\n".join(lines)
 
 
@@ -61,8 +68,11 @@ class ConformanceItem(pytest.Item):
                                  ("resources", len(resources))]
 
     def runtest(self) -> None:
+        ctx = self.run.context()
         try:
-            findings = list(run_rule(self.rule, self.run.context(), self.resources))
+            findings = list(run_rule(self.rule, ctx, self.resources))
+            if ctx.notes:  # what could not be checked is said, not silently skipped
+                self.add_report_section("call", "not checked", "\n".join(ctx.notes))
         except Exception:
             self.run.record(ItemResult(self.rule.id, self.kind, "error", (), len(self.resources)))
             raise
@@ -91,7 +101,8 @@ class ConformanceCollector(pytest.Collector):
     def collect(self) -> Iterator[ConformanceItem]:
         groups = {kind: [r for r in resources if r.error is None]
                   for kind, resources in self.run.snapshot.kinds().items()}
-        for rule in RULES.values():
+        settings = self.run.settings
+        for rule in select_rules(settings.rules, settings.skip_rules):
             for kind, resources in groups.items():
                 if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
                     yield ConformanceItem.from_parent(self, name=f"{rule.id}[{kind}]", rule=rule, kind=kind,

@@ -12,6 +12,7 @@ from typing import Any
 from .client import SESSION_HEADER, Target, build_client, curl, normalise_root
 from .crawler import CrawlProgress, Limits, crawl
 from .errors import TargetError
+from .probes import PROBES
 from .profiles import Profile, load_profile
 from .rules import Finding, RuleContext
 from .schema import SchemaSet, load_schemas
@@ -123,8 +124,10 @@ def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] |
 async def _crawl(target: Target, schemas: SchemaSet, settings: Settings,
                  on_progress: Callable[[CrawlProgress], None] | None) -> Snapshot:
     limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency)
+    # PATCH is sent only where writes are allowed: on a real server the default is read-only.
+    probes = [p for p in PROBES if p != "method" or settings.effective_actions != "none"]
     async with build_client(target) as client:
-        return await crawl(client, target, schemas=schemas, limits=limits, on_progress=on_progress)
+        return await crawl(client, target, schemas=schemas, limits=limits, on_progress=on_progress, probes=probes)
 
 
 def close_run(run: Run | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -72,13 +73,43 @@ class SchemaSet:
         return frozenset(names)
 
     def validate(self, root: etree._Element) -> tuple[str, ...]:
-        """Messages for every violation (capped), empty when the document is valid."""
+        """Messages for every violation (capped), empty when the document is valid.
+
+        lxml decides (fast, on every document); only a failing document is explained again by
+        xmlschema, whose messages name the element path and the schema's reason in words.
+        """
         if self._validator.validate(root):
             return ()
+        explained = self._explain(root)
+        if explained:
+            return explained
         messages = []
         for err in list(self._validator.error_log)[:_MAX_MESSAGES]:
             path = f"{err.path}: " if err.path else ""
             messages.append(f"line {err.line}: {path}{err.message}")
+        return tuple(messages)
+
+    @cached_property
+    def _explainer(self) -> Any:
+        try:
+            import xmlschema
+
+            return xmlschema.XMLSchema(etree.tostring(self._document, encoding="unicode"),
+                                       base_url=str(self.sources[0] if self.sources[0].is_dir() else self.sources[0].parent))
+        except Exception:  # xmlschema is stricter about some XSD constructs; lxml's words remain
+            return None
+
+    def _explain(self, root: etree._Element) -> tuple[str, ...]:
+        schema = self._explainer
+        if schema is None:
+            return ()
+        messages = []
+        for err in schema.iter_errors(root):
+            line = getattr(err.sourceline, "__int__", None) and err.sourceline
+            where = f"line {line}: " if line else ""
+            messages.append(f"{where}{err.path}: {err.reason}")
+            if len(messages) >= _MAX_MESSAGES:
+                break
         return tuple(messages)
 
 

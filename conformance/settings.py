@@ -60,6 +60,15 @@ def _bool(text: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
 def _existing_path(text: str) -> Path:
     path = Path(text).expanduser()
     if not path.exists():
@@ -86,6 +95,11 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("mock_size", "with target 'mock': how many resources the mock serves.", 40, _positive_int),
     _Option("mock_seed", "with target 'mock': seed of the mock's data.", 0, int),
     _Option("mock_fault", "with target 'mock': switch on a named fault (repeatable).", (), str, multiple=True),
+    _Option("actions", "what may be sent beyond GET: none (read-only), safe, or all. Default: all against the "
+            "mock, none against any other target.", None, _choice("none", "safe", "all")),
+    _Option("rules", "run only these rules: ids or families, comma-separated (e.g. LNK,REL002,protocol).", (),
+            str, multiple=True),
+    _Option("skip_rules", "skip these rules: ids or families, comma-separated.", (), str, multiple=True),
     _Option("only", "collect only the conformance items, not the test files around (used by `conformance run`).",
             False, _bool, flag=True),
     _Option("snapshot", "write the crawl's snapshot (JSON) to this path.", None, Path),
@@ -109,8 +123,16 @@ class Settings:
     mock_size: int
     mock_seed: int
     mock_fault: tuple[str, ...]
+    actions: str | None
+    rules: tuple[str, ...]
+    skip_rules: tuple[str, ...]
     only: bool
     snapshot: Path | None
+
+    @property
+    def effective_actions(self) -> str:
+        """Read-only unless asked, except on the mock, which exists to be changed."""
+        return self.actions or ("all" if self.target == "mock" else "none")
 
     @property
     def active(self) -> bool:
@@ -166,6 +188,12 @@ def resolve(config: pytest.Config) -> Settings:
     settings = Settings(**values)
     if settings.insecure and settings.ca_bundle:
         raise pytest.UsageError("--conformance-insecure and --conformance-ca-bundle contradict each other; pick one")
+    from .rules.selection import UnknownRuleError, select_rules
+
+    try:
+        select_rules(settings.rules, settings.skip_rules)
+    except UnknownRuleError as exc:
+        raise pytest.UsageError(f"--conformance-rules/--conformance-skip-rules: {exc}") from None
     if settings.mock_fault and settings.target != "mock":
         raise pytest.UsageError("--conformance-mock-fault only applies to --conformance-target mock")
     return settings
