@@ -34,6 +34,10 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-resources", type=int, metavar="N", help="stop after N resources (default: 5000)")
     p.add_argument("--timeout", type=float, metavar="S", help="per-request timeout in seconds (default: 30)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default: 8)")
+    p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
+    p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
+    p.add_argument("--actions", choices=("none", "safe", "all"),
+                   help="what may be sent beyond GET (default: all on the mock, none elsewhere)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
     p.add_argument("--size", type=int, metavar="S", help="with the mock target: number of resources (default: 40)")
@@ -49,7 +53,9 @@ def _pytest_args(ns: argparse.Namespace) -> list[str]:
     pairs = {"--conformance-user": ns.user, "--conformance-profile": ns.profile, "--conformance-schema": ns.schema,
              "--conformance-ca-bundle": ns.ca_bundle, "--conformance-max-resources": ns.max_resources,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
-             "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot}
+             "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot,
+             "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
+             "--conformance-actions": ns.actions}
     for flag, value in pairs.items():
         if value is not None:
             args += [flag, str(value)]
@@ -119,7 +125,11 @@ def _mock(ns: argparse.Namespace) -> int:
 
 def _rules(ns: argparse.Namespace) -> int:
     from .rules import RULES
+    from .rules.docs import rules_markdown
 
+    if ns.markdown:
+        print(rules_markdown(), end="")
+        return 0
     for rule in RULES.values():
         print(f"{rule.id}  {str(rule.severity):7}  {rule.family:10}  {rule.statement}")
     return 0
@@ -182,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     _run_parser(sub)
     _mock_parser(sub)
     _check_parser(sub)
-    sub.add_parser("rules", help="print the rule catalog, one rule per line")
+    rules = sub.add_parser("rules", help="print the rule catalog, one rule per line")
+    rules.add_argument("--markdown", action="store_true", help="print the full catalog as Markdown (docs/rules.md)")
     sub.add_parser("profiles", help="list the profiles (API versions)")
     return parser
 

@@ -1,0 +1,23 @@
+"""The rule documentation is generated from the catalog and kept in step with it."""
+
+from pathlib import Path
+
+from conformance.rules import RULES
+from conformance.rules.docs import rules_markdown
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+
+def test_docs_rules_md_is_the_generated_catalog():
+    assert DOC.read_text(encoding="utf-8") == rules_markdown(), "run: conformance rules --markdown > docs/rules.md"
+
+
+def test_every_rule_has_a_section_with_its_source_and_fault():
+    text = rules_markdown()
+    for rule in RULES.values():
+        assert f"### {rule.id}: " in text and f"`{rule.fault}`" in text and rule.source in text
+
+
+def test_the_catalog_has_at_least_25_rules_in_five_families():
+    assert len(RULES) >= 25
+    assert {r.family for r in RULES.values()} == {"schema", "attributes", "relations", "types", "protocol"}
