@@ -11,6 +11,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 DEFAULT_HTML = Path("reports") / "conformance.html"
+DEFAULT_JSON = Path("reports") / "results.json"
 
 _EPILOG = """\
 exit codes of `run`: 0 conformant, 1 violations found, 2 interrupted, 3 target unreachable or
@@ -42,7 +43,12 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
     p.add_argument("--size", type=int, metavar="S", help="with the mock target: number of resources (default: 40)")
     p.add_argument("--html", default=str(DEFAULT_HTML), metavar="PATH", help=f"HTML report (default: {DEFAULT_HTML})")
+    p.add_argument("--json", default=str(DEFAULT_JSON), metavar="PATH",
+                   help=f"results JSON, schema conformance-results/1 (default: {DEFAULT_JSON})")
     p.add_argument("--junit", metavar="PATH", help="also write JUnit XML here")
+    p.add_argument("--baseline", metavar="FILE", help="known violations (TOML) that do not fail the gate")
+    p.add_argument("--fail-on", choices=("error", "warning", "info"),
+                   help="lowest severity of a new finding that fails the run (default: warning)")
     p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then extra pytest arguments (e.g. -k LNK)")
 
@@ -55,7 +61,8 @@ def _pytest_args(ns: argparse.Namespace) -> list[str]:
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
              "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot,
              "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
-             "--conformance-actions": ns.actions}
+             "--conformance-actions": ns.actions, "--conformance-json": ns.json,
+             "--conformance-baseline": ns.baseline, "--conformance-fail-on": ns.fail_on}
     for flag, value in pairs.items():
         if value is not None:
             args += [flag, str(value)]
@@ -82,7 +89,44 @@ def _run(ns: argparse.Namespace) -> int:
         print(f"conformance: HTML report written to {ns.html}")
     if ns.junit and Path(ns.junit).exists():
         print(f"conformance: JUnit XML written to {ns.junit}")
+    if ns.json and Path(ns.json).exists():
+        print(f"conformance: results JSON written to {ns.json}")
     return code
+
+
+def _baseline_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("baseline", help="write a baseline (known violations) from a results JSON",
+                       description="One waiver per (rule, resource type) with findings in RESULTS.json; the same "
+                                   "run with --baseline FILE then passes, and a new violation still fails.")
+    p.add_argument("results", metavar="RESULTS.json")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write the TOML (default: standard output)")
+    p.add_argument("--reason", default="known violation (baseline); replace with a ticket reference",
+                   help="reason written into every entry")
+
+
+def _baseline(ns: argparse.Namespace) -> int:
+    import json
+
+    from .report.baseline import baseline_from_results, render_baseline
+    from .report.results import RESULTS_SCHEMA
+
+    try:
+        data = json.loads(Path(ns.results).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"conformance baseline: cannot read {ns.results}: {exc}", file=sys.stderr)
+        return 4
+    if data.get("schema") != RESULTS_SCHEMA:
+        print(f"conformance baseline: {ns.results} is not a {RESULTS_SCHEMA} file (schema={data.get('schema')!r})",
+              file=sys.stderr)
+        return 4
+    text = render_baseline(baseline_from_results(data, ns.reason), source=Path(ns.results).name)
+    if ns.output:
+        Path(ns.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(ns.output).write_text(text, encoding="utf-8")
+        print(f"conformance: baseline with {text.count('[[waiver]]')} waiver(s) written to {ns.output}")
+    else:
+        print(text, end="")
+    return 0
 
 
 def _mock_parser(sub: argparse._SubParsersAction) -> None:
@@ -192,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_parser(sub)
     _mock_parser(sub)
     _check_parser(sub)
+    _baseline_parser(sub)
     rules = sub.add_parser("rules", help="print the rule catalog, one rule per line")
     rules.add_argument("--markdown", action="store_true", help="print the full catalog as Markdown (docs/rules.md)")
     sub.add_parser("profiles", help="list the profiles (API versions)")
@@ -201,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
-    handlers = {"run": _run, "mock": _mock, "check": _check, "rules": _rules, "profiles": _profiles}
+    handlers = {"run": _run, "mock": _mock, "check": _check, "baseline": _baseline, "rules": _rules, "profiles": _profiles}
     if ns.command is None:
         parser.print_help()
         return 2

@@ -127,13 +127,15 @@ def _replace(res: Resource, **changes: object) -> Resource:
 
 async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
                 limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
-                probes: Iterable[str] = ()) -> Snapshot:
+                probes: Iterable[str] = (), snapshot: Snapshot | None = None) -> Snapshot:
     """Log on, walk every reachable GET-able link once, log off; return what was seen.
 
     The root is read before logon (it is public), then the logon session is the second entry
     point: its Down links open the rest of the API.
     """
     walk = _Walk(client, target, schemas, limits, CrawlProgress(), on_progress)
+    if snapshot is not None:
+        walk.snapshot = snapshot  # filled in place: a caller that is interrupted keeps what was seen
     started = datetime.now(timezone.utc)
     root = normalise_url(target.url)
     walk.seen.add(root)

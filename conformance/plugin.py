@@ -44,17 +44,18 @@ def _settings(config: pytest.Config) -> Settings | None:
 
 def _start(config: pytest.Config, settings: Settings) -> Any:
     from .errors import ConformanceError, TargetError
-    from .runner import start_run
+    from .runner import crawl_run, prepare_run
 
     progress = _ProgressLine(config)
     try:
-        run = start_run(settings, progress)
+        run = prepare_run(settings)
+        config.stash[run_key] = run  # stored before the crawl: an interrupted run still reports
+        crawl_run(run, progress)
     except ConformanceError as exc:
         # One plain line on stderr, where CI logs look first; then stop the session with its code.
         sys.stderr.write(f"conformance: error: {exc}\n")
         pytest.exit(f"conformance: {exc}", returncode=_EXIT_TARGET if isinstance(exc, TargetError) else _EXIT_USAGE)
     progress.done(run.snapshot)
-    config.stash[run_key] = run
     return run
 
 
@@ -79,10 +80,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .runner import close_run
 
-    close_run(session.config.stash.get(run_key, None))
+    run = session.config.stash.get(run_key, None)
+    if run is not None and run.settings.json:
+        from .report.results import build_results, write_results
+
+        interrupted = "interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED else None
+        if not run.snapshot.meta.get("complete"):
+            interrupted = interrupted or "the crawl did not finish"
+        run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus),
+                                                                            interrupted=interrupted))
+    close_run(run)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -93,6 +103,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("conformance summary")
         for line in summary_lines(run):
             terminalreporter.write_line(line)
+        if getattr(run, "results_path", None):
+            terminalreporter.write_line(f"results JSON written to {run.results_path}")
 
 
 class _ProgressLine:

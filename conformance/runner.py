@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .client import SESSION_HEADER, Target, build_client, curl, normalise_root
@@ -14,12 +14,13 @@ from .crawler import CrawlProgress, Limits, crawl
 from .errors import TargetError
 from .probes import PROBES
 from .profiles import Profile, load_profile
-from .rules import Finding, RuleContext
+from .report.baseline import Waiver, load_baseline, match
+from .rules import Finding, Rule, RuleContext, Severity
 from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
 from .snapshot import Snapshot
 
-__all__ = ["InsecureTargetWarning", "ItemResult", "Run", "close_run", "start_run"]
+__all__ = ["InsecureTargetWarning", "ItemResult", "Run", "close_run", "crawl_run", "prepare_run", "start_run"]
 
 
 class InsecureTargetWarning(UserWarning):
@@ -59,7 +60,22 @@ class Run:
     def findings(self) -> list[Finding]:
         return [f for result in self.results.values() for f in result.findings]
 
+    waivers: list[Waiver] = field(default_factory=list)
+    used_waivers: set[int] = field(default_factory=set)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def judge(self, rule: Rule, kind: str, findings: list[Finding]) -> list[Finding]:
+        """Mark what does not fail the gate: baseline matches first, then findings below --fail-on."""
+        marked = match(findings, kind, self.waivers, self.profile.products, self.used_waivers)
+        threshold = Severity[self.settings.fail_on.upper()]
+        return [f if f.waiver or f.severity >= threshold else replace(f, waiver=f"below --fail-on {self.settings.fail_on}")
+                for f in marked]
+
+    @property
+    def stale_waivers(self) -> list[Waiver]:
+        """Entries that matched nothing although their rule ran: the bug they excused is gone."""
+        ran = {rule_id for rule_id, _ in self.results}
+        return [w for i, w in enumerate(self.waivers) if i not in self.used_waivers and w.rule in ran]
 
     def context(self) -> RuleContext:
         """One context per item, sharing one memo: indexes are built once per run, not per item."""
@@ -103,31 +119,46 @@ def _target(settings: Settings, profile: Profile) -> tuple[Target, Any]:
     return target, mock
 
 
-def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] | None = None) -> Run:
-    """Everything before the first rule runs; raises a ConformanceError naming what is wrong."""
+def prepare_run(settings: Settings) -> Run:
+    """Everything before the crawl; raises a ConformanceError naming what is wrong."""
     profile = load_profile(settings.profile)
     schemas = load_schemas(settings.schema or profile.schemas)
+    waivers = load_baseline(settings.baseline) if settings.baseline else []
     target, mock = _target(settings, profile)
+    snapshot = Snapshot(target.url, meta={
+        "profile": profile.name, "api_version": profile.api_version, "products": list(profile.products),
+        "target": settings.target if settings.target == "mock" else target.url,
+        "schemas": str(settings.schema or profile.schemas), "complete": False})
+    return Run(settings, profile, schemas, target, snapshot, mock, waivers=waivers)
+
+
+def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:
+    """Fill the run's snapshot in place, so an interrupted crawl still leaves what it saw."""
+    asyncio.run(_crawl(run, on_progress))
+    run.snapshot.meta["complete"] = True
+    if run.settings.snapshot:
+        run.snapshot.save(run.settings.snapshot)
+
+
+def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] | None = None) -> Run:
+    """Prepare and crawl in one call (for callers that need no partial result)."""
+    run = prepare_run(settings)
     try:
-        snapshot = asyncio.run(_crawl(target, schemas, settings, on_progress))
+        crawl_run(run, on_progress)
     except BaseException:
-        if mock is not None:
-            mock.stop()
+        close_run(run)
         raise
-    snapshot.meta.update(profile=profile.name, target=settings.target if settings.target == "mock" else target.url,
-                         schemas=str(settings.schema or profile.schemas))
-    if settings.snapshot:
-        snapshot.save(settings.snapshot)
-    return Run(settings, profile, schemas, target, snapshot, mock)
+    return run
 
 
-async def _crawl(target: Target, schemas: SchemaSet, settings: Settings,
-                 on_progress: Callable[[CrawlProgress], None] | None) -> Snapshot:
+async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) -> None:
+    settings = run.settings
     limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency)
     # PATCH is sent only where writes are allowed: on a real server the default is read-only.
     probes = [p for p in PROBES if p != "method" or settings.effective_actions != "none"]
-    async with build_client(target) as client:
-        return await crawl(client, target, schemas=schemas, limits=limits, on_progress=on_progress, probes=probes)
+    async with build_client(run.target) as client:
+        await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
+                    snapshot=run.snapshot)
 
 
 def close_run(run: Run | None) -> None:

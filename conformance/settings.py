@@ -100,6 +100,11 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("rules", "run only these rules: ids or families, comma-separated (e.g. LNK,REL002,protocol).", (),
             str, multiple=True),
     _Option("skip_rules", "skip these rules: ids or families, comma-separated.", (), str, multiple=True),
+    _Option("fail_on", "lowest severity that fails the gate: error, warning or info; findings below it are "
+            "reported as waived.", "warning", _choice("error", "warning", "info")),
+    _Option("baseline", "TOML file of known violations (waivers); matching findings do not fail the gate.", None,
+            _existing_path),
+    _Option("json", "write the results JSON (schema conformance-results/1) to this path.", None, Path),
     _Option("only", "collect only the conformance items, not the test files around (used by `conformance run`).",
             False, _bool, flag=True),
     _Option("snapshot", "write the crawl's snapshot (JSON) to this path.", None, Path),
@@ -126,6 +131,9 @@ class Settings:
     actions: str | None
     rules: tuple[str, ...]
     skip_rules: tuple[str, ...]
+    fail_on: str
+    baseline: Path | None
+    json: Path | None
     only: bool
     snapshot: Path | None
 

@@ -44,6 +44,8 @@ class Finding:
     """A curl command line, secrets masked."""
     excerpt: str = ""
     """The start of what the server answered."""
+    waiver: str = ""
+    """Why this finding does not fail the gate: a baseline entry's reason, or the severity threshold."""
 
 
 CheckFunction = Callable[["RuleContext", Resource], Iterable[Finding]]

@@ -1,0 +1,97 @@
+"""The results JSON: one run's verdict, items, findings and crawl, in a versioned schema.
+
+It is the contract between a run, a baseline made from it, and a diff against another run, so
+its shape only changes with its `schema` version (see docs/results.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..rules import RULES, Finding, Severity
+
+__all__ = ["RESULTS_SCHEMA", "build_results", "write_results"]
+
+RESULTS_SCHEMA = "conformance-results/1"
+
+
+def _finding(f: Finding, kind: str) -> dict[str, Any]:
+    return {
+        "rule": f.rule_id, "severity": str(f.severity), "kind": kind, "url": f.url,
+        "link": None if f.link is None else {"rel": f.link.rel, "type": f.link.type, "href": f.link.href,
+                                             "name": f.link.name},
+        "expected": f.expected, "actual": f.actual, "message": f.message or RULES[f.rule_id].statement,
+        "reproduction": f.reproduction, "excerpt": f.excerpt, "waiver": f.waiver or None,
+    }
+
+
+def build_results(run: Any, *, exit_status: int | None = None, interrupted: str | None = None) -> dict[str, Any]:
+    """Everything a person or a pipeline needs from one run, as plain data."""
+    snapshot, settings = run.snapshot, run.settings
+    results = list(run.results.values())
+    findings = [(f, r.kind) for r in results for f in r.findings]
+    new = [f for f, _ in findings if not f.waiver]
+    outcomes = Counter(r.outcome for r in results)
+    rules = []
+    for rule in RULES.values():
+        per_kind = {r.kind: r.outcome for r in results if r.rule_id == rule.id}
+        if per_kind:
+            rules.append({"id": rule.id, "severity": str(rule.severity), "family": rule.family,
+                          "statement": rule.statement, "source": rule.source, "outcomes": dict(sorted(per_kind.items()))})
+    complete = bool(snapshot.meta.get("complete")) and interrupted is None and outcomes.get("error", 0) == 0
+    return {
+        "schema": RESULTS_SCHEMA,
+        "tool": {"name": "conformance", "version": _version()},
+        "target": snapshot.meta.get("target"),
+        "profile": run.profile.name,
+        "api_version": run.profile.api_version,
+        "products": list(run.profile.products),
+        "started": snapshot.meta.get("started"),
+        "finished": datetime.now(timezone.utc).isoformat(),
+        "complete": complete,
+        "interrupted": interrupted,
+        "exit_status": exit_status,
+        "gate": {"fail_on": str(settings.fail_on), "baseline": str(settings.baseline) if settings.baseline else None},
+        "counts": {
+            "resources": len(snapshot),
+            "kinds": len(snapshot.kinds()),
+            "items": {k: outcomes.get(k, 0) for k in ("passed", "failed", "waived", "error")},
+            "findings": {str(s): sum(1 for f, _ in findings if f.severity == s) for s in sorted(Severity, reverse=True)},
+            "new_findings": {str(s): sum(1 for f in new if f.severity == s) for s in sorted(Severity, reverse=True)},
+            "waived_findings": len(findings) - len(new),
+        },
+        "rules": rules,
+        "findings": [_finding(f, kind) for f, kind in findings],
+        "stale_waivers": [asdict(w) for w in getattr(run, "stale_waivers", [])],
+        "resources": [
+            {"url": r.url, "status": r.status, "root": r.root, "type": r.type, "kind": r.kind,
+             "links": len(r.links), "members": len(r.members), "elapsed_ms": r.elapsed_ms, "error": r.error}
+            for r in sorted(snapshot, key=lambda r: r.url)
+        ],
+        "link_types": sorted({f"{r.kind} {l.rel} {l.type or '-'}" for r in snapshot for l in r.links if l.rel}),
+    }
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("conformance")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def write_results(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
+    """Write atomically: a crash mid-write must not leave half a JSON file for the next step."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
