@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -11,6 +12,7 @@ from ..urls import resolve
 __all__ = ["kind_edges", "link_map_svg"]
 
 _NAV_RELS = ("Down", "Up", "Alternate", "Related")
+_PER_ROW = 6
 _COLOURS = {"Down": "#1565c0", "Up": "#6a1b9a", "Alternate": "#9e9d24", "Related": "#00838f"}
 
 
@@ -18,7 +20,8 @@ def kind_edges(snapshot: Any) -> dict[tuple[str, str], set[str]]:
     """(source kind, target kind) -> Rels seen between them, over the links the crawl resolved."""
     edges: dict[tuple[str, str], set[str]] = defaultdict(set)
     for res in snapshot:
-        for link in res.links:
+        members = [replace(m, rel="Down") for m in res.members]  # a collection leads Down to its items
+        for link in (*res.links, *members):
             if link.rel not in _NAV_RELS or not link.href:
                 continue
             url = resolve(link.href, res.url)
@@ -51,10 +54,14 @@ def link_map_svg(snapshot: Any, failing_kinds: set[str], start: str | None = "Lo
     kinds = sorted(snapshot.kinds())
     edges = kind_edges(snapshot)
     depth = _layers(kinds, edges, start)
-    rows: dict[int, list[str]] = defaultdict(list)
+    layers: dict[int, list[str]] = defaultdict(list)
     for kind in kinds:
-        rows[depth[kind]].append(kind)
-    box_w, box_h, gap_x, gap_y = 190, 26, 14, 70
+        layers[depth[kind]].append(kind)
+    rows: dict[int, list[str]] = {}
+    for _, names in sorted(layers.items()):  # a wide layer wraps onto several rows
+        for start_index in range(0, len(names), _PER_ROW):
+            rows[len(rows)] = names[start_index:start_index + _PER_ROW]
+    box_w, box_h, gap_x, gap_y = 190, 26, 14, 56
     width = max(len(r) for r in rows.values()) * (box_w + gap_x) + gap_x if rows else 200
     pos: dict[str, tuple[float, float]] = {}
     for level, names in sorted(rows.items()):
