@@ -47,14 +47,25 @@ class Probe:
 PROBES = ("anonymous", "json", "missing", "method", "after_logoff")
 
 
+def _template(url: str) -> str:
+    """The URL with id-like path segments blanked: `/jobs/{id}/includes`, whatever the id."""
+    u = httpx.URL(url)
+    parts = ["{id}" if any(ch.isdigit() for ch in part) else part.lower() for part in u.path.split("/")]
+    query = "&".join(sorted(k.lower() for k in u.params.keys()))
+    return "/".join(parts) + ("?" + query if query else "")
+
+
 def samples(snapshot: Snapshot) -> list[Resource]:
-    """One readable resource per kind (the first by URL), except the public root."""
-    chosen = []
-    for kind, resources in snapshot.kinds().items():
-        readable = [r for r in resources if r.error is None and r.url != snapshot.root_url]
-        if readable:
-            chosen.append(readable[0])
-    return chosen
+    """One readable resource per kind and URL template (the first by URL), except the public root.
+
+    Per template, not only per kind: one kind (`EntityReferences`) spans many collections, and
+    each of them must keep the contract on its own.
+    """
+    chosen: dict[tuple[str, str], Resource] = {}
+    for res in sorted(snapshot, key=lambda r: r.url):
+        if res.error is None and res.root and res.url != snapshot.root_url:
+            chosen.setdefault((res.kind, _template(res.url)), res)
+    return list(chosen.values())
 
 
 def _missing_url(url: str) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .auth import COOKIE, HEADER, LogonSession, Sessions, resolve_version
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
-from .faults import select
+from .faults import Fault, select
 from .kinds import KINDS, Kind, find_kind
 from .model import Dataset
 from .query import QueryError
@@ -312,6 +313,12 @@ class _Guard:
             await response(scope, receive, send)
 
 
+def _fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
+    """One layer per fault that acts on the exchange itself (who may ask, what a request changes),
+    inside the guard so it sees the folded path; document and reply faults need none."""
+    return [Middleware(BaseHTTPMiddleware, dispatch=f.exchange) for f in faults if f.exchange is not None]
+
+
 def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), user: str = DEFAULT_USER,
                password: str | None = None, latency_ms: float = 0.0) -> Starlette:
     """A fresh mock: its own data, sessions and tasks on `app.state`, with the named faults switched on.
@@ -325,7 +332,7 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
     ds = dataset if dataset is not None else generate_dataset()
     app = Starlette(
         routes=ROUTES,
-        middleware=[Middleware(_Guard, latency=latency_ms / 1000)],
+        middleware=[Middleware(_Guard, latency=latency_ms / 1000), *_fault_layers(selected)],
         exception_handlers={ApiError: _api_error, QueryError: _query_error, HTTPException: _http_error},
     )
     app.state.dataset = ds

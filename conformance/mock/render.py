@@ -8,9 +8,11 @@ from typing import Any
 
 from .tree import Node, Scalar
 
-__all__ = ["NAMESPACE", "plural", "scalar_text", "to_json", "to_xml"]
+__all__ = ["JSON", "NAMESPACE", "XML", "plural", "render", "scalar_text", "to_json", "to_xml"]
 
 NAMESPACE = "http://www.veeam.com/ent/v1.0"
+XML = "application/xml; charset=utf-8"
+JSON = "application/json; charset=utf-8"
 _LINK_KEYS = ("Rel", "Href", "Name", "Type")
 _TRAILING_ATTRS = ("Href", "Type")  # JSON puts these last, after Links, as the vendor's examples do
 
@@ -119,3 +121,8 @@ def _json_object(node: Node) -> dict[str, Any]:
 def to_json(root: Node) -> bytes:
     """The vendor's JSON: no root element (the `Type` property names the kind), typed values."""
     return json.dumps(_json_object(root), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def render(root: Node, as_json: bool) -> tuple[bytes, str]:
+    """The body and media type of a tree in the format asked for."""
+    return (to_json(root), JSON) if as_json else (to_xml(root), XML)

@@ -8,15 +8,12 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from .documents import error
-from .faults import Reply, apply_document, apply_reply
+from .faults import Reply, apply_document, apply_reply, request_context
 from .hrefs import View, base_url
-from .render import to_json, to_xml
+from .render import JSON, XML, render
 from .tree import Node
 
 __all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "view_of", "wants_json"]
-
-XML = "application/xml; charset=utf-8"
-JSON = "application/json; charset=utf-8"
 
 
 class ApiError(Exception):
@@ -53,10 +50,11 @@ def view_of(conn: HTTPConnection) -> View:
 def reply(conn: HTTPConnection, node: Node, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """Apply the app's faults to the tree, serialise it, apply reply faults, and wrap it."""
     faults = conn.app.state.faults
-    node = apply_document(faults, node)
     as_json = wants_json(conn.headers.get("accept"))
-    body = to_json(node) if as_json else to_xml(node)
-    out = apply_reply(faults, Reply(status, body, JSON if as_json else XML, dict(headers or {})))
+    context = request_context(conn, view_of(conn), as_json)
+    node = apply_document(faults, node, context)
+    body, media_type = render(node, as_json)
+    out = apply_reply(faults, Reply(status, body, media_type, dict(headers or {}), node, context))
     return Response(out.body, out.status, headers=dict(out.headers), media_type=out.media_type)
 
 

@@ -17,7 +17,9 @@ _START_TIMEOUT = 10.0
 def _bind(host: str, port: int) -> socket.socket:
     """A listening socket bound before the server starts, so port 0 resolves to a known free port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP: asyncio switches Nagle off (TCP_NODELAY) only on sockets that say they are
+    # TCP; without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

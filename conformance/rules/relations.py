@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..urls import is_gettable, resolve
 from ._shapes import family, owner_url, path_of, query_of
+from ..links import Link
 from ..snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
@@ -39,8 +40,8 @@ def _members_index(ctx: RuleContext, collection: Resource) -> tuple[set[str], se
     return ctx.cache[key]
 
 
-def _down_collections(ctx: RuleContext, parent: Resource) -> list[Resource]:
-    """Collections a parent links Down to, directly or through its Alternate form."""
+def _down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Resource]]:
+    """(Down link, collection) a parent links to, directly or through its Alternate form."""
     forms = [parent]
     for link in parent.links:
         if link.rel == "Alternate" and link.owner in (None, parent.href):
@@ -53,7 +54,7 @@ def _down_collections(ctx: RuleContext, parent: Resource) -> list[Resource]:
             if link.rel == "Down" and link.owner in (None, form.href):
                 target = ctx.target(form, link)
                 if target is not None and target.error is None:
-                    found.append(target)
+                    found.append((link, target))
     return found
 
 
@@ -76,7 +77,14 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
         child_family = _kind_family(child)
         if parent is None or child_family is None:
             continue
-        relevant = [c for c in _down_collections(ctx, parent) if child_family in _members_index(ctx, c)[0]]
+        # A collection holds the child's kind when its members say so, or, empty, when the Down
+        # link's Type does (BackupJobSessionReferenceList holds BackupJobSessions).
+        downs = _down_collections(ctx, parent)
+        if any(path_of(c.url) == path_of(child.url) for _, c in downs):
+            continue  # the parent links Down to the child itself
+        relevant = [c for link_down, c in downs
+                    if child_family in _members_index(ctx, c)[0]
+                    or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
         if not relevant:
             continue
         if not any(path_of(child.url) in _members_index(ctx, c)[1] for c in relevant):

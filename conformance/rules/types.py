@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..snapshot import Resource
 from ..urls import is_gettable, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
-from ._shapes import query_of
+from ._shapes import path_of, query_of
 
 
 def _format(ctx: RuleContext) -> tuple[str, str]:
@@ -76,7 +76,9 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
     """
     if res.href:
         own = resolve(res.href, res.url)
-        if own != res.url:
+        # Paths compare without regard to case, as the server matches them; a re-cased link is
+        # the link's defect (REL005), not the document's.
+        if own is None or (path_of(own), query_of(own)) != (path_of(res.url), query_of(res.url)):
             yield ctx.finding(res, expected=f"Href={res.url!r}", actual=f"Href={res.href!r}")
 
 

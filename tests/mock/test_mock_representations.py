@@ -160,6 +160,28 @@ async def test_an_unsupported_method_answers_405_with_an_error_body(session, met
     assert xml(response).get("Status") == "MethodNotAllowed" and "allow" in response.headers
 
 
+UNKNOWN_ID = "00005eed-0000-0000-4000-800000000000"
+
+
+def with_unknown_id(url: str) -> str | None:
+    """The URL with its last id-like segment (one holding a digit) replaced by an id nobody has."""
+    u = httpx.URL(url)
+    head, _, last = u.path.rstrip("/").rpartition("/")
+    return str(u.copy_with(path=f"{head}/{UNKNOWN_ID}")) if any(c.isdigit() for c in last) else None
+
+
+async def test_every_served_resource_answers_patch_with_405_and_unknown_ids_with_404_error_bodies(session, walk):
+    served = [url for url, response in (await walk(session)).items() if response.status_code == 200]
+    assert len(served) > 40
+    for url in served:
+        patched = await session.patch(url)
+        assert (patched.status_code, xml(patched).get("StatusCode")) == (405, "405"), url
+        missing = with_unknown_id(url)
+        if missing is not None:
+            answer = await session.get(missing)
+            assert (answer.status_code, xml(answer).get("StatusCode")) == (404, "404"), missing
+
+
 async def test_a_crash_inside_an_endpoint_becomes_a_500_error_body(app, session, caplog):
     class Broken:
         def __getattr__(self, name):

@@ -1,0 +1,14 @@
+"""Faults of the schema family: a representation the XSDs do not accept."""
+
+from __future__ import annotations
+
+from ..tree import Node, el
+from .registry import Context, document_fault, entity_document
+
+__all__: list[str] = []
+
+
+@document_fault("undeclared_element", "SCH001", "a Job entity ends with an element the schema does not declare")
+def _undeclared_element(root: Node, context: Context) -> None:
+    for job in entity_document(root, "Job"):
+        job.children.append(el("Undeclared", "not in the schema"))

@@ -1,0 +1,68 @@
+"""Faults of the types family: a Type, a root element or an own Href that says something else is there."""
+
+from __future__ import annotations
+
+from ..kinds import KINDS
+from ..tree import Node
+from ..views import entity, reference
+from .registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
+
+__all__: list[str] = []
+
+
+@document_fault("type_mismatch", "TYP001",
+                "the Alternate link of a Repository reference says Type='Backup' but leads to a Repository")
+def _type_mismatch(root: Node, context: Context) -> None:
+    for repository in reference_document(root, "Repository"):
+        for link in rel_links(repository, "Alternate"):
+            link.attrs["Type"] = "Backup"
+
+
+@document_fault("entity_format_ignored", "TYP002",
+                "a Replica asked for as '?format=Entity' answers its reference form; every link that promises the "
+                "entity there is then wrong, and so is the Alternate pair", also=("TYP001", "REL004"))
+def _entity_format_ignored(root: Node, context: Context) -> Node | None:
+    # The reference form as built for the URL asked: it names itself by that URL and links
+    # Alternate to the plain URL, so the own Href and the round trip stay right.
+    v = context.view
+    for replica in entity_document(root, "Replica"):
+        assert v is not None
+        kind = KINDS["replicas"]
+        answer = reference(v, kind, kind.items(v.ds)[own_id(replica)])
+        answer.attrs["Href"] = replica.attrs["Href"]
+        for link in rel_links(answer, "Alternate"):
+            link.attrs.update(Href=v.item(kind, own_id(replica)), Type=f"{kind.entity}Reference")
+        return answer
+    return None
+
+
+@document_fault("reference_is_entity", "TYP003",
+                "the plain URL of a Replica answers its entity form; every link that promises the reference "
+                "there is then wrong, and so is the Alternate pair", also=("TYP001", "REL004"))
+def _reference_is_entity(root: Node, context: Context) -> Node | None:
+    # The mirror image of entity_format_ignored: own Href and Alternate fit the URL asked.
+    v = context.view
+    if "format" in context.query:
+        return None
+    for replica in reference_document(root, "Replica"):
+        assert v is not None
+        kind = KINDS["replicas"]
+        answer = entity(v, kind, kind.items(v.ds)[own_id(replica)])
+        answer.attrs["Href"] = replica.attrs["Href"]
+        for link in rel_links(answer, "Alternate"):
+            link.attrs.update(Href=v.entity(kind, own_id(replica)), Type=kind.entity)
+        return answer
+    return None
+
+
+@document_fault("stale_self_href", "TYP004",
+                "a Job entity names itself by its plain URL, without '?format=Entity'")
+def _stale_self_href(root: Node, context: Context) -> None:
+    for job in entity_document(root, "Job"):
+        job.attrs["Href"] = str(job.attrs["Href"]).split("?", 1)[0]
+
+
+@document_fault("root_type_mismatch", "TYP005", "a Repository entity says Type='RepositoryReference' on its root")
+def _root_type_mismatch(root: Node, context: Context) -> None:
+    for repository in entity_document(root, "Repository"):
+        repository.attrs["Type"] = "RepositoryReference"

@@ -1,0 +1,135 @@
+"""The reports: every output tells the same story, baselines gate, secrets never leak, and an
+interrupted run still leaves its results."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+FAULTS = ["down_link_without_type", "relative_href", "undeclared_element"]
+
+
+def conformance(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def faults_args(faults=FAULTS) -> list[str]:
+    return [arg for fault in faults for arg in ("--fault", fault)]
+
+
+@pytest.fixture(scope="module")
+def faulty_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("faulty")
+    result = conformance("run", *faults_args(), "--junit", "reports/junit.xml", cwd=cwd)
+    return cwd, result
+
+
+def test_html_json_and_junit_agree_on_every_count(faulty_run):
+    cwd, result = faulty_run
+    assert result.returncode == 1
+    data = json.loads((cwd / "reports" / "results.json").read_text())
+    suite = ElementTree.parse(cwd / "reports" / "junit.xml").getroot().find("testsuite")
+    html = (cwd / "reports" / "conformance.html").read_text()
+    items = data["counts"]["items"]
+    assert int(suite.get("tests")) == sum(items.values())
+    assert int(suite.get("failures")) == items["failed"] == 3
+    match = re.search(r"(\d+) resources of (\d+) types crawled, (\d+) items run, (\d+) failed; (\d+) new findings", html)
+    resources, kinds, run, failed, findings = map(int, match.groups())
+    assert (resources, kinds) == (data["counts"]["resources"], data["counts"]["kinds"])
+    assert run == sum(items.values()) and failed == items["failed"]
+    assert findings == sum(data["counts"]["new_findings"].values()) == len(data["findings"])
+    assert f"{run} items run, {failed} failed" in result.stdout
+
+
+def test_results_json_follows_its_documented_schema(faulty_run):
+    cwd, _ = faulty_run
+    data = json.loads((cwd / "reports" / "results.json").read_text())
+    assert data["schema"] == "conformance-results/1" and data["complete"] is True
+    assert {"target", "profile", "api_version", "started", "finished", "counts", "rules", "findings",
+            "resources"} <= set(data)
+    finding = next(f for f in data["findings"] if f["rule"] == "LNK004")
+    assert finding["link"]["rel"] == "Down" and finding["link"]["type"] is None
+    assert {"rule", "severity", "url", "link", "expected", "actual", "message", "reproduction"} <= set(finding)
+    assert all({"url", "status", "root", "type", "links"} <= set(r) for r in data["resources"])
+    documented = Path(__file__).resolve().parents[1] / "docs" / "results.md"
+    text = documented.read_text()
+    for key in data:
+        assert f"`{key}`" in text, f"results field {key!r} is not documented in docs/results.md"
+
+
+def test_a_baseline_from_a_run_turns_the_same_run_green_and_a_new_fault_red(faulty_run, tmp_path):
+    cwd, _ = faulty_run
+    made = conformance("baseline", "reports/results.json", "-o", "baseline.toml", cwd=cwd)
+    assert made.returncode == 0 and "3 waiver(s)" in made.stdout
+    again = conformance("run", *faults_args(), "--baseline", "baseline.toml", cwd=cwd)
+    assert again.returncode == 0, again.stdout[-2000:]
+    assert "3 xfailed" in again.stdout
+    worse = conformance("run", *faults_args(FAULTS + ["dangling_link"]), "--baseline", "baseline.toml", cwd=cwd)
+    assert worse.returncode == 1 and "REL001" in worse.stdout
+    fixed = conformance("run", *faults_args(FAULTS[:2]), "--baseline", "baseline.toml", cwd=cwd)
+    assert fixed.returncode == 0 and "stale waiver: SCH001 Job" in fixed.stdout
+    stale = json.loads((cwd / "reports" / "results.json").read_text())["stale_waivers"]
+    assert [(w["rule"], w["kind"]) for w in stale] == [("SCH001", "Job")]
+
+
+def test_fail_on_error_lets_warnings_through_but_not_errors(tmp_path):
+    assert conformance("run", "--fault", "duplicate_link", "--fail-on", "error", cwd=tmp_path).returncode == 0
+    assert conformance("run", "--fault", "duplicate_link", cwd=tmp_path).returncode == 1
+    assert conformance("run", "--fault", "relative_href", "--fail-on", "error", cwd=tmp_path).returncode == 1
+
+
+def test_a_broken_baseline_is_a_usage_error_naming_the_entry(tmp_path):
+    (tmp_path / "b.toml").write_text('[[waiver]]\nrule = "LNK004"\nreason = "x"\n')
+    result = conformance("run", "--baseline", "b.toml", cwd=tmp_path)
+    assert result.returncode == 4 and "waiver #1" in result.stderr and "'kind'" in result.stderr
+
+
+def test_credentials_and_session_ids_appear_in_no_output(pytester, monkeypatch):
+    import secrets
+
+    from conformance.mock import auth
+
+    password, token = "pw-Sentinel-7c1e", "tok-Sentinel-91ab"
+    monkeypatch.setenv("CONFORMANCE_MOCK_PASSWORD", password)
+    monkeypatch.setattr(auth.secrets, "token_urlsafe", lambda n=None: token)
+    result = pytester.runpytest("--conformance-target", "mock", "--conformance-only", "-p", "no:cacheprovider",
+                                "--conformance-mock-fault", "relative_href", "--conformance-json", "out/r.json",
+                                "--conformance-snapshot", "out/s.json", "--html", "out/r.html",
+                                "--junitxml", "out/j.xml", "-rA")
+    assert result.ret == 1
+    outputs = {"stdout": result.stdout.str(), "stderr": result.stderr.str()}
+    outputs.update({p.name: p.read_text() for p in (pytester.path / "out").rglob("*") if p.is_file()})
+    assert set(outputs) >= {"r.json", "s.json", "r.html", "j.xml"}
+    for name, text in outputs.items():
+        assert password not in text, name
+        assert token not in text, name
+    assert secrets.token_urlsafe is not None  # the patch is undone by monkeypatch
+
+
+def test_an_interrupted_run_still_writes_results_marked_incomplete(pytester):
+    pytester.makeconftest("""
+        count = 0
+        def pytest_runtest_setup(item):
+            global count
+            count += 1
+            if count == 40:
+                raise KeyboardInterrupt
+    """)
+    # In a subprocess: the interruption must end that session, not this one.
+    result = pytester.runpytest_subprocess("--conformance-target", "mock", "--conformance-only",
+                                           "-p", "no:cacheprovider", "--conformance-json", "r.json", "--html", "r.html")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    data = json.loads((pytester.path / "r.json").read_text())
+    assert data["complete"] is False and data["interrupted"] == "interrupted"
+    assert 0 < sum(data["counts"]["items"].values()) < 100
+    assert (pytester.path / "r.html").exists()
