@@ -103,8 +103,6 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
             root, links = doc.root, doc.links
             if element is not None and doc.root == "Error":
                 error_status = element.get("StatusCode")
-            elif element is None and doc.root == "Error":
-                error_status = None
         except ParseError:
             pass
     return Probe(name, res_url, method, url, shown, response.status_code, content_type, root, error_status, links,
