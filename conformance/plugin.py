@@ -112,17 +112,21 @@ class _ProgressLine:
 
     def __init__(self, config: pytest.Config):
         self.reporter = config.pluginmanager.get_plugin("terminalreporter")
-        self.last = 0.0
+        self.last = time.perf_counter()
 
     def __call__(self, progress: Any) -> None:
+        # A terminal gets a live line; a log (CI) gets a plain line every few seconds instead.
         now = time.perf_counter()
-        if self.reporter is None or now - self.last < 0.1:
+        interval = 0.1 if self.reporter is not None and self.reporter.isatty else 5.0
+        if self.reporter is None or now - self.last < interval:
             return
         self.last = now
         line = f"conformance: crawling: {progress.fetched} fetched, {progress.queued - progress.fetched} queued, " \
                f"{progress.failed} failed, {progress.rate:.0f}/s"
         if self.reporter.isatty:
             self.reporter.rewrite(line, erase=True)
+        else:
+            self.reporter.write_line(line)
 
     def done(self, snapshot: Any) -> None:
         if self.reporter is None:
