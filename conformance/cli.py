@@ -39,6 +39,10 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
     p.add_argument("--actions", choices=("none", "safe", "all"),
                    help="what may be sent beyond GET (default: all on the mock, none elsewhere)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list every request the action phase would send, and send none of them")
+    p.add_argument("--hypothesis-profile", choices=("conformance-ci", "conformance-dev", "conformance-deep"),
+                   help="hypothesis settings of the action phase (default: conformance-ci)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
     p.add_argument("--size", type=int, metavar="S", help="with the mock target: number of resources (default: 40)")
@@ -62,12 +66,15 @@ def _pytest_args(ns: argparse.Namespace) -> list[str]:
              "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot,
              "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
              "--conformance-actions": ns.actions, "--conformance-json": ns.json,
-             "--conformance-baseline": ns.baseline, "--conformance-fail-on": ns.fail_on}
+             "--conformance-baseline": ns.baseline, "--conformance-fail-on": ns.fail_on,
+             "--conformance-hypothesis-profile": ns.hypothesis_profile}
     for flag, value in pairs.items():
         if value is not None:
             args += [flag, str(value)]
     if ns.insecure:
         args.append("--conformance-insecure")
+    if ns.dry_run:
+        args.append("--conformance-dry-run")
     for fault in ns.fault:
         args += ["--conformance-mock-fault", fault]
     if ns.html:
@@ -129,6 +136,35 @@ def _baseline(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _diff_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("diff", help="compare two results JSON files: what changed in the link contract, what breaks",
+                       description="Compare two results files (conformance-results/1): resource types, Rels, link "
+                                   "Types, actions and schemas added, removed or changed, and violations new, "
+                                   "fixed and unchanged. Exit 1 when a change would break a client of the old "
+                                   "contract (a new violation included), 0 otherwise, 4 on a file that cannot be "
+                                   "compared.")
+    p.add_argument("old", metavar="OLD.json", help="results of the old version (the contract clients rely on)")
+    p.add_argument("new", metavar="NEW.json", help="results of the new version")
+    p.add_argument("--html", metavar="PATH", help="also write the diff as an HTML page")
+
+
+def _diff(ns: argparse.Namespace) -> int:
+    from .report.diff import DiffError, diff_html, diff_results, diff_text, load_results
+
+    try:
+        old, new = load_results(ns.old), load_results(ns.new)
+    except DiffError as exc:
+        print(f"conformance diff: error: {exc}", file=sys.stderr)
+        return 4
+    diff = diff_results(old, new)
+    print(diff_text(diff, ns.old, ns.new), end="")
+    if ns.html:
+        Path(ns.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(ns.html).write_text(diff_html(diff, ns.old, ns.new), encoding="utf-8")
+        print(f"conformance: HTML diff written to {ns.html}")
+    return diff.exit_status
+
+
 def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mock", help="serve the embedded mock Enterprise Manager on a real socket",
                        description="Serve the mock API at http://HOST:PORT/api/. The password is taken from "
@@ -140,6 +176,9 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay each response by MS milliseconds")
     p.add_argument("--user", default=None, help="account name (default: admin)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
+    p.add_argument("--api-version", default="v1_7", metavar="VERSION",
+                   help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7); older ones stay available "
+                        "at logon with ?v=")
     p.add_argument("--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit")
 
 
@@ -159,7 +198,7 @@ def _mock(ns: argparse.Namespace) -> int:
         return 2
     try:
         app = create_app(generate_dataset(ns.size, ns.seed), faults=ns.fault, user=ns.user or DEFAULT_USER,
-                         latency_ms=ns.latency)
+                         latency_ms=ns.latency, api_version=ns.api_version)
     except ValueError as exc:
         print(f"conformance mock: {exc}", file=sys.stderr)
         return 2
@@ -237,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     _mock_parser(sub)
     _check_parser(sub)
     _baseline_parser(sub)
+    _diff_parser(sub)
     rules = sub.add_parser("rules", help="print the rule catalog, one rule per line")
     rules.add_argument("--markdown", action="store_true", help="print the full catalog as Markdown (docs/rules.md)")
     sub.add_parser("profiles", help="list the profiles (API versions)")
@@ -246,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
-    handlers = {"run": _run, "mock": _mock, "check": _check, "baseline": _baseline, "rules": _rules, "profiles": _profiles}
+    handlers = {"run": _run, "mock": _mock, "check": _check, "baseline": _baseline, "diff": _diff, "rules": _rules,
+                "profiles": _profiles}
     if ns.command is None:
         parser.print_help()
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 import httpx
@@ -127,11 +127,13 @@ def _replace(res: Resource, **changes: object) -> Resource:
 
 async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
                 limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
-                probes: Iterable[str] = (), snapshot: Snapshot | None = None) -> Snapshot:
+                probes: Iterable[str] = (), snapshot: Snapshot | None = None,
+                after_walk: Callable[[httpx.AsyncClient, Snapshot], Awaitable[None]] | None = None) -> Snapshot:
     """Log on, walk every reachable GET-able link once, log off; return what was seen.
 
     The root is read before logon (it is public), then the logon session is the second entry
-    point: its Down links open the rest of the API.
+    point: its Down links open the rest of the API. `after_walk`, when given, runs once the walk
+    and the probes are done, while the session is still open (the action phase).
     """
     walk = _Walk(client, target, schemas, limits, CrawlProgress(), on_progress)
     if snapshot is not None:
@@ -152,6 +154,8 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         workers = [asyncio.create_task(walk.worker()) for _ in range(max(1, limits.concurrency))]
         await walk.queue.join()
         await run_probes(client, walk.snapshot, set(probes) - {"after_logoff"}, walk.snapshot.probes)
+        if after_walk is not None:
+            await after_walk(client, walk.snapshot)
     finally:
         for task in workers:
             task.cancel()

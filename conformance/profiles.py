@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError
 
-__all__ = ["DEFAULT_PROFILE", "Profile", "available_profiles", "data_dir", "load_profile"]
+__all__ = ["DEFAULT_PROFILE", "SAFETY", "ActionSpec", "ExpectedLinks", "Profile", "available_profiles", "data_dir",
+           "load_profile", "path_template"]
 
 DEFAULT_PROFILE = "v1_7"
 
@@ -19,6 +20,25 @@ def data_dir(kind: str) -> Path:
     """`profiles` or `schemas`: inside the installed wheel, else beside the package in a checkout."""
     packaged = Path(__file__).parent / "_data" / kind
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / kind
+
+
+@dataclass(frozen=True)
+class ExpectedLinks:
+    """The links one resource type carries on its own element (`[kinds.<type>]` of a profile)."""
+
+    required: frozenset[str] = frozenset()
+    """Rels every resource of the type carries."""
+    optional: frozenset[str] = frozenset()
+    """Rels it may carry (where the data calls for them, or documented but not always served)."""
+    types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """For some Rels, the only Types their links may have (e.g. the collections a session opens)."""
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self.required | self.optional
+
+
+_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -39,6 +59,12 @@ class Profile:
     entity_query: str = "format=Entity"
     type_roots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Documented exceptions to the Type-to-root naming rules."""
+    actions: Mapping[str, ActionSpec] = field(default_factory=dict)
+    """What following each operation Rel promises (`[actions.<Rel>]`): method, body, outcome, safety."""
+    task_final_states: frozenset[str] = frozenset({"Finished"})
+    """Task states after which nothing changes any more (`[tasks] final_states`)."""
+    kinds: Mapping[str, ExpectedLinks] = field(default_factory=dict)
+    """Resource type (as items name it: `Job`, `JobReference`) -> the links it must and may carry."""
 
     def roots_for_type(self, type_: str) -> tuple[str, ...]:
         """The root element(s) a link of this Type must return: the exceptions, else the rules."""
@@ -76,6 +102,167 @@ def _field(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     if kind is list and not all(isinstance(v, str) for v in value):
         raise ProfileError(f"{where}: field {key!r} must be a list of strings")
     return value
+
+
+def _rel_list(table: Mapping[str, Any], key: str, vocabulary: frozenset[str], where: str) -> frozenset[str]:
+    if key not in table:
+        return frozenset()
+    rels = frozenset(_field(table, key, list, where))
+    unknown = sorted(rels - vocabulary)
+    if unknown:
+        raise ProfileError(f"{where}: field {key!r} names Rels missing from [rels] 'vocabulary': {unknown}")
+    return rels
+
+
+def _expected_links(data: Mapping[str, Any], vocabulary: frozenset[str], where: str) -> dict[str, ExpectedLinks]:
+    """`[kinds.<type>]` tables: `required` and `optional` Rels, and `types` pinning some Rels' Types."""
+    kinds = data.get("kinds", {})
+    if not isinstance(kinds, dict):
+        raise ProfileError(f"{where}: field 'kinds' must be a table of resource types")
+    out = {}
+    for kind, table in kinds.items():
+        here = f"{where} [kinds.{kind}]"
+        if not isinstance(table, dict):
+            raise ProfileError(f"{here}: must be a table (required, optional, types), got {table!r}")
+        unknown = sorted(set(table) - {"required", "optional", "types"})
+        if unknown:
+            raise ProfileError(f"{here}: unknown field {unknown[0]!r}; known fields: required, optional, types")
+        required = _rel_list(table, "required", vocabulary, here)
+        optional = _rel_list(table, "optional", vocabulary, here)
+        if required & optional:
+            raise ProfileError(f"{here}: Rels both 'required' and 'optional': {sorted(required & optional)}")
+        types = table.get("types", {})
+        if not isinstance(types, dict):
+            raise ProfileError(f"{here}: field 'types' must be a table of Rel = [Types]")
+        for rel, names in types.items():
+            if rel not in required | optional:
+                raise ProfileError(f"{here}: field 'types' names Rel {rel!r}, which is neither required nor optional")
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+                raise ProfileError(f"{here}: field 'types' entry {rel!r} must be a non-empty list of Types")
+        out[kind] = ExpectedLinks(required, optional, {rel: frozenset(names) for rel, names in types.items()})
+    return out
+
+
+SAFETY = ("safe", "reversible", "destructive")
+"""How much following a link changes the server: nothing that matters, something the suite undoes, or for good."""
+_RETURNS = ("Task", "Location", "nothing")
+_UNDO = ("repeat", "same-body", "Delete", "none")
+_SPEC_FIELDS = {"status", "returns", "safety", "body", "choice", "choices", "undo", "observe", "on"}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What following one operation link promises (`[actions.<Rel>]`, or one of its `on` variants)."""
+
+    rel: str
+    method: str
+    status: int
+    """The documented success status: 202 for work handed to a Task, 201 for a creation, 200/204 otherwise."""
+    returns: str
+    """'Task' (a Task body), 'Location' (a Location header naming the new resource) or 'nothing'."""
+    safety: str
+    body: str | None = None
+    """The spec element the request body must be (`JobCloneSpec`), None when it takes no body."""
+    choice: str | None = None
+    """An element of the target's entity whose value picks the body's alternative (`JobType`)."""
+    choices: Mapping[str, str] = field(default_factory=dict)
+    """Value of `choice` -> the child element of the spec for it."""
+    undo: str | None = None
+    """How the suite returns to the start: 'repeat' (twice is nothing), 'same-body' (the resource as
+    it is, sent back), 'Delete' (delete what was created)."""
+    observe: tuple[str, ...] = ()
+    """Elements of the target's entity the operation must change (a toggle that toggles nothing fails)."""
+    template: str | None = None
+    """For a variant: the path template it applies to (`jobs/{id}/includes`); None for the Rel's default."""
+    variants: tuple[ActionSpec, ...] = ()
+
+    def for_href(self, href: str, root_url: str) -> ActionSpec:
+        """The variant whose template the Href's path matches, else the Rel's default."""
+        template = path_template(href, root_url)
+        return next((v for v in self.variants if v.template == template), self)
+
+
+def path_template(url: str, root_url: str) -> str:
+    """The path of a URL below the API root, lower case, id-like segments (with a digit) as `{id}`.
+
+    `https://em/api/jobs/6c8...?action=clone` -> `jobs/{id}`; the query is not part of it.
+    """
+    from urllib.parse import urljoin, urlsplit
+
+    path = urlsplit(urljoin(root_url, url)).path
+    base = urlsplit(root_url).path
+    if path.lower().startswith(base.lower()):
+        path = path[len(base):]
+    parts = [p for p in path.strip("/").split("/") if p]
+    return "/".join("{id}" if any(ch.isdigit() for ch in p) else p.lower() for p in parts)
+
+
+def _spec(rel: str, table: Mapping[str, Any], here: str, default: ActionSpec | None) -> ActionSpec:
+    unknown = sorted(set(table) - _SPEC_FIELDS - {"method"})
+    if unknown:
+        raise ProfileError(f"{here}: unknown field {unknown[0]!r}; known fields: method, {', '.join(sorted(_SPEC_FIELDS))}")
+    merged = {k: v for k, v in vars(default).items() if k not in ("variants", "template")} if default else {}
+
+    def pick(key: str, kind: type, allowed: tuple[str, ...] = ()) -> Any:
+        if key not in table:
+            if default is None and key in ("status", "returns", "safety"):
+                raise ProfileError(f"{here}: missing field {key!r}")
+            return merged.get(key)
+        value = table[key]
+        if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
+            raise ProfileError(f"{here}: field {key!r} must be a {kind.__name__}, got {value!r}")
+        if allowed and value not in allowed:
+            raise ProfileError(f"{here}: field {key!r} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    method = str(pick("method", str) or "POST").upper()
+    if method not in _METHODS:
+        raise ProfileError(f"{here}: field 'method' must be one of {', '.join(_METHODS)}, got {method!r}")
+    status = pick("status", int)
+    if not 200 <= status <= 299:
+        raise ProfileError(f"{here}: field 'status' must be a success status (200-299), got {status}")
+    choices = pick("choices", dict) or {}
+    if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in choices.items()):
+        raise ProfileError(f"{here}: field 'choices' must map values to element names (strings)")
+    choice = pick("choice", str)
+    if bool(choice) != bool(choices):
+        raise ProfileError(f"{here}: fields 'choice' and 'choices' go together")
+    observe = pick("observe", list) or ()
+    if not all(isinstance(o, str) and o for o in observe):
+        raise ProfileError(f"{here}: field 'observe' must be a list of element names")
+    undo = pick("undo", str, _UNDO)
+    return ActionSpec(rel, method, status, pick("returns", str, _RETURNS), pick("safety", str, SAFETY),
+                      pick("body", str) or None, choice, dict(choices), None if undo == "none" else undo,
+                      tuple(observe))
+
+
+def _actions(tables: Any, vocabulary: frozenset[str], where: str) -> dict[str, ActionSpec]:
+    """`[actions.<Rel>]` tables that say what following the Rel promises, with `[actions.<Rel>.on."path"]`
+    variants for the targets where it differs. A table with only `method` is not one of them."""
+    if not isinstance(tables, dict):
+        raise ProfileError(f"{where}: field 'actions' must be a table of [actions.<Rel>] tables")
+    out: dict[str, ActionSpec] = {}
+    for rel, table in tables.items():
+        here = f"{where} [actions.{rel}]"
+        if rel not in vocabulary:
+            raise ProfileError(f"{here}: Rel {rel!r} is missing from [rels] 'vocabulary'")
+        if not isinstance(table, dict):
+            raise ProfileError(f"{here}: must be a table, got {table!r}")
+        if not set(table) & _SPEC_FIELDS:
+            continue
+        default = _spec(rel, table, here, None)
+        on = table.get("on", {})
+        if not isinstance(on, dict) or not all(isinstance(v, dict) for v in on.values()):
+            raise ProfileError(f"{here}: field 'on' must be a table of path templates, each a table")
+        variants = []
+        for template, sub in on.items():
+            inner = f"{where} [actions.{rel}.on.{template!r}]"
+            if "on" in sub:
+                raise ProfileError(f"{inner}: variants do not nest (field 'on')")
+            key = path_template(template, "/")
+            variants.append(replace(_spec(rel, sub, inner, default), template=key))
+        out[rel] = replace(default, variants=tuple(variants))
+    return out
 
 
 def _resolve(name_or_path: str) -> Path:
@@ -125,11 +312,19 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     if not isinstance(roots, dict) or not all(isinstance(v, list) and v and all(isinstance(x, str) for x in v)
                                               for v in roots.values()):
         raise ProfileError(f"{where} [types.roots]: each entry must be a non-empty list of root element names")
+    action_specs = _actions(data.get("actions", {}), vocabulary, where)
+    tasks = data.get("tasks", {})
+    if not isinstance(tasks, dict):
+        raise ProfileError(f"{where}: field 'tasks' must be a table")
+    final_states = frozenset(_field(tasks, "final_states", list, f"{where} [tasks]")) if tasks else frozenset({"Finished"})
     return Profile(
+        actions=action_specs,
+        task_final_states=final_states,
         reference_roots=frozenset(_field(forms, "reference_roots", list, f"{where} [forms]")) if forms
         else frozenset({"EntityRef", "EntityReferences"}),
         entity_query=str(forms.get("entity_query", "format=Entity")),
         type_roots={k: tuple(v) for k, v in roots.items()},
+        kinds=_expected_links(data, vocabulary, where),
         name=_field(data, "name", str, where),
         api_version=_field(data, "api_version", str, where),
         products=tuple(str(p) for p in _field(data, "products", list, where)),

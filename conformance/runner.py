@@ -83,7 +83,8 @@ class Run:
         return RuleContext(self.snapshot, self.profile, lambda url: curl("GET", url, headers), cache=self._cache)
 
 
-def _start_mock(settings: Settings) -> tuple[Any, str, str]:
+def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
+    """The embedded mock on a free port, speaking the profile's API version."""
     from .mock import DEFAULT_PASSWORD, PASSWORD_ENV as MOCK_PASSWORD_ENV, create_app, generate_dataset
     from .mock.server import MockServer
     import os
@@ -91,7 +92,7 @@ def _start_mock(settings: Settings) -> tuple[Any, str, str]:
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
     try:
         app = create_app(generate_dataset(settings.mock_size, settings.mock_seed), faults=settings.mock_fault,
-                         user=settings.user, password=password)
+                         user=settings.user, password=password, api_version=profile.api_version)
     except ValueError as exc:
         raise TargetError(f"mock: {exc}") from exc
     server = MockServer(app).start()
@@ -101,7 +102,7 @@ def _start_mock(settings: Settings) -> tuple[Any, str, str]:
 def _target(settings: Settings, profile: Profile) -> tuple[Target, Any]:
     mock = None
     if settings.target == "mock":
-        mock, url, password = _start_mock(settings)
+        mock, url, password = _start_mock(settings, profile)
     else:
         url = settings.target or ""
         password = settings.password
@@ -154,11 +155,22 @@ def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] |
 async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) -> None:
     settings = run.settings
     limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency)
+    mode = settings.effective_actions
     # PATCH is sent only where writes are allowed: on a real server the default is read-only.
-    probes = [p for p in PROBES if p != "method" or settings.effective_actions != "none"]
+    writes = mode != "none" and not settings.dry_run
+    probes = [p for p in PROBES if p != "method" or writes]
+
+    async def actions(client: Any, snapshot: Snapshot) -> None:
+        """The action phase, in the crawl's session (before its logoff); a dry run only lists it."""
+        from .actions import run_actions
+
+        await run_actions(client, snapshot, target=run.target, profile=run.profile, schemas=run.schemas, mode=mode,
+                          hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
+                          on_mock=run.mock is not None, probe_patch=mode != "none")
+
     async with build_client(run.target) as client:
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
-                    snapshot=run.snapshot)
+                    snapshot=run.snapshot, after_walk=actions if mode != "none" or settings.dry_run else None)
 
 
 def close_run(run: Run | None) -> None:

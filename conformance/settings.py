@@ -97,6 +97,12 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("mock_fault", "with target 'mock': switch on a named fault (repeatable).", (), str, multiple=True),
     _Option("actions", "what may be sent beyond GET: none (read-only), safe, or all. Default: all against the "
             "mock, none against any other target.", None, _choice("none", "safe", "all")),
+    _Option("dry_run", "list every request the action phase would send (see --conformance-actions) and send "
+            "none of them; the crawl's GETs still go out.", False, _bool, flag=True),
+    _Option("hypothesis_profile", "hypothesis settings of the action phase: conformance-ci (derandomized, "
+            "bounded), conformance-dev (keeps failures in the example database and replays them first) or "
+            "conformance-deep (long runs).", "conformance-ci",
+            _choice("conformance-ci", "conformance-dev", "conformance-deep")),
     _Option("rules", "run only these rules: ids or families, comma-separated (e.g. LNK,REL002,protocol).", (),
             str, multiple=True),
     _Option("skip_rules", "skip these rules: ids or families, comma-separated.", (), str, multiple=True),
@@ -136,6 +142,8 @@ class Settings:
     json: Path | None
     only: bool
     snapshot: Path | None
+    dry_run: bool = False
+    hypothesis_profile: str = "conformance-ci"
 
     @property
     def effective_actions(self) -> str:

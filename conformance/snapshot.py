@@ -60,6 +60,12 @@ class Resource:
             return self.root
         return "unreachable" if self.status is None else f"HTTP{self.status}"
 
+    @property
+    def own_links(self) -> tuple[Link, ...]:
+        """The links of the document's own element (held by no element, or by one named like the
+        document), not those of the items it embeds, which are judged where they are served."""
+        return tuple(link for link in self.links if link.owner in (None, self.href, self.url))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -85,9 +91,15 @@ class Snapshot:
     """Run facts: api version, profile, start/end times, limits hit, skipped URLs."""
     probes: list[Any] = field(default_factory=list)
     """`probes.Probe` records: requests beyond the crawl, for the protocol rules."""
+    actions: list[Any] = field(default_factory=list)
+    """`actions.evidence.ActionEvidence` records: what following operation links did, for the action rules."""
 
     def probes_for(self, url: str, name: str) -> list[Any]:
         return [p for p in self.probes if p.url == url and p.name == name]
+
+    def actions_for(self, url: str) -> list[Any]:
+        """The action evidence about the links of one resource (the resource that offered them)."""
+        return [a for a in self.actions if a.url == url]
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())
@@ -111,7 +123,7 @@ class Snapshot:
     def save(self, path: str | Path) -> None:
         data = {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta,
                 "resources": [r.to_dict() for r in self.resources.values()],
-                "probes": [asdict(p) for p in self.probes]}
+                "probes": [asdict(p) for p in self.probes], "actions": [asdict(a) for a in self.actions]}
         Path(path).write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 
     @classmethod
@@ -128,4 +140,8 @@ class Snapshot:
             item["headers"] = tuple(tuple(h) for h in item.get("headers", ()))
             item["links"] = tuple(Link(**link) for link in item.get("links", ()))
             snap.probes.append(Probe(**item))
+        if data.get("actions"):
+            from .actions.evidence import ActionEvidence
+
+            snap.actions.extend(ActionEvidence.from_dict(item) for item in data["actions"])
         return snap

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import httpx
 
+from conformance.actions import run_actions
 from conformance.client import Target, build_client
 from conformance.crawler import Limits, crawl
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
@@ -19,22 +20,34 @@ from conformance.snapshot import Snapshot
 MOCK_ROOT = "http://mock.test/api/"
 
 
-def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_resources: int = 5000) -> Snapshot:
-    profile = load_profile("v1_7")
-    app = create_app(generate_dataset(size, seed), faults=faults, password=DEFAULT_PASSWORD)
-    target = Target(MOCK_ROOT, DEFAULT_USER, DEFAULT_PASSWORD)
+def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_resources: int = 5000,
+               profile_name: str = "v1_7", server_version: str | None = None, actions: str = "all",
+               hypothesis_profile: str = "conformance-ci") -> Snapshot:
+    """Crawl a mock logged on with the profile's API version; the server speaks `server_version`
+    (default: the profile's own), so an older session on a newer server can be crawled too.
+    Then the action phase runs in the crawl's session, as `actions` allows (`none` skips it)."""
+    profile = load_profile(profile_name)
+    app = create_app(generate_dataset(size, seed), faults=faults, password=DEFAULT_PASSWORD,
+                     api_version=server_version or profile.api_version)
+    target = Target(MOCK_ROOT, DEFAULT_USER, DEFAULT_PASSWORD, api_version=profile.api_version)
+
+    schemas = load_schemas(profile.schemas)
+
+    async def action_phase(client: httpx.AsyncClient, snapshot: Snapshot) -> None:
+        await run_actions(client, snapshot, target=target, profile=profile, schemas=schemas, mode=actions,
+                          hypothesis_profile=hypothesis_profile, on_mock=True)
 
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
-            return await crawl(client, target, schemas=load_schemas(profile.schemas),
-                               limits=Limits(max_resources=max_resources), probes=PROBES)
+            return await crawl(client, target, schemas=schemas, limits=Limits(max_resources=max_resources),
+                               probes=PROBES, after_walk=action_phase if actions != "none" else None)
 
     return asyncio.run(go())
 
 
-def judge(snapshot: Snapshot) -> dict[tuple[str, str], list[Finding]]:
-    return evaluate(RuleContext(snapshot, load_profile("v1_7")))
+def judge(snapshot: Snapshot, profile_name: str = "v1_7") -> dict[tuple[str, str], list[Finding]]:
+    return evaluate(RuleContext(snapshot, load_profile(profile_name)))
 
 
-def failing(snapshot: Snapshot) -> set[tuple[str, str]]:
-    return {key for key, found in judge(snapshot).items() if found}
+def failing(snapshot: Snapshot, profile_name: str = "v1_7") -> set[tuple[str, str]]:
+    return {key for key, found in judge(snapshot, profile_name).items() if found}

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import COOKIE, HEADER, LogonSession, Sessions, resolve_version
+from .auth import COOKIE, HEADER, LATEST, LogonSession, Sessions, resolve_version
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
 from .faults import Fault, select
@@ -28,7 +28,9 @@ from .query_service import parse_query, query_result, query_service, run
 from .records import Row, rows
 from .reports import FRAMES, Summary, summarise, summary_report
 from .responses import ApiError, error_response, param, reply, view_of
+from .operations import change_item, create_include, delete_include, perform
 from .tasks import TaskBoard
+from .versions import versions_up_to
 from .views import entity, entity_list, reference, references
 
 __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "PASSWORD_ENV", "create_app"]
@@ -51,7 +53,7 @@ def _session(conn: HTTPConnection) -> LogonSession:
 
 def _kind(conn: HTTPConnection) -> Kind:
     kind = find_kind(conn.path_params["collection"])
-    if kind is None:
+    if kind is None or not view_of(conn).contract.serves(kind):  # not there yet in the caller's API version
         raise ApiError(404, f"no resource collection at {conn.url.path}")
     return kind
 
@@ -85,34 +87,32 @@ def _cached(conn: HTTPConnection, key: Any, build: Any) -> Any:
     return cache[key]
 
 
-def _start(request: Request, kind: Kind, obj: Any | None) -> Response:
-    """POST `?action=...`: the operation is accepted as a finished task (202 with the Task)."""
+async def _start(request: Request, kind: Kind, obj: Any | None) -> Response:
+    """POST `?action=...`: the operation runs as a Task (202 with it; see `operations`)."""
     name = param(request, "action")
     if name is None:
         raise ApiError(405, f"POST is not supported on {request.url.path} without an action", {"Allow": "GET, POST"})
     actions = kind.actions if obj is not None else kind.collection_actions
     action = next((a for a in actions if a.action.casefold() == name.casefold() and (obj is None or a.applies(obj))),
                   None)
-    if action is None:
+    if action is None or not view_of(request).contract.offers(kind, action):
         raise ApiError(400, f"action {name!r} is not available on {request.url.path}")
-    started = request.app.state.tasks.start(action.operation, kind.path if obj is not None else None,
-                                            obj.id if obj is not None else None)
-    v = view_of(request)
-    return reply(request, task(v, started), 202, {"Location": v.href(f"tasks/{started.id}")})
+    return await perform(request, kind, obj, action)
 
 
 # -- endpoints -------------------------------------------------------------------------------------
 
 async def api_root(request: Request) -> Response:
-    return reply(request, enterprise_manager(view_of(request)))
+    return reply(request, enterprise_manager(view_of(request), request.app.state.api_versions))
 
 
 async def session_manager(request: Request) -> Response:
     """POST logs on with Basic credentials (201 + token); GET shows the caller's own session."""
-    version = resolve_version(param(request, "v"))
+    supported = request.app.state.api_versions
+    version = resolve_version(param(request, "v"), supported)
     if version is None:
         raise ApiError(400, f"v: {param(request, 'v')!r} is not a supported API version; "
-                            "use latest, v1_7, v1_6 or v1_5")
+                            f"use latest, {', '.join(reversed(supported))}")
     if request.method == "GET":
         return reply(request, logon_session(view_of(request), _session(request)))
     sessions: Sessions = request.app.state.sessions
@@ -149,7 +149,7 @@ async def collection(request: Request) -> Response:
     kind = _kind(request)
     _session(request)
     if request.method == "POST":
-        return _start(request, kind, None)
+        return await _start(request, kind, None)
     v = view_of(request)
     objs = kind.items(v.ds).values()
     return reply(request, entity_list(v, kind, objs) if _entity_form(request) else references(v, kind, objs))
@@ -159,7 +159,7 @@ async def item(request: Request) -> Response:
     kind, obj = _item(request)
     _session(request)
     if request.method == "POST":
-        return _start(request, kind, obj)
+        return await _start(request, kind, obj)
     v = view_of(request)
     return reply(request, entity(v, kind, obj) if _entity_form(request) else reference(v, kind, obj))
 
@@ -205,7 +205,7 @@ async def task_item(request: Request) -> Response:
     if request.method == "DELETE":
         board.remove(found.id)
         return Response(status_code=204)
-    return reply(request, task(view_of(request), found))
+    return reply(request, task(view_of(request), board.observe(found.id) or found))
 
 
 async def query_svc(request: Request) -> Response:
@@ -254,9 +254,12 @@ ROUTES = [
     Route("/api/tasks", task_list, methods=["GET"]),
     Route("/api/tasks/{id}", task_item, methods=["GET", "DELETE"]),
     Route("/api/jobs/{id}/includes", job_includes, methods=["GET"]),
+    Route("/api/jobs/{id}/includes", create_include, methods=["POST"]),
     Route("/api/jobs/{id}/includes/{include}", job_include, methods=["GET"]),
+    Route("/api/jobs/{id}/includes/{include}", delete_include, methods=["DELETE"]),
     Route("/api/{collection}", collection, methods=["GET", "POST"]),
     Route("/api/{collection}/{id}", item, methods=["GET", "POST"]),
+    Route("/api/{collection}/{id}", change_item, methods=["PUT", "DELETE"]),
     Route("/api/{collection}/{id}/{sub}", sub_collection, methods=["GET"]),
 ]
 
@@ -320,13 +323,16 @@ def _fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
 
 
 def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), user: str = DEFAULT_USER,
-               password: str | None = None, latency_ms: float = 0.0) -> Starlette:
+               password: str | None = None, latency_ms: float = 0.0, api_version: str = LATEST) -> Starlette:
     """A fresh mock: its own data, sessions and tasks on `app.state`, with the named faults switched on.
 
     The password defaults to the `CONFORMANCE_MOCK_PASSWORD` environment variable, else
     `DEFAULT_PASSWORD`. Unknown fault names raise ValueError listing the known ones.
+    `api_version` is the newest API version the server speaks (`latest` at logon); sessions opened
+    with an older `?v=` keep that version's contract (see `versions`).
     """
     selected = select((faults,) if isinstance(faults, str) else faults)
+    supported = versions_up_to(api_version)
     if latency_ms < 0:
         raise ValueError(f"latency_ms must not be negative, got {latency_ms}")
     ds = dataset if dataset is not None else generate_dataset()
@@ -336,6 +342,7 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
         exception_handlers={ApiError: _api_error, QueryError: _query_error, HTTPException: _http_error},
     )
     app.state.dataset = ds
+    app.state.api_version, app.state.api_versions = api_version, supported
     app.state.faults = selected
     app.state.sessions = Sessions(ds.seed, user, password if password is not None else
                                   os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD))

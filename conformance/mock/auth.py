@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["API_VERSIONS", "COOKIE", "HEADER", "LATEST", "LogonSession", "Sessions", "resolve_version"]
@@ -19,14 +19,15 @@ API_VERSIONS = ("v1_5", "v1_6", "v1_7")
 LATEST = API_VERSIONS[-1]
 
 
-def resolve_version(value: str | None) -> str | None:
-    """The API version a `?v=` value names (case-insensitively), or None when it names none."""
+def resolve_version(value: str | None, supported: Sequence[str] = API_VERSIONS) -> str | None:
+    """The API version a `?v=` value names (case-insensitively) among those a server supports (oldest
+    first; `latest` is the last of them), or None when it names none of them."""
     if value is None:
         return None
     wanted = value.strip().lower()
     if wanted == "latest":
-        return LATEST
-    return wanted if wanted in API_VERSIONS else None
+        return supported[-1]
+    return wanted if wanted in supported else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections import defaultdict
@@ -9,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from .model import (
-    Backup, BackupServer, Dataset, Job, JobInclude, JobSession, Replica, Repository, RestorePoint, Task,
+    Backup, BackupFile, BackupServer, Dataset, Job, JobInclude, JobSession, Replica, Repository, RestorePoint, Task,
     TaskSession, VmRestorePoint,
 )
 
@@ -80,13 +81,15 @@ class _Estate:
         vm_points = self.vm_restore_points(task_sessions, {s.id: s for s in sessions}, includes)
         replicas = self.replicas(jobs)
         tasks = self.tasks(jobs)
+        files = self.backup_files(jobs, backups, restore_points, task_sessions)
         for session in sessions:
             self.adopt("job.sessions", session.job_id, session.id)
         return Dataset(
             seed=self.seed, size=self.size, backup_servers=_keyed(servers), repositories=_keyed(repositories),
             jobs=_keyed(jobs), includes=_keyed(includes), sessions=_keyed(sessions),
             task_sessions=_keyed(task_sessions), backups=_keyed(backups), restore_points=_keyed(restore_points),
-            vm_restore_points=_keyed(vm_points), replicas=_keyed(replicas), tasks=_keyed(tasks),
+            vm_restore_points=_keyed(vm_points), backup_files=_keyed(files), replicas=_keyed(replicas),
+            tasks=_keyed(tasks),
             children={relation: dict(parents) for relation, parents in self.kids.items()},
         )
 
@@ -212,6 +215,31 @@ class _Estate:
             ok = self.rng.random() < 0.9
             out.append(Task(f"task-{n}", self.rng.choice(_OPERATIONS), "Finished", ok,
                             "Operation completed" if ok else "Operation failed", "jobs", self.rng.choice(jobs).id))
+        return out
+
+    def backup_files(self, jobs: list[Job], backups: list[Backup], restore_points: list[RestorePoint],
+                     task_sessions: list[TaskSession]) -> list[BackupFile]:
+        """One file per restore point: the first of each backup a full (.vbk), later ones increments (.vib).
+
+        Drawn after everything else and without the generator, so adding files left the rest of
+        the estate as it was for every seed.
+        """
+        jobs_by_id = {j.id: j for j in jobs}
+        job_of = {b.id: jobs_by_id[b.job_id] for b in backups}
+        sizes: defaultdict[str, int] = defaultdict(int)
+        for t in task_sessions:
+            sizes[t.session_id] += t.total_size
+        out = []
+        for p in sorted(restore_points, key=lambda p: (p.backup_id, p.backup_date)):
+            job = job_of[p.backup_id]
+            full = not self.kids["backup.backup_files"][p.backup_id]
+            file_type = "vbk" if full else "vib"
+            name = f"{job.name}D{p.backup_date:%Y-%m-%dT%H%M%S}.{file_type}"
+            digest = hashlib.sha256(f"{self.seed}:file:{p.id}".encode()).digest()
+            out.append(BackupFile(str(uuid.UUID(bytes=digest[:16], version=4)), p.backup_id, p.id,
+                                  f"{job.name}/{name}", file_type, p.backup_date, sizes[p.session_id] // 2,
+                                  sizes[p.session_id]))
+            self.adopt("backup.backup_files", p.backup_id, out[-1].id)
         return out
 
 

@@ -10,6 +10,7 @@ from .hrefs import View
 from .kinds import KINDS
 from .model import Job, JobInclude, Task
 from .tree import Node, el, link, links
+from .versions import contract_of
 
 __all__ = ["STATUS_NAMES", "enterprise_manager", "error", "logon_session", "logon_sessions", "object_in_job_doc",
            "objects_in_job", "task", "tasks"]
@@ -19,11 +20,11 @@ STATUS_NAMES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "
 """`Status` of an `Error`: the server's names of the HTTP status codes."""
 
 
-def enterprise_manager(v: View) -> Node:
-    """The public API root: where to log on, in each supported version."""
+def enterprise_manager(v: View, supported: Iterable[str] = API_VERSIONS) -> Node:
+    """The public API root: where to log on, in each version the server supports."""
     versions = [el("SupportedVersion", None, links(link("Create", v.href(f"sessionMngr/?v={name}"), "LogonSession",
                                                         name)), Name=name)
-                for name in API_VERSIONS]
+                for name in supported]
     return el("EnterpriseManager", None,
               links(link("Create", v.href("sessionMngr/?v=latest"), "LogonSession", "latest"),
                     link("Down", v.href("logonSessions"), "LogonSessionList")),
@@ -33,7 +34,8 @@ def enterprise_manager(v: View) -> Node:
 
 def _session_links(v: View, session: LogonSession) -> Node:
     downs = []
-    for kind in KINDS.values():
+    contract = contract_of(session.version)  # what the session opens is its own version's table of contents
+    for kind in (k for k in KINDS.values() if contract.serves(k)):
         downs += [link("Down", v.href(kind.path), f"{kind.entity}ReferenceList"),
                   link("Down", v.href(f"{kind.path}?format=Entity"), f"{kind.entity}List")]
     own = v.href(f"logonSessions/{session.id}")
@@ -62,9 +64,9 @@ def task(v: View, t: Task) -> Node:
         obj = target.items(v.ds).get(t.target_id)
         if obj is not None:
             related = link("Related", v.entity(target, t.target_id), target.entity, target.name(v.ds, obj))
+    outcome = [el("Result", None, el("Message", t.message), Success=t.success)] if t.state == "Finished" else []
     return el("Task", None, links(link("Delete", href, "Task"), related),
-              el("TaskId", t.id), el("State", t.state), el("Operation", t.operation),
-              el("Result", None, el("Message", t.message), Success=t.success),
+              el("TaskId", t.id), el("State", t.state), el("Operation", t.operation), *outcome,
               Href=href, Type="Task")
 
 

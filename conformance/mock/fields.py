@@ -61,4 +61,6 @@ FIELDS: Mapping[str, Callable[[View, Any], list[Node]]] = {
                                      el("Algorithm", p.algorithm), el("PointType", p.point_type),
                                      el("HierarchyObjRef", p.hierarchy_ref)],
     "replicas": lambda v, r: [el("Platform", r.platform)],
+    "backupFiles": lambda v, f: [el("FilePath", f.path), el("FileType", f.file_type), el("CreationTimeUtc", f.created),
+                                 el("BackupSize", f.backup_size), el("DataSize", f.data_size)],
 }

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 from .kinds import Kind
 from .model import Dataset
+from .versions import Contract, contract_of
 
 __all__ = ["View", "base_url"]
 
@@ -35,10 +36,12 @@ def base_url(scheme: str, host: str, headers: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What every document builder needs: the data and the API root URL of this request."""
+    """What every document builder needs: the data, the API root URL of this request, and the
+    contract of the API version the caller's session speaks."""
 
     ds: Dataset
     base: str
+    contract: Contract = contract_of(None)
 
     def href(self, path: str) -> str:
         return self.base + path

@@ -126,6 +126,9 @@ KINDS: Mapping[str, Kind] = {k.path: k for k in (
          attrs=lambda p: {"VmDisplayName": p.vm_name}),
     Kind("replicas", "Replica", "Replicas", "replicas", lambda ds, r: ds.jobs[r.job_id].name,
          ups=lambda ds, r: (("repositories", r.repository_id), ("backupServers", ds.jobs[r.job_id].server_id))),
+    Kind("backupFiles", "BackupFile", "BackupFiles", "backup_files", lambda ds, f: f.path.rsplit("/", 1)[-1],
+         ups=lambda ds, f: (("backups", f.backup_id),
+                            ("backupServers", ds.jobs[ds.backups[f.backup_id].job_id].server_id))),
 )}
 
 _BY_SEGMENT = {k.path.lower(): k for k in KINDS.values()}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
-    "Backup", "BackupServer", "Dataset", "Job", "JobInclude", "JobSession", "Replica", "Repository",
+    "Backup", "BackupFile", "BackupServer", "Dataset", "Job", "JobInclude", "JobSession", "Replica", "Repository",
     "RestorePoint", "Task", "TaskSession", "VmRestorePoint",
 ]
 
@@ -115,6 +115,20 @@ class VmRestorePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupFile:
+    """The file a restore point is stored in: a full (`.vbk`) or an increment (`.vib`) of a backup."""
+
+    id: str
+    backup_id: str
+    restore_point_id: str
+    path: str
+    file_type: str
+    created: datetime
+    backup_size: int
+    data_size: int
+
+
+@dataclass(frozen=True, slots=True)
 class Replica:
     id: str
     job_id: str
@@ -154,6 +168,7 @@ class Dataset:
     backups: Mapping[str, Backup]
     restore_points: Mapping[str, RestorePoint]
     vm_restore_points: Mapping[str, VmRestorePoint]
+    backup_files: Mapping[str, BackupFile]
     replicas: Mapping[str, Replica]
     tasks: Mapping[str, Task]
     children: Mapping[str, Mapping[str, Sequence[str]]]
@@ -166,4 +181,4 @@ class Dataset:
         """How many records the dataset holds, all kinds together."""
         return sum(len(getattr(self, name)) for name in (
             "backup_servers", "repositories", "jobs", "includes", "sessions", "task_sessions", "backups",
-            "restore_points", "vm_restore_points", "replicas", "tasks"))
+            "restore_points", "vm_restore_points", "backup_files", "replicas", "tasks"))

@@ -84,6 +84,8 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
         records, orders = task_rows(tasks), ENUM_ORDERS["tasks"]
     else:
         kind = _KIND_OF[query.type]
+        if not v.contract.serves(kind):
+            raise QueryError(f"type: unknown query type {query.type!r} in API {v.contract.version}")
         records, orders = rows_of(kind.path), ENUM_ORDERS.get(kind.path)
     return run_query(records, filter=query.filter, sort_asc=query.sort_asc, sort_desc=query.sort_desc,
                      page_size=query.page_size, page=query.page, enum_orders=orders)
@@ -93,11 +95,10 @@ def _paging(v: View, query: Query, page: QueryPage) -> Node:
     def at(rel: str, number: int) -> Node:
         return link(rel, v.query(query.params(number)), "QueryResult")
 
-    return el("PagingInfo", None,
-              links(at("First", 1), at("Previous", page.page - 1) if page.page > 1 else None,
-                    at("Next", page.page + 1) if page.page < page.pages_count else None,
-                    at("Last", page.pages_count)),
-              PageNum=page.page, PageSize=page.page_size, PagesCount=page.pages_count)
+    pages = [links(at("First", 1), at("Previous", page.page - 1) if page.page > 1 else None,
+                   at("Next", page.page + 1) if page.page < page.pages_count else None,
+                   at("Last", page.pages_count))] if v.contract.paging_links else []
+    return el("PagingInfo", None, *pages, PageNum=page.page, PageSize=page.page_size, PagesCount=page.pages_count)
 
 
 def query_result(v: View, query: Query, page: QueryPage) -> Node:
@@ -117,7 +118,7 @@ def query_result(v: View, query: Query, page: QueryPage) -> Node:
 def ready_made(v: View) -> Mapping[str, str]:
     """Name -> Href of the queries `/querySvc` offers: each type's entities, 15 a page, by name."""
     out = {kind.plural: v.query({"type": kind.entity, "format": "Entities", "sortAsc": "Name", "pageSize": 15,
-                                 "page": 1}) for kind in KINDS.values()}
+                                 "page": 1}) for kind in KINDS.values() if v.contract.serves(kind)}
     out["Tasks"] = v.query({"type": TASK, "format": "Resources", "sortAsc": "TaskId", "pageSize": 15, "page": 1})
     return out
 

@@ -75,6 +75,10 @@ _FIELDS: Mapping[str, Callable[[Dataset, Any], dict[str, Any]]] = {
                                       "RestorePointName": _name(ds, "restorePoints", p.restore_point_id),
                                       "VmDisplayName": p.vm_name, **_server(ds, _point_server(ds, p.restore_point_id))},
     "replicas": lambda ds, r: {**_job(ds, r.job_id), **_repository(ds, r.repository_id), "Platform": r.platform},
+    "backupFiles": lambda ds, f: {"FilePath": f.path, "FileType": f.file_type, "CreationTime": f.created,
+                                  "BackupSize": f.backup_size, "DataSize": f.data_size,
+                                  "BackupUid": _uid("backups", f.backup_id),
+                                  "BackupName": _name(ds, "backups", f.backup_id)},
 }
 
 ENUM_ORDERS: Mapping[str, Mapping[str, Sequence[str]]] = {

@@ -12,6 +12,7 @@ from .faults import Reply, apply_document, apply_reply, request_context
 from .hrefs import View, base_url
 from .render import JSON, XML, render
 from .tree import Node
+from .versions import contract_of
 
 __all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "view_of", "wants_json"]
 
@@ -42,9 +43,13 @@ def param(conn: HTTPConnection, name: str) -> str | None:
 
 
 def view_of(conn: HTTPConnection) -> View:
-    """The data and the API root as this client addressed it (scheme, host and port of the request)."""
+    """The data and the API root as this client addressed it (scheme, host and port of the request),
+    in the API version of the caller's session, else the server's own."""
     host = conn.headers.get("host") or conn.url.netloc
-    return View(conn.app.state.dataset, base_url(conn.url.scheme, host, conn.headers))
+    state = conn.app.state
+    session = state.sessions.of_request(conn.headers, conn.cookies)
+    return View(state.dataset, base_url(conn.url.scheme, host, conn.headers),
+                contract_of(session.version if session is not None else state.api_version))
 
 
 def reply(conn: HTTPConnection, node: Node, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:

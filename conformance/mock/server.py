@@ -90,8 +90,10 @@ def serve(app: Any, host: str, port: int) -> None:
     sock = _bind(host, port)
     server = _server(app)
     user = getattr(getattr(app.state, "sessions", None), "user", None)
+    version = getattr(app.state, "api_version", None)
     print(f"mock Enterprise Manager at {_url(host, sock.getsockname()[1])}"
-          + (f" (user {user!r})" if user else "") + "; Ctrl-C stops it", flush=True)
+          + (f" (user {user!r})" if user else "") + (f", API {version}" if version else "") + "; Ctrl-C stops it",
+          flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -1,12 +1,22 @@
-"""The task list: the dataset's past tasks plus those the action requests of this app started."""
+"""The task list: the dataset's past tasks plus those the action requests of this app started.
+
+A task started here is `Running` when the action answers and moves on one step per GET of it
+(`observe`), so a client polling it sees it finish after a few polls, the same on every run;
+the list and the query service show tasks as they are, without moving them on.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from .model import Task
 
-__all__ = ["TaskBoard"]
+__all__ = ["FINAL", "STEPS", "TaskBoard"]
+
+STEPS = 2
+"""Polls of a new task until it is Finished: the first still answers Running."""
+FINAL = "Finished"
 
 
 class TaskBoard:
@@ -15,6 +25,9 @@ class TaskBoard:
     def __init__(self, past: Mapping[str, Task]) -> None:
         self._tasks: dict[str, Task] = dict(past)
         self._next = len(past) + 1
+        self._pending: dict[str, int] = {}
+        self.past = frozenset(self._tasks)
+        """Ids of the dataset's own tasks (not started through this app)."""
 
     def all(self) -> list[Task]:
         return list(self._tasks.values())
@@ -22,13 +35,26 @@ class TaskBoard:
     def get(self, id_: str) -> Task | None:
         return self._tasks.get(id_.lower())
 
-    def start(self, operation: str, target_kind: str | None, target_id: str | None) -> Task:
-        """Record an operation the mock accepted; it completes at once, so the task is `Finished`."""
-        task = Task(f"task-{self._next}", operation, "Finished", True, f"{operation} completed",
-                    target_kind, target_id)
+    def start(self, operation: str, target_kind: str | None, target_id: str | None, steps: int = STEPS) -> Task:
+        """Record an operation the mock accepted, as a Running task that finishes after `steps` polls."""
+        task = Task(f"task-{self._next}", operation, "Running" if steps else FINAL, True,
+                    f"{operation} completed", target_kind, target_id)
         self._next += 1
         self._tasks[task.id] = task
+        if steps:
+            self._pending[task.id] = steps
         return task
 
+    def observe(self, id_: str) -> Task | None:
+        """The task as a poll sees it: one step further, `Finished` once its steps are done."""
+        key = id_.lower()
+        if key in self._pending:
+            self._pending[key] -= 1
+            if self._pending[key] <= 0:
+                del self._pending[key]
+                self._tasks[key] = replace(self._tasks[key], state=FINAL)
+        return self._tasks.get(key)
+
     def remove(self, id_: str) -> bool:
+        self._pending.pop(id_.lower(), None)
         return self._tasks.pop(id_.lower(), None) is not None

@@ -41,11 +41,13 @@ def _own_links(v: View, kind: Kind, obj: Any) -> list[Node | None]:
         link("Edit", href, ref_type, kind.name(v.ds, obj)) if kind.editable else None,
         link("Delete", href, ref_type) if kind.deletable else None,
     ]
-    out += [link("Down", f"{href}/{sub.segment}", f"{KINDS[sub.kind].entity}ReferenceList") for sub in kind.subs]
+    out += [link("Down", f"{href}/{sub.segment}", f"{KINDS[sub.kind].entity}ReferenceList") for sub in kind.subs
+            if v.contract.serves(KINDS[sub.kind])]
     if kind.path == "jobs":  # the VMs of a job are a non-key sub-resource, listed and created at /includes
         out += [link("Down", f"{href}/includes", "ObjectInJobList"), link("Create", f"{href}/includes", "ObjectInJob")]
     out += _related_links(v, kind, obj)
-    out += [link(a.rel, f"{href}?action={a.action}") for a in kind.actions if a.applies(obj)]
+    out += [link(a.rel, f"{href}?action={a.action}") for a in kind.actions
+            if a.applies(obj) and v.contract.offers(kind, a)]
     return out
 
 

@@ -6,6 +6,7 @@ its shape only changes with its `schema` version (see docs/results.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import Counter
@@ -14,7 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..profiles import Profile
 from ..rules import RULES, Finding, Severity
+from ..snapshot import Snapshot
 
 __all__ = ["RESULTS_SCHEMA", "build_results", "write_results"]
 
@@ -29,6 +32,40 @@ def _finding(f: Finding, kind: str) -> dict[str, Any]:
         "expected": f.expected, "actual": f.actual, "message": f.message or RULES[f.rule_id].statement,
         "reproduction": f.reproduction, "excerpt": f.excerpt, "waiver": f.waiver or None,
     }
+
+
+def _contract(snapshot: Snapshot) -> dict[str, dict[str, list[str]]]:
+    """Resource type -> Rel -> the Types of its links (`-` for none), over each document's own links."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for res in snapshot:
+        if res.error is None:
+            rels = out.setdefault(res.kind, {})
+            for link in res.own_links:
+                if link.rel:
+                    rels.setdefault(link.rel, set()).add(link.type or "-")
+    return {kind: {rel: sorted(types) for rel, types in sorted(rels.items())} for kind, rels in sorted(out.items())}
+
+
+def _operations(snapshot: Snapshot, profile: Profile) -> dict[str, dict[str, str]]:
+    """Resource type -> operation Rel -> the HTTP method the profile says invokes it there."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for res in snapshot:
+        for link in res.own_links if res.error is None else ():
+            spec = profile.actions.get(link.rel or "")
+            if spec is None and link.rel not in profile.action_rels:
+                continue
+            method = spec.for_href(link.href or "", snapshot.root_url).method if spec else "POST"
+            out.setdefault(res.kind, {}).setdefault(link.rel or "", set()).add(method)
+    return {kind: {rel: ",".join(sorted(m)) for rel, m in sorted(rels.items())} for kind, rels in sorted(out.items())}
+
+
+def _schemas(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The XSDs the run validated with: the file or folder name, and a digest per file."""
+    source = Path(path)
+    files = sorted(source.rglob("*.xsd")) if source.is_dir() else [source] if source.is_file() else []
+    return {"name": source.name,
+            "files": {(f.relative_to(source).as_posix() if source.is_dir() else f.name):
+                      "sha256:" + hashlib.sha256(f.read_bytes()).hexdigest() for f in files}}
 
 
 def build_results(run: Any, *, exit_status: int | None = None, interrupted: str | None = None) -> dict[str, Any]:
@@ -75,6 +112,9 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
             for r in sorted(snapshot, key=lambda r: r.url)
         ],
         "link_types": sorted({f"{r.kind} {l.rel} {l.type or '-'}" for r in snapshot for l in r.links if l.rel}),
+        "contract": _contract(snapshot),
+        "operations": _operations(snapshot, run.profile),
+        "schemas": _schemas(settings.schema or run.profile.schemas),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..rules import Severity
 
-__all__ = ["summary_counts", "summary_lines"]
+__all__ = ["action_lines", "summary_counts", "summary_lines"]
 
 
 def summary_counts(run: Any) -> dict[str, Any]:
@@ -46,4 +46,21 @@ def summary_lines(run: Any) -> list[str]:
     for waiver in run.stale_waivers:
         lines.append(f"stale waiver: {waiver.rule} {waiver.kind or ''} {waiver.url or ''} matched nothing "
                      f"({waiver.reason})")
+    return lines + action_lines(run.snapshot.meta.get("actions"))
+
+
+def action_lines(actions: dict[str, Any] | None) -> list[str]:
+    """What the action phase did (or, in a dry run, would do): mode, requests, what it could not do."""
+    if not actions:
+        return ["actions: none sent beyond the crawl's GETs (--actions none)"]
+    if actions.get("dry_run") or actions.get("plan"):
+        return ["dry run: the action phase would send the following, and sent none of it "
+                f"(--actions {actions['mode']}, {actions['hypothesis_profile']}):",
+                *(f"  {line}" for line in actions.get("plan", []))]
+    sent = ", ".join(f"{n} {method}" for method, n in sorted(actions.get("requests", {}).items()))
+    lines = [f"actions: --actions {actions['mode']} ({actions['hypothesis_profile']}): "
+             f"{len(actions.get('operations', []))} operations followed, {sent or 'no requests'} "
+             f"in {actions.get('elapsed_s', 0)} s; {len(actions.get('held_back', []))} held back"]
+    lines += [f"actions: not checked: {note}" for note in actions.get("notes", [])]
+    lines += [f"actions: ERROR in the action phase: {error}" for error in actions.get("errors", [])]
     return lines

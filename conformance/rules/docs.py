@@ -12,6 +12,8 @@ _FAMILIES = {
     "relations": "Relations: each Rel means what it says",
     "types": "Types: each Type says what is really there",
     "protocol": "Protocol: negotiation, status codes, sessions, paging",
+    "profile": "Profile: each resource type carries the links its API version promises",
+    "actions": "Actions: following Create, Edit, Delete and action links does what they promise",
 }
 
 

@@ -69,7 +69,12 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
                 "edit_elsewhere": "REL006", "create_on_self": "REL007", "action_on_parent": "REL008",
                 "action_without_query": "REL009", "undeclared_element": "SCH001", "type_mismatch": "TYP001",
                 "entity_format_ignored": "TYP002", "reference_is_entity": "TYP003", "stale_self_href": "TYP004",
-                "root_type_mismatch": "TYP005"}
+                "root_type_mismatch": "TYP005", "job_without_retry": "PRF001", "repository_related_link": "PRF002",
+                "tasks_hidden": "PRF003"}
+    expected |= {"clone_crashes_on_bytes": "ACT001", "vm_spec_unchecked": "ACT002", "start_answers_200": "ACT003",
+                 "clone_task_related_nowhere": "ACT004", "start_task_never_finishes": "ACT005",
+                 "task_delete_ignored": "ACT006", "created_server_unlisted": "ACT007", "deleted_vm_lingers": "ACT008",
+                 "edit_appends_to_description": "ACT009", "clone_shares_vms": "ACT010"}
     assert {name: f.rule for name, f in FAULTS.items()} == expected
     assert all(isinstance(f, Fault) and f.name == name and f.description for name, f in FAULTS.items())
     with pytest.raises(TypeError):

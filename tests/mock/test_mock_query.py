@@ -36,7 +36,7 @@ def paging(result: etree._Element) -> tuple[dict[str, str], dict[str, str]]:
 
 
 QUERY_TYPES = ["Job", "BackupServer", "BackupJobSession", "BackupTaskSession", "Repository", "Backup",
-               "RestorePoint", "VmRestorePoint", "Replica", "Task"]
+               "RestorePoint", "VmRestorePoint", "Replica", "BackupFile", "Task"]
 
 
 @pytest.mark.parametrize("type_", QUERY_TYPES)

@@ -47,7 +47,8 @@ async def test_every_link_reachable_from_the_root_answers_200_and_every_body_val
     served = {"EnterpriseManager", "LogonSession", "LogonSessions", "EntityRef", "EntityReferences", "BackupServer",
               "BackupServers", "Job", "Jobs", "ObjectInJob", "ObjectsInJob", "BackupJobSession", "BackupJobSessions",
               "BackupTaskSession", "BackupTaskSessions", "Repository", "Repositories", "Backup", "Backups",
-              "RestorePoint", "RestorePoints", "VmRestorePoint", "VmRestorePoints", "Replica", "Replicas", "Task",
+              "RestorePoint", "RestorePoints", "VmRestorePoint", "VmRestorePoints", "Replica", "Replicas", "BackupFile",
+              "BackupFiles", "Task",
               "Tasks", "QuerySvc", "QueryResult", "SummaryReport", "OverviewReportFrame", "VmsOverviewReportFrame",
               "JobStatisticsReportFrame", "RepositoryReportFrame", "ProcessedVmsReportFrame"}
     assert roots == served

@@ -5,7 +5,8 @@ The registry lives in `registry`; each rule family's faults in the module of the
 registers them when imported here.
 """
 
-from . import attributes, protocol, relations, schema, types  # noqa: F401  (importing registers the faults)
+from . import attributes, profile, protocol, relations, schema, types  # noqa: F401  (importing registers the faults)
+from . import actions  # noqa: F401  (the action phase's faults, registered last like their rules)
 from .attributes import FOREIGN_ORIGIN
 from .registry import (
     FAULTS, Context, Fault, Reply, apply_document, apply_reply, request_context, select,

@@ -1,0 +1,316 @@
+"""What the action phase records, and the pure judgments the ACT rules pass on it.
+
+An `Exchange` is one request and what came back; an `ActionEvidence` groups the exchanges of one
+scenario (a valid request, an invalid one, a Task followed to its end, a creation, a deletion, a
+reversal, a sequence of actions) with the facts it established. The judgments below are the
+properties themselves: the rules report what they return, and the action phase asks them whether
+an example failed, so that hypothesis can shrink it. Nothing here sends a request.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import httpx
+
+from ..client import curl
+
+__all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "problems", "same_resource"]
+
+_BODY_SHOWN = 2000
+_SECRET_ELEMENTS = re.compile(r"(<(Password|PasswordKey)>)(.*?)(</\2>)", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request the action phase sent and what came back (secrets masked, bodies bounded)."""
+
+    purpose: str
+    """'action' (the request under test), 'poll' (a Task), 'link' (a link of a Task), 'check' (a
+    GET that verifies an outcome), 'setup' (a GET that prepares one)."""
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    """The request body as text (passwords masked), or as `\\xNN` escapes when `binary`."""
+    binary: bool = False
+    status: int | None = None
+    content_type: str | None = None
+    root: str | None = None
+    error_status: str | None = None
+    """`StatusCode` of an `Error` body."""
+    location: str | None = None
+    task_state: str | None = None
+    """`State` of a `Task` body."""
+    schema_errors: tuple[str, ...] = ()
+    validated: bool = False
+    excerpt: str = ""
+    error: str | None = None
+    """Why no response arrived."""
+
+    def curl(self) -> str:
+        """A replayable command line: the session id masked, the body as sent (passwords masked)."""
+        line = curl(self.method, self.url, dict(self.headers))
+        if not self.body:
+            return line
+        if self.binary:
+            return f"{line} --data-binary $'{self.body}'"
+        return f"{line} --data-binary {shlex.quote(self.body)}"
+
+    def answered(self) -> str:
+        if self.status is None:
+            return f"no answer ({self.error})"
+        parts = [f"HTTP {self.status}"]
+        if self.root:
+            parts.append(f"with a {self.root} body")
+        elif self.status != 204:
+            parts.append(f"({self.content_type or 'no Content-Type'}, no document)")
+        if self.task_state:
+            parts.append(f"in state {self.task_state}")
+        return " ".join(parts)
+
+
+def show_body(body: bytes | None) -> tuple[str, bool]:
+    """A request body as evidence shows it, and whether it is binary: text as is (passwords
+    masked), anything else as `\\xNN` escapes (for curl's `$'...'`)."""
+    if not body:
+        return "", False
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or not all(ch.isprintable() or ch in "\n\t" for ch in text):
+        return "".join(f"\\x{b:02x}" for b in body[:_BODY_SHOWN // 4]), True
+    text = _SECRET_ELEMENTS.sub(r"\1***\4", text)
+    return (text if len(text) <= _BODY_SHOWN else text[:_BODY_SHOWN] + "..."), False
+
+
+State = tuple[tuple[str, str], ...]
+"""What an entity says about itself: (element or @attribute, value) of its simple parts, sorted."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEvidence:
+    """One scenario of the action phase, tied to the crawled resource that offered the link."""
+
+    check: str
+    """'valid', 'invalid', 'task', 'task_delete', 'create', 'delete', 'reversible' or 'sequence'."""
+    rel: str
+    url: str
+    """The crawled resource whose link was followed: findings attach to it (and its kind)."""
+    href: str
+    """The link's Href as followed (or as varied, for an unknown id or action)."""
+    case: str = ""
+    """What was sent, in words: 'valid JobCloneSpec', 'invalid: wrong namespace', 'unknown id'."""
+    exchanges: tuple[Exchange, ...] = ()
+    expected_status: int | None = None
+    returns: str | None = None
+    """What the profile documents besides the status: 'Task', 'Location' or 'nothing'."""
+    final_states: tuple[str, ...] = ()
+    polls: int = 0
+    """The polling bound a Task had to reach a final state within."""
+    subject: str | None = None
+    """The resource created, or deleted."""
+    collection: str | None = None
+    """Where the created resource must be listed (the Create link's target), or was listed."""
+    listed: bool | None = None
+    owner_down: bool | None = None
+    """Whether the resource that offered Create links Down to `collection`."""
+    up: tuple[str, ...] = ()
+    """The Up links of the created resource (both forms)."""
+    lingering: tuple[str, ...] = ()
+    """Documents re-fetched after a Delete that still link to the deleted resource."""
+    before: State = ()
+    middle: State = ()
+    after: State = ()
+    observe: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    """The requests of a minimal failing sequence, as curl lines."""
+    divergence: str | None = None
+    """How the server's state departed from what the sequence should have left (expected; actual)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ActionEvidence:
+        values = dict(data)
+        values["exchanges"] = tuple(Exchange(**{**e, "headers": tuple(tuple(h) for h in e.get("headers", ())),
+                                                "schema_errors": tuple(e.get("schema_errors", ()))})
+                                    for e in values.get("exchanges", ()))
+        for f in fields(cls):
+            if f.name in ("before", "middle", "after"):
+                values[f.name] = tuple(tuple(pair) for pair in values.get(f.name, ()))
+            elif f.name in ("final_states", "up", "lingering", "observe", "steps"):
+                values[f.name] = tuple(values.get(f.name, ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One broken promise in a piece of evidence."""
+
+    expected: str
+    actual: str
+    exchange: Exchange | None = None
+    reproduction: str = ""
+
+
+def same_resource(a: str | None, b: str | None) -> bool:
+    """Whether two URLs name one resource: same path (case-insensitive), any form (`?format=`)."""
+    if not a or not b:
+        return False
+    return httpx.URL(a).path.rstrip("/").lower() == httpx.URL(b).path.rstrip("/").lower()
+
+
+def _first(ev: ActionEvidence, purpose: str = "action") -> Exchange | None:
+    return next((e for e in ev.exchanges if e.purpose == purpose), None)
+
+
+def _server_error(e: Exchange | None) -> bool:
+    return e is not None and e.status is not None and e.status >= 500
+
+
+# -- the properties, one per rule ------------------------------------------------------------------
+
+def server_errors(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT001: no request of the action phase is answered with a 5xx."""
+    for e in ev.exchanges:
+        if _server_error(e):
+            yield Problem("a status below 500 (a 4xx with an Error body when the request is at fault)",
+                          e.answered(), e)
+
+
+def refusals(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT002: invalid input is refused with a 4xx and an Error body (5xx is ACT001's)."""
+    if ev.check != "invalid":
+        return
+    e = _first(ev)
+    if e is None or _server_error(e):
+        return
+    if e.status is None or not 400 <= e.status < 500 or e.root != "Error":
+        yield Problem(f"a 4xx status with an Error body for {ev.case}", e.answered(), e)
+
+
+def outcomes(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT003: valid input gets the documented status, and the Task or Location documented."""
+    if ev.check != "valid":
+        return
+    e = _first(ev)
+    if e is None or _server_error(e):
+        return
+    if e.status != ev.expected_status:
+        yield Problem(f"HTTP {ev.expected_status} for {ev.case}", e.answered(), e)
+        return
+    if ev.returns == "Task" and e.root != "Task":
+        yield Problem("a Task body (the work is handed to a task)", e.answered(), e)
+    if ev.returns == "Location":
+        if not e.location:
+            yield Problem("a Location header naming the new resource", f"HTTP {e.status} without Location", e)
+        else:
+            check = _first(ev, "check")
+            if check is not None and check.status != 200 and not _server_error(check):
+                yield Problem(f"the Location {e.location} to answer 200", check.answered(), check)
+
+
+def task_soundness(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT004: every Task a valid request returns validates, and its links resolve."""
+    if ev.check != "task":
+        return
+    for e in ev.exchanges:
+        if e.root == "Task" and e.schema_errors:
+            yield Problem("a Task valid against the schemas", "; ".join(e.schema_errors[:3]), e)
+        if e.purpose == "link" and e.status != 200 and not _server_error(e):
+            yield Problem(f"the Task's link {e.url} to resolve (HTTP 200)", e.answered(), e)
+
+
+def task_completion(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT005: the Task reaches a final state within the polling bound."""
+    if ev.check != "task":
+        return
+    seen = [e.task_state for e in ev.exchanges if e.root == "Task"]
+    if not any(state in ev.final_states for state in seen):
+        last = next((e for e in reversed(ev.exchanges) if e.root == "Task"), None)
+        yield Problem(f"a final state ({', '.join(ev.final_states)}) within {ev.polls} polls",
+                      f"states seen: {', '.join(s or '?' for s in seen) or 'none'}", last)
+
+
+def task_removal(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT006: deleting a Task answers the documented status, and the Task is gone (404)."""
+    if ev.check != "task_delete":
+        return
+    delete, gone = _first(ev), _first(ev, "check")
+    if delete is None or _server_error(delete):
+        return
+    if delete.status != ev.expected_status:
+        yield Problem(f"HTTP {ev.expected_status} for DELETE of a Task", delete.answered(), delete)
+    elif gone is not None and gone.status != 404 and not _server_error(gone):
+        yield Problem("HTTP 404 for the deleted Task", gone.answered(), gone)
+
+
+def creations(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT007: what Create made is listed where its parent links Down, and links back Up to it."""
+    if ev.check != "create":
+        return
+    if ev.owner_down is False:
+        yield Problem(f"the resource that offers Create to link Down to {ev.collection}", "no such Down link")
+    if not ev.listed:
+        yield Problem(f"the new resource listed in {ev.collection}",
+                      f"not listed ({ev.subject or 'no new member and no Location'})", _first(ev, "check"))
+    elif ev.up and not any(same_resource(u, ev.url) or same_resource(u, ev.collection) for u in ev.up):
+        yield Problem(f"the new resource {ev.subject} to link Up to {ev.url}", f"Up links to {', '.join(ev.up)}")
+
+
+def deletions(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT008: after a Delete, the resource answers 404 and no re-fetched parent links to it."""
+    if ev.check != "delete":
+        return
+    gone = next((e for e in ev.exchanges if e.purpose == "check" and same_resource(e.url, ev.subject)), None)
+    if gone is not None and gone.status != 404 and not _server_error(gone):
+        yield Problem(f"HTTP 404 for the deleted {ev.subject}", gone.answered(), gone)
+    for where in ev.lingering:
+        yield Problem(f"no link to the deleted {ev.subject}", f"{where} still links to it",
+                      next((e for e in ev.exchanges if e.url == where), None))
+
+
+def _show(state: tuple[tuple[str, str], ...], names: set[str] | None = None) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in state if names is None or k in names) or "nothing"
+
+
+def reversals(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT009: a reversible pair (toggle twice, edit with the same body) leaves the resource as it was."""
+    if ev.check != "reversible" or not ev.before or not ev.after:
+        return
+    if ev.observe and ev.middle:
+        watched = set(ev.observe)
+        if {k: v for k, v in ev.before if k in watched} == {k: v for k, v in ev.middle if k in watched}:
+            yield Problem(f"the first {ev.rel} to change {', '.join(ev.observe)}",
+                          f"{_show(ev.middle, watched)} both before and after it")
+    if ev.before != ev.after:
+        changed = {k for k, v in set(ev.before) ^ set(ev.after)}
+        yield Problem(f"{ev.case} to leave {_show(ev.before, changed)}", f"{_show(ev.after, changed)}")
+
+
+def sequences(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT010: a sequence of actions leaves the state the model of the sequence predicts."""
+    if ev.check == "sequence" and ev.divergence:
+        expected, _, actual = ev.divergence.partition("; actually ")
+        yield Problem(expected, actual or ev.divergence, None, "\n".join(ev.steps))
+
+
+JUDGES: Mapping[str, Callable[[ActionEvidence], Iterator[Problem]]] = {
+    "ACT001": server_errors, "ACT002": refusals, "ACT003": outcomes, "ACT004": task_soundness,
+    "ACT005": task_completion, "ACT006": task_removal, "ACT007": creations, "ACT008": deletions,
+    "ACT009": reversals, "ACT010": sequences,
+}
+
+
+def problems(ev: ActionEvidence) -> list[tuple[str, Problem]]:
+    """Every broken promise in one piece of evidence, with the rule id it breaks."""
+    return [(rule_id, p) for rule_id, judge in JUDGES.items() for p in judge(ev)]

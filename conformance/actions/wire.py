@@ -1,0 +1,180 @@
+"""The action phase's only way to the target.
+
+Hypothesis runs its properties synchronously, in a worker thread; the crawl's client lives on the
+event loop. `Wire.send` hands each request to the loop and waits for the answer, which is read,
+parsed and validated there too (lxml objects never cross threads). Every request is counted, so
+the summary (and the safety tests) know exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from ..client import SESSION_HEADER
+from ..links import Link
+from ..parsing import ParseError, parse_body
+from ..schema import SchemaSet
+from .evidence import Exchange, State, show_body
+
+__all__ = ["Answer", "Stopped", "Wire"]
+
+_EXCERPT = 300
+
+
+class Stopped(Exception):
+    """The run is being interrupted: no more requests."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response as the action phase reads it: the recorded exchange plus what it needs to go on."""
+
+    exchange: Exchange
+    body: bytes = b""
+    href: str | None = None
+    """The document's own Href."""
+    links: tuple[Link, ...] = ()
+    members: tuple[Link, ...] = ()
+    state: State = ()
+    """The root's simple parts (elements with text, and `@`attributes): what the resource says it is."""
+    items: tuple[tuple[str, State], ...] = ()
+    """Each child with an Href of its own (a list's entries): (Href, its simple parts)."""
+    token: str | None = None
+    """The session id a logon answered with."""
+
+    @property
+    def status(self) -> int | None:
+        return self.exchange.status
+
+    def rel(self, rel: str, owner: str | None = None) -> list[Link]:
+        """Links with this Rel, of the document itself (or of the embedded item with this Href)."""
+        return [l for l in self.links if l.rel == rel and l.href and l.owner in ((owner,) if owner else (None, self.href))]
+
+
+def _state(node: etree._Element) -> State:
+    parts = [(f"@{k}", v) for k, v in node.attrib.items() if k not in ("Href", "Type")]
+    for child in node:
+        if isinstance(child.tag, str) and len(child) == 0:
+            parts.append((etree.QName(child).localname, (child.text or "").strip()))
+    return tuple(sorted(parts))
+
+
+@dataclass
+class Wire:
+    """Sends requests from the hypothesis thread through the crawl's client on its event loop."""
+
+    client: httpx.AsyncClient
+    loop: asyncio.AbstractEventLoop
+    schemas: SchemaSet | None
+    max_body: int = 16 * 1024 * 1024
+    timeout: float = 30.0
+    sent: Counter = field(default_factory=Counter)
+    """Requests sent, by method."""
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, purpose: str, method: str, url: str, *, body: bytes | None = None,
+             content_type: str | None = None, token: str | None = None,
+             auth: tuple[str, str] | None = None) -> Answer:
+        """One request; `token` replaces the crawl's session id, `auth` sends Basic credentials (logon)."""
+        if self.stop.is_set():
+            raise Stopped()
+        future = asyncio.run_coroutine_threadsafe(
+            self._send(purpose, method, url, body, content_type, token, auth), self.loop)
+        try:
+            return future.result(timeout=self.timeout * 2 + 5)
+        except TimeoutError:
+            future.cancel()
+            raise Stopped() from None
+
+    async def _send(self, purpose: str, method: str, url: str, body: bytes | None, content_type: str | None,
+                    token: str | None, auth: tuple[str, str] | None) -> Answer:
+        headers = httpx.Headers(self.client.headers)
+        shown: list[tuple[str, str]] = []
+        if token is not None:
+            headers[SESSION_HEADER] = token
+        if auth is not None:
+            headers.pop(SESSION_HEADER, None)
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            shown.append(("Authorization", "***"))
+        if SESSION_HEADER in headers:
+            shown.append((SESSION_HEADER, "***"))
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+            shown.append(("Content-Type", content_type))
+        text, binary = show_body(body)
+        sent = Exchange(purpose, method, url, tuple(shown), text, binary)
+        self.sent[method] += 1
+        jar = list(self.client.cookies.jar)
+        try:
+            # Built by hand: the client's cookie jar (which could hold another session) is not sent,
+            # and what a response sets is put back as it was, so the crawl's session stays the one used.
+            response = await self.client.send(httpx.Request(method, url, headers=headers, content=body or b""),
+                                              stream=True)
+            try:
+                data = await self._read(response)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            return Answer(_replace(sent, error=f"{type(exc).__name__}: {exc or 'no detail'}"))
+        finally:
+            self.client.cookies.jar.clear()
+            for cookie in jar:
+                self.client.cookies.jar.set_cookie(cookie)
+        return self._read_answer(sent, response, data)
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_body:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _read_answer(self, sent: Exchange, response: httpx.Response, data: bytes) -> Answer:
+        content_type = response.headers.get("content-type")
+        facts: dict[str, Any] = dict(status=response.status_code, content_type=content_type,
+                                     location=response.headers.get("location"),
+                                     excerpt=data[:_EXCERPT].decode("utf-8", "replace"))
+        answer: dict[str, Any] = dict(body=data, token=response.headers.get(SESSION_HEADER))
+        if data.strip():
+            try:
+                doc, element = parse_body(data, content_type)
+            except ParseError:
+                doc, element = None, None
+            if doc is not None:
+                facts["root"] = doc.root
+                answer.update(href=doc.href, links=doc.links, members=doc.members)
+            if element is not None:
+                facts.update(_element_facts(element, doc.root if doc else None, self.schemas))
+                answer["state"] = _state(element)
+                answer["items"] = tuple((child.get("Href"), _state(child)) for child in element
+                                        if isinstance(child.tag, str) and child.get("Href"))
+        return Answer(_replace(sent, **facts), **answer)
+
+
+def _element_facts(element: etree._Element, root: str | None, schemas: SchemaSet | None) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    if root == "Error":
+        facts["error_status"] = element.get("StatusCode")
+    if root == "Task":
+        state = next((c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "State"), None)
+        facts["task_state"] = (state.text or "").strip() if state is not None else None
+    if schemas is not None and root in schemas.root_elements:
+        facts["schema_errors"] = schemas.validate(element)
+        facts["validated"] = True
+    return facts
+
+
+def _replace(exchange: Exchange, **changes: Any) -> Exchange:
+    from dataclasses import replace
+
+    return replace(exchange, **changes)

@@ -1,0 +1,80 @@
+"""What each API version of the mock serves: the latest contract minus what later versions added.
+
+A logon session keeps the version it was opened with (`?v=`), and every document it is served is
+built for that version: resources and links a version did not have yet are absent, and asking
+for them answers as an older server would (404 for the collection, 400 for the query type or the
+action). The differences are the project's stated assumptions, the same ones the profiles
+`profiles/v1_5.toml` and `profiles/v1_6.toml` make; the vendor's pages of the older versions
+are not at hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .auth import API_VERSIONS, LATEST
+from .kinds import Action, Kind
+
+__all__ = ["Contract", "contract_of", "versions_up_to"]
+
+
+@dataclass(frozen=True)
+class _Added:
+    """What one version added over the version before it."""
+
+    kinds: frozenset[str] = frozenset()
+    """Key resources (KINDS paths), with their collections, session links and query type."""
+    actions: frozenset[tuple[str, str]] = frozenset()
+    """(kind path, action Rel) pairs: action links and the operations behind them."""
+    paging_links: bool = False
+    """The First/Previous/Next/Last links of a query result's PagingInfo."""
+
+
+_ADDED: Mapping[str, _Added] = {
+    # v1_6 (product 11): query results link their pages; before, PagingInfo carried the counters only.
+    "v1_6": _Added(paging_links=True),
+    # v1_7 (product 12): backup files as a resource, and the job action that toggles the schedule.
+    "v1_7": _Added(kinds=frozenset({"backupFiles"}), actions=frozenset({("jobs", "ToggleScheduleEnabled")})),
+}
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The resources and links one API version serves."""
+
+    version: str
+    missing_kinds: frozenset[str] = frozenset()
+    missing_actions: frozenset[tuple[str, str]] = frozenset()
+    paging_links: bool = True
+
+    def serves(self, kind: Kind) -> bool:
+        return kind.path not in self.missing_kinds
+
+    def offers(self, kind: Kind, action: Action) -> bool:
+        return (kind.path, action.rel) not in self.missing_actions
+
+
+def _build(version: str) -> Contract:
+    later = [_ADDED[v] for v in API_VERSIONS[API_VERSIONS.index(version) + 1:] if v in _ADDED]
+    paging = all(not added.paging_links for added in later)
+    return Contract(version, frozenset().union(*(a.kinds for a in later)),
+                    frozenset().union(*(a.actions for a in later)), paging)
+
+
+_CONTRACTS = {version: _build(version) for version in API_VERSIONS}
+
+
+def contract_of(version: str | None) -> Contract:
+    """The contract of an API version (`v1_6`); None or an unknown name means the latest."""
+    return _CONTRACTS.get(version or LATEST, _CONTRACTS[LATEST])
+
+
+def versions_up_to(version: str) -> tuple[str, ...]:
+    """The versions a server of this API version accepts at logon: its own and every older one.
+
+    ValueError names the known versions when `version` is none of them.
+    """
+    if version not in API_VERSIONS:
+        raise ValueError(f"unknown API version {version!r}; known: {', '.join(API_VERSIONS)}")
+    return API_VERSIONS[:API_VERSIONS.index(version) + 1]

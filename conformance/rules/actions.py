@@ -1,0 +1,138 @@
+"""Actions family: what following Create, Edit, Delete and the `?action=` links does.
+
+These rules judge the evidence of the action phase (`snapshot.actions`), which only exists when
+`--actions` allowed requests beyond GET; without it they have nothing to judge and pass. Findings
+attach to the crawled resource that offered the link, and reproduce with the request that showed
+the problem (a whole sequence of requests for ACT010), session id and passwords masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+from ..actions.evidence import (
+    ActionEvidence, Problem, creations, deletions, outcomes, refusals, reversals, sequences, server_errors,
+    task_completion, task_removal, task_soundness,
+)
+from ..links import Link
+from ..snapshot import Resource
+from ._catalog import Finding, RuleContext, Severity, rule
+
+
+def _judged(ctx: RuleContext, res: Resource, judge: Callable[[ActionEvidence], Iterator[Problem]]) -> Iterator[Finding]:
+    for ev in ctx.snapshot.actions_for(res.url):
+        for problem in judge(ev):
+            shown = problem.exchange or (ev.exchanges[0] if ev.exchanges else None)
+            finding = ctx.finding(res, expected=problem.expected, actual=problem.actual,
+                                  link=Link(ev.rel, ev.href), message=f"{ev.rel}: {ev.case}")
+            yield replace(finding, reproduction=problem.reproduction or (shown.curl() if shown else ""),
+                          excerpt=shown.excerpt if shown else "")
+
+
+@rule("ACT001", Severity.ERROR, fault="clone_crashes_on_bytes", source="http_response_codes.md")
+def no_server_error(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """No request that follows an operation link, valid or not, is answered with a 5xx status.
+
+    A 5xx says the server is broken, not the request: clients retry it, monitoring pages someone,
+    and the client never learns what to fix. Whatever a client sends, the answer is a 2xx or a 4xx.
+    """
+    yield from _judged(ctx, res, server_errors)
+
+
+@rule("ACT002", Severity.ERROR, fault="vm_spec_unchecked", source="http_response_codes.md")
+def invalid_input_is_refused(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Invalid input to an operation link (a broken body, an unknown id or action) is refused with a
+    4xx status and an Error body.
+
+    Bodies must follow the schema's element order and types; accepting one that does not leaves
+    the client believing an operation was ordered that the server never understood.
+    """
+    yield from _judged(ctx, res, refusals)
+
+
+@rule("ACT003", Severity.ERROR, fault="start_answers_200", source="post_jobs_id_actionstart.md")
+def valid_input_gets_the_documented_outcome(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Valid input to an operation link gets the documented status, with the Task (202) or the
+    Location of the new resource (201) the profile documents.
+
+    Clients branch on the status: 202 means "poll this Task", 201 "here is what you made", 204
+    "done, nothing to read"; any other success code sends them down the wrong branch.
+    """
+    yield from _judged(ctx, res, outcomes)
+
+
+@rule("ACT004", Severity.ERROR, fault="clone_task_related_nowhere", source="get_tasks_id.md")
+def tasks_are_sound(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Every Task a valid request returns, and every state it is polled in, validates against the
+    schemas, and its links resolve.
+
+    The Task is the only handle a client gets on asynchronous work; its Related link is how the
+    client finds what the work was about.
+    """
+    yield from _judged(ctx, res, task_soundness)
+
+
+@rule("ACT005", Severity.ERROR, fault="start_task_never_finishes", source="tasks_intro.md")
+def tasks_finish(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A Task reaches a final state (Finished) within the polling bound.
+
+    Clients poll a Task until it is finished; one that never finishes holds them forever, and
+    its Result, the only report of success, never comes.
+    """
+    yield from _judged(ctx, res, task_completion)
+
+
+@rule("ACT006", Severity.ERROR, fault="task_delete_ignored", source="delete_task_id.md")
+def deleted_tasks_are_gone(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Deleting a Task through its Delete link answers 204, and the Task is gone (404).
+
+    Clients delete finished tasks to keep the task list short; a delete that answers yes and
+    keeps the task makes the list grow without end.
+    """
+    yield from _judged(ctx, res, task_removal)
+
+
+@rule("ACT007", Severity.ERROR, fault="created_server_unlisted", source="post_backupservers.md")
+def created_resources_are_reachable(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """What Create makes is listed in the collection the resource offering Create links Down to,
+    and, where it links Up, links Up to that resource.
+
+    A client finds what it created by navigating, never by building URLs; a creation it cannot
+    reach by links is lost to it.
+    """
+    yield from _judged(ctx, res, creations)
+
+
+@rule("ACT008", Severity.ERROR, fault="deleted_vm_lingers", source="delete_jobs_id_includes_id.md")
+def deleted_resources_are_gone(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """After a Delete, the deleted resource answers 404, and neither its collection nor the
+    resource that offered the link still links to it.
+
+    A deleted resource that still answers, or is still listed, makes clients act on something
+    that no longer exists.
+    """
+    yield from _judged(ctx, res, deletions)
+
+
+@rule("ACT009", Severity.ERROR, fault="edit_appends_to_description", source="put_jobs_id_actionedit.md")
+def reversible_pairs_reverse(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A reversible pair leaves the resource as it was: a toggle applied twice (and changing what it
+    toggles once), or an Edit with the body a GET returned.
+
+    Clients rely on idempotent edits (sending back what they read changes nothing) and on
+    toggles being their own inverse; a drift in either corrupts data a little at each call.
+    """
+    yield from _judged(ctx, res, reversals)
+
+
+@rule("ACT010", Severity.ERROR, fault="clone_shares_vms", source="post_jobs_id_actionclone.md")
+def sequences_keep_the_model(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Any sequence of actions (start, stop, retry, clone, adding and removing a job's VMs, logging
+    off and on) leaves the state a model of the sequence predicts.
+
+    The model: a clone holds what its original held, and the two change apart; a VM added is
+    listed, one removed is not; a job keeps its last VM. The finding gives the shortest sequence
+    found that breaks it, as the requests to replay.
+    """
+    yield from _judged(ctx, res, sequences)

@@ -1,0 +1,89 @@
+"""Profile family: each resource type carries the links its API version's profile expects of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..snapshot import Resource
+from ..urls import resolve
+from ._catalog import Finding, RuleContext, Severity, rule
+
+_SOURCE = "links.md"
+
+
+def _unjudged(ctx: RuleContext, res: Resource) -> bool:
+    """Whether the resource type cannot be judged: not in the profile, or not what its root says."""
+    if res.kind not in ctx.profile.kinds:
+        ctx.note(f"resource type {res.kind} is not listed in the profile's [kinds]; its links were not checked "
+                 "against expectations")
+        return True
+    if res.type and res.root and res.root not in ctx.profile.roots_for_type(res.type):
+        ctx.note(f"{res.url} not checked: its Type {res.type} does not name its root {res.root} (see TYP005), so "
+                 "its resource type is in doubt")
+        return True
+    return False
+
+
+@rule("PRF001", Severity.ERROR, fault="job_without_retry", source=_SOURCE)
+def resource_carries_its_required_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Every resource carries each Rel its profile requires of its resource type.
+
+    Clients of a version navigate by the links that version promises: a job without its Start
+    link cannot be started by a client that follows links, whatever the endpoint would accept.
+    The profile's `[kinds.<type>] required` lists them.
+    """
+    if _unjudged(ctx, res):
+        return
+    present = {(link.rel or "").strip() for link in res.own_links}
+    missing = sorted(ctx.profile.kinds[res.kind].required - present)
+    if missing and "" in present:
+        ctx.note(f"{res.url} not checked for {', '.join(missing)}: it has a link without Rel (see LNK001), which "
+                 "may be the one missing")
+        return
+    for rel in missing:
+        yield ctx.finding(res, expected=f"a link with Rel={rel} (required of {res.kind} in profile {ctx.profile.name})",
+                          actual=f"no {rel} link; it carries {', '.join(sorted(r for r in present if r)) or 'none'}")
+
+
+@rule("PRF002", Severity.WARNING, fault="repository_related_link", source=_SOURCE)
+def resource_carries_only_expected_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A resource carries only the Rels (and, where the profile pins them, the Types) its profile expects.
+
+    A link the profile does not know for the type is either a resource of another API version
+    leaking into this one, or a profile that is out of date; either way clients written against
+    the version cannot rely on it. Rels outside the vocabulary are LNK005's.
+    """
+    if _unjudged(ctx, res):
+        return
+    expected = ctx.profile.kinds[res.kind]
+    for link in res.own_links:
+        if not link.rel or link.rel not in ctx.profile.rel_vocabulary:
+            continue
+        if link.rel not in expected.allowed:
+            yield ctx.finding(res, link=link, expected=f"only {', '.join(sorted(expected.allowed)) or 'no links'} "
+                                                       f"on {res.kind}",
+                              actual=f"a {link.rel} link")
+        elif link.rel in expected.types and link.type and link.type not in expected.types[link.rel]:
+            yield ctx.finding(res, link=link, expected=f"a {link.rel} Type the profile lists for {res.kind}",
+                              actual=f"Type={link.type!r}")
+
+
+@rule("PRF003", Severity.WARNING, fault="tasks_hidden", source=_SOURCE)
+def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Every resource type the profile lists is met by the crawl from the logon session.
+
+    A type the crawl never met, as a document or embedded in one, was checked by no rule: the run
+    proves nothing about it. The gap is in the server (a collection that lists nothing, a link
+    missing), in the data (a server without replicas) or in the budget (`--max-resources`); it is
+    reported once, on the logon session the crawl started from.
+    """
+    session = ctx.snapshot.meta.get("session_url")
+    if not session or resolve(session, ctx.snapshot.root_url) != res.url:
+        return  # only a crawl has a starting point; saved files (`conformance check`) prove no coverage
+    # Met as a document, or embedded in one (a list's items): either way the rules saw its links.
+    met = set(ctx.snapshot.kinds()) | {m.type for r in ctx.snapshot for m in r.members if m.type}
+    budget = ctx.snapshot.meta.get("skipped_budget", 0)
+    cause = f"; {budget} URL(s) were skipped over --max-resources" if budget else ""
+    for kind in sorted(set(ctx.profile.kinds) - met):
+        yield ctx.finding(res, expected=f"at least one {kind} met (profile {ctx.profile.name})",
+                          actual=f"the crawl met no {kind}, as a document or embedded{cause}")

@@ -1,0 +1,48 @@
+"""Shared steps of the version tests: reading documents, and what two profiles say changed."""
+
+from __future__ import annotations
+
+import httpx
+from lxml import etree
+
+from conformance.profiles import Profile
+
+NS = {"v": "http://www.veeam.com/ent/v1.0"}
+
+
+def xml(response: httpx.Response) -> etree._Element:
+    assert response.status_code == 200, (response.url, response.status_code, response.text[:300])
+    return etree.fromstring(response.content)
+
+
+def rels(element: etree._Element) -> list[str]:
+    """The Rels of an element's own links."""
+    return [link.get("Rel") for link in element.iterfind("v:Links/v:Link", NS)]
+
+
+def down_types(element: etree._Element) -> set[str]:
+    return {link.get("Type") for link in element.iterfind("v:Links/v:Link", NS) if link.get("Rel") == "Down"}
+
+
+def _operations(profile: Profile) -> set[str]:
+    """The Rels the results list as actions: the profile's actions and the Rels with an [actions] table."""
+    return set(profile.action_rels) | set(profile.actions)
+
+
+def implied_changes(old: Profile, new: Profile) -> set[tuple[str, str, str, str]]:
+    """(area, resource type, subject, change) that a diff of clean runs of the two versions must list:
+    resource types added or removed, required Rels and actions added or removed on the types both
+    have, and the Types of pinned Rels (`types`) added or removed."""
+    out = {("resource type", kind, "", "added") for kind in new.kinds.keys() - old.kinds.keys()}
+    out |= {("resource type", kind, "", "removed") for kind in old.kinds.keys() - new.kinds.keys()}
+    operations = _operations(old) | _operations(new)
+    for kind in old.kinds.keys() & new.kinds.keys():
+        before, after = old.kinds[kind], new.kinds[kind]
+        for rels, change in ((after.required - before.required, "added"),
+                             (before.required - after.required, "removed")):
+            out |= {("action" if rel in operations else "Rel", kind, rel, change) for rel in rels}
+        for rel in before.types.keys() & after.types.keys():
+            came, gone = after.types[rel] - before.types[rel], before.types[rel] - after.types[rel]
+            if came or gone:
+                out.add(("link Type", kind, rel, "changed" if came and gone else "added" if came else "removed"))
+    return out
