@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..profiles import Profile
 from .budget import Budget
 from .discovery import Operation
-from .strategies import INVALID_KINDS, read_spec
+from .strategies import INVALID_KINDS, read_spec, unknown_action, unknown_id
 
 __all__ = ["plan"]
 
@@ -21,13 +21,15 @@ def plan(chosen: list[Operation], held: list[Operation], profile: Profile, budge
         return ["--actions none: nothing is sent beyond the crawl's GETs, the logon POST and the logoff DELETE "
                 "(use --actions safe or all to see what those would send)"]
     final = "/".join(sorted(profile.task_final_states))
-    task = f"then GET of the returned Task until {final} (at most {budget.polls} polls) and up to 3 of its links"
+    outcomes = {"Task": f"then GET of the returned Task until {final} (at most {budget.polls} polls) and up to 3 "
+                        f"of its links", "Location": "then GET of the Location", "nothing": "nothing more"}
     lines: list[str] = []
     if probe_patch:
         lines.append("PATCH of one resource per type (the protocol probe `method`)")
     for op in chosen:
         spec, first = op.spec, op.targets[0]
         href, owner = first.href, first.owner
+        task = outcomes[spec.returns]
         body = f" with a {spec.body} body" if spec.body else ""
         declared = spec.body is None or read_spec(profile.schemas, spec.body) is not None
         lines.append(f"{op.key} ({spec.safety}, {len(op.targets)} link(s), e.g. {href}):")
@@ -50,8 +52,11 @@ def plan(chosen: list[Operation], held: list[Operation], profile: Profile, budge
         if spec.body and declared:
             lines.append(f"  up to {budget.invalid} x each: {spec.method} {href} with a {spec.body} broken one way: "
                          f"{', '.join(INVALID_KINDS)}")
-        lines.append(f"  up to {budget.hrefs} x each: {spec.method} with an unknown id"
-                     + (", with an unknown action" if op.action else ""))
+        variations = [label for label, vary in (("an unknown id", unknown_id), ("an unknown action",
+                                                                                 lambda h: unknown_action(h, frozenset())))
+                      if vary(href) is not None]
+        if variations:
+            lines.append(f"  up to {budget.hrefs} x each: {spec.method} with {' and with '.join(variations)}")
     lines.append(f"up to {budget.task_deletes} x: DELETE of a Task the phase started; GET of it")
     if mode == "all":
         lines.append(f"up to {budget.sequences} sequences of up to {budget.steps} steps (Start, Stop, Retry, Clone, "
@@ -59,5 +64,9 @@ def plan(chosen: list[Operation], held: list[Operation], profile: Profile, budge
                      f"and a clone of the first, in a session of their own (POST {logon_url}, DELETE at the end), "
                      f"with a GET of each job's VMs after each change")
     for op in held:
-        lines.append(f"{op.key}: not sent ({op.spec.safety}; needs --actions all)")
+        if op.rel == "Delete":
+            lines.append(f"{op.key}: unknown ids not sent ({op.spec.safety}; needs --actions all); what the phase "
+                         "itself creates there (if anything) is deleted again, to undo it")
+        else:
+            lines.append(f"{op.key}: not sent ({op.spec.safety}; needs --actions all)")
     return lines

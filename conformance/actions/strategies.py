@@ -505,6 +505,9 @@ def unknown_id(href: str, taken: frozenset[str] = frozenset()) -> SearchStrategy
     return st.uuids(version=4).map(str).filter(lambda u: u not in taken).map(swap)
 
 
+_ACTION_NAMES = st.from_regex(r"[a-z][A-Za-z]{3,11}", fullmatch=True)
+
+
 def unknown_action(href: str, known: frozenset[str]) -> SearchStrategy[str] | None:
     """The Href with an `action` value the API does not have; None when it has no `action`."""
     url = httpx.URL(href)
@@ -516,7 +519,7 @@ def unknown_action(href: str, known: frozenset[str]) -> SearchStrategy[str] | No
         kept = [(k, name if k.lower() == "action" else v) for k, v in query]
         return str(url.copy_with(query=urlencode(kept).encode()))
 
-    return st.from_regex(r"[a-z][A-Za-z]{3,11}", fullmatch=True).filter(lambda a: a.lower() not in known).map(swap)
+    return _ACTION_NAMES.filter(lambda a: a.lower() not in known).map(swap)
 
 
 # -- cases: a link to follow and what to send ---------------------------------------------------------

@@ -42,10 +42,9 @@ def no_server_error(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
 
 @rule("ACT002", Severity.ERROR, fault="vm_spec_unchecked", source="http_response_codes.md")
 def invalid_input_is_refused(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """Invalid input to an operation link (a broken body, an unknown id or action) is refused with a
-    4xx status and an Error body.
+    """Invalid input (a broken body, an unknown id or action) is refused with a 4xx status and an Error body.
 
-    Bodies must follow the schema's element order and types; accepting one that does not leaves
+    Whatever the operation link, bodies must follow the schema's element order and types; accepting one that does not leaves
     the client believing an operation was ordered that the server never understood.
     """
     yield from _judged(ctx, res, refusals)
@@ -53,8 +52,7 @@ def invalid_input_is_refused(ctx: RuleContext, res: Resource) -> Iterator[Findin
 
 @rule("ACT003", Severity.ERROR, fault="start_answers_200", source="post_jobs_id_actionstart.md")
 def valid_input_gets_the_documented_outcome(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """Valid input to an operation link gets the documented status, with the Task (202) or the
-    Location of the new resource (201) the profile documents.
+    """Valid input gets the documented status, with the Task (202) or Location (201) the profile documents.
 
     Clients branch on the status: 202 means "poll this Task", 201 "here is what you made", 204
     "done, nothing to read"; any other success code sends them down the wrong branch.
@@ -64,8 +62,7 @@ def valid_input_gets_the_documented_outcome(ctx: RuleContext, res: Resource) -> 
 
 @rule("ACT004", Severity.ERROR, fault="clone_task_related_nowhere", source="get_tasks_id.md")
 def tasks_are_sound(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """Every Task a valid request returns, and every state it is polled in, validates against the
-    schemas, and its links resolve.
+    """Every Task of a valid request, in every state polled, validates against the schemas; its links resolve.
 
     The Task is the only handle a client gets on asynchronous work; its Related link is how the
     client finds what the work was about.
@@ -95,8 +92,7 @@ def deleted_tasks_are_gone(ctx: RuleContext, res: Resource) -> Iterator[Finding]
 
 @rule("ACT007", Severity.ERROR, fault="created_server_unlisted", source="post_backupservers.md")
 def created_resources_are_reachable(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """What Create makes is listed in the collection the resource offering Create links Down to,
-    and, where it links Up, links Up to that resource.
+    """What Create makes is listed where the resource offering Create links Down, and links Up to that resource.
 
     A client finds what it created by navigating, never by building URLs; a creation it cannot
     reach by links is lost to it.
@@ -106,8 +102,7 @@ def created_resources_are_reachable(ctx: RuleContext, res: Resource) -> Iterator
 
 @rule("ACT008", Severity.ERROR, fault="deleted_vm_lingers", source="delete_jobs_id_includes_id.md")
 def deleted_resources_are_gone(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """After a Delete, the deleted resource answers 404, and neither its collection nor the
-    resource that offered the link still links to it.
+    """After a Delete, the resource answers 404, and neither its collection nor its parent still links to it.
 
     A deleted resource that still answers, or is still listed, makes clients act on something
     that no longer exists.
@@ -117,21 +112,21 @@ def deleted_resources_are_gone(ctx: RuleContext, res: Resource) -> Iterator[Find
 
 @rule("ACT009", Severity.ERROR, fault="edit_appends_to_description", source="put_jobs_id_actionedit.md")
 def reversible_pairs_reverse(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """A reversible pair leaves the resource as it was: a toggle applied twice (and changing what it
-    toggles once), or an Edit with the body a GET returned.
+    """A reversible pair leaves the resource as it was: a toggle applied twice, an Edit with the body GET returned.
 
     Clients rely on idempotent edits (sending back what they read changes nothing) and on
-    toggles being their own inverse; a drift in either corrupts data a little at each call.
+    toggles being their own inverse (and changing what they toggle, once); a drift in either
+    corrupts data a little at each call.
     """
     yield from _judged(ctx, res, reversals)
 
 
 @rule("ACT010", Severity.ERROR, fault="clone_shares_vms", source="post_jobs_id_actionclone.md")
 def sequences_keep_the_model(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """Any sequence of actions (start, stop, retry, clone, adding and removing a job's VMs, logging
-    off and on) leaves the state a model of the sequence predicts.
+    """Any sequence of actions leaves the state that a model of the sequence predicts.
 
-    The model: a clone holds what its original held, and the two change apart; a VM added is
+    The sequences start, stop, retry and clone jobs, add VMs to them and remove them, and log
+    off and on in between. The model: a clone holds what its original held, and the two change apart; a VM added is
     listed, one removed is not; a job keeps its last VM. The finding gives the shortest sequence
     found that breaks it, as the requests to replay.
     """

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpcore  # noqa: F401
 import httpx
 import pytest
+
+# httpcore is imported here, at collection, on purpose: httpx imports it lazily, and when the first
+# import happens inside a pytester run (the mock served in-process), pytester's sys.modules
+# snapshot drops it afterwards while httpx keeps mapping the dropped exception classes; later
+# tests then see httpcore.ConnectError where httpx.ConnectError is due.
 
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
 

@@ -162,3 +162,31 @@ def test_conformance_run_passes_dry_run_and_the_hypothesis_profile_to_the_plugin
 def test_with_actions_none_the_mock_gets_no_action_and_every_action_rule_passes():
     snapshot = crawl_mock(actions="none")
     assert not {rule for rule, _ in failing(snapshot)}
+
+
+def test_under_the_dev_profile_a_failure_is_kept_and_replayed_first_on_the_next_run():
+    from hypothesis import strategies as st
+    from hypothesis.database import InMemoryExampleDatabase
+
+    from conformance.actions.engine import Engine
+
+    database = InMemoryExampleDatabase()
+    seen: list[int] = []
+
+    def run(case: int) -> list[ActionEvidence]:
+        seen.append(case)
+        status = 500 if case >= 1000 else 404
+        return [ActionEvidence("invalid", "Clone", "u", "h", case=str(case), exchanges=(_exchange(status, "Error"),))]
+
+    def engine() -> Engine:
+        return Engine(None, Snapshot("https://em/api/"), load_profile("v1_7"), BUDGETS["conformance-dev"],
+                      settings(profile_settings("conformance-dev"), database=database), "all")
+
+    first = engine()
+    first.explore("invalid bytes Clone jobs/{id}?action=clone", st.integers(0, 10**6), run, 200)
+    (failure,) = [ev for ev in first.evidence if problems(ev)]
+    assert failure.case == "1000"  # shrunk to the smallest failing example
+    assert database.fetch(b"conformance:invalid bytes Clone jobs/{id}?action=clone")
+    seen.clear()
+    engine().explore("invalid bytes Clone jobs/{id}?action=clone", st.integers(0, 10**6), run, 200)
+    assert seen[0] == 1000  # the next run starts with it

@@ -49,23 +49,23 @@ def profile_with(tmp_path, extra: str, *, replace: tuple[str, str] | None = None
 
 
 @pytest.mark.parametrize("table, message", [
-    ('[actions.Browse]\nstatus = 202\nreturns = "Task"', "[actions.Browse]: missing field 'safety'"),
-    ('[actions.Browse]\nstatus = 202\nsafety = "harmless"\nreturns = "Task"',
-     "[actions.Browse]: field 'safety' must be one of safe, reversible, destructive, got 'harmless'"),
-    ('[actions.Browse]\nstatus = 404\nsafety = "safe"\nreturns = "Task"',
-     "[actions.Browse]: field 'status' must be a success status (200-299), got 404"),
-    ('[actions.Browse]\nstatus = "202"\nsafety = "safe"\nreturns = "Task"',
-     "[actions.Browse]: field 'status' must be a int, got '202'"),
-    ('[actions.Browse]\nstatus = 202\nsafety = "safe"\nreturns = "a body"',
-     "[actions.Browse]: field 'returns' must be one of Task, Location, nothing"),
-    ('[actions.Browse]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\nundo = "later"',
-     "[actions.Browse]: field 'undo' must be one of repeat, same-body, Delete, none"),
-    ('[actions.Browse]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\nbodies = "X"',
-     "[actions.Browse]: unknown field 'bodies'"),
-    ('[actions.Browse]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\nchoice = "JobType"',
-     "[actions.Browse]: fields 'choice' and 'choices' go together"),
-    ('[actions.Browse]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\n[actions.Browse.on."x/{id}"]\nstatus = 99',
-     "[actions.Browse.on.'x/{id}']: field 'status' must be a success status"),
+    ('[actions.Intervals]\nstatus = 202\nreturns = "Task"', "[actions.Intervals]: missing field 'safety'"),
+    ('[actions.Intervals]\nstatus = 202\nsafety = "harmless"\nreturns = "Task"',
+     "[actions.Intervals]: field 'safety' must be one of safe, reversible, destructive, got 'harmless'"),
+    ('[actions.Intervals]\nstatus = 404\nsafety = "safe"\nreturns = "Task"',
+     "[actions.Intervals]: field 'status' must be a success status (200-299), got 404"),
+    ('[actions.Intervals]\nstatus = "202"\nsafety = "safe"\nreturns = "Task"',
+     "[actions.Intervals]: field 'status' must be a int, got '202'"),
+    ('[actions.Intervals]\nstatus = 202\nsafety = "safe"\nreturns = "a body"',
+     "[actions.Intervals]: field 'returns' must be one of Task, Location, nothing"),
+    ('[actions.Intervals]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\nundo = "later"',
+     "[actions.Intervals]: field 'undo' must be one of repeat, same-body, Delete, none"),
+    ('[actions.Intervals]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\nbodies = "X"',
+     "[actions.Intervals]: unknown field 'bodies'"),
+    ('[actions.Intervals]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\nchoice = "JobType"',
+     "[actions.Intervals]: fields 'choice' and 'choices' go together"),
+    ('[actions.Intervals]\nstatus = 202\nsafety = "safe"\nreturns = "Task"\n[actions.Intervals.on."x/{id}"]\nstatus = 99',
+     "[actions.Intervals.on.'x/{id}']: field 'status' must be a success status"),
     ('[actions.Launch]\nstatus = 202\nsafety = "safe"\nreturns = "Task"',
      "[actions.Launch]: Rel 'Launch' is missing from [rels] 'vocabulary'"),
 ])
@@ -76,15 +76,15 @@ def test_a_bad_action_table_is_refused_naming_the_table_and_the_field(tmp_path, 
 
 
 def test_a_variant_inherits_what_it_does_not_override(tmp_path):
-    profile = profile_with(tmp_path, '[actions.Browse]\nbody = "JobCloneSpec"\nstatus = 202\nsafety = "safe"\n'
-                                     'returns = "Task"\n[actions.Browse.on."items/{id}"]\nstatus = 200')
-    variant = profile.actions["Browse"].for_href("https://em/api/items/1?action=browse", "https://em/api/")
+    profile = profile_with(tmp_path, '[actions.Intervals]\nbody = "JobCloneSpec"\nstatus = 202\nsafety = "safe"\n'
+                                     'returns = "Task"\n[actions.Intervals.on."items/{id}"]\nstatus = 200')
+    variant = profile.actions["Intervals"].for_href("https://em/api/items/1?action=intervals", "https://em/api/")
     assert (variant.status, variant.body, variant.safety, variant.template) == (200, "JobCloneSpec", "safe", "items/{id}")
 
 
 def test_a_table_with_only_a_method_is_no_action_description(tmp_path):
-    profile = profile_with(tmp_path, '[actions.Browse]\nmethod = "PUT"')
-    assert "Browse" not in profile.actions
+    profile = profile_with(tmp_path, '[actions.Intervals]\nmethod = "PUT"')
+    assert "Intervals" not in profile.actions
 
 
 def test_a_profile_without_action_tables_loads_with_none(tmp_path):
