@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 __all__ = ["BUDGETS", "PROFILES", "Budget", "profile_settings"]
 
@@ -61,14 +62,22 @@ BUDGETS: dict[str, Budget] = {
 _COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
                report_multiple_bugs=False, print_blob=False)
 
+def _database() -> ExampleDatabase:
+    """The example database for the replaying profiles, named explicitly: a profile built from
+    defaults would inherit whatever profile the environment loaded (hypothesis loads a database-less
+    `ci` profile when `CI` is set), and replay must not depend on where it runs."""
+    return DirectoryBasedExampleDatabase(".hypothesis/conformance")
+
+
 PROFILES: dict[str, settings] = {
     "conformance-ci": settings(derandomize=True, database=None, max_examples=BUDGETS["conformance-ci"].valid,
                                stateful_step_count=BUDGETS["conformance-ci"].steps,
                                phases=(Phase.explicit, Phase.generate, Phase.shrink), **_COMMON),
-    "conformance-dev": settings(max_examples=BUDGETS["conformance-dev"].valid,
+    "conformance-dev": settings(derandomize=False, database=_database(), max_examples=BUDGETS["conformance-dev"].valid,
                                 stateful_step_count=BUDGETS["conformance-dev"].steps,
                                 phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink), **_COMMON),
-    "conformance-deep": settings(max_examples=BUDGETS["conformance-deep"].valid,
+    "conformance-deep": settings(derandomize=False, database=_database(),
+                                 max_examples=BUDGETS["conformance-deep"].valid,
                                  stateful_step_count=BUDGETS["conformance-deep"].steps,
                                  phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
                                  **_COMMON),

@@ -72,7 +72,8 @@ def test_the_hypothesis_profiles_are_registered_with_the_documented_settings():
     assert not dev.derandomize and dev.database is not None and dev.deadline is None
     assert deep.database is not None and BUDGETS["conformance-deep"].sequences > BUDGETS["conformance-ci"].sequences
     assert set(PROFILES) == {"conformance-ci", "conformance-dev", "conformance-deep"}
-    assert settings.default.derandomize is False  # registering them loads none of them
+    # Registering them loads none of them (hypothesis itself may load its own "ci" profile on CI).
+    assert getattr(settings, "_current_profile", "default") not in PROFILES
     with pytest.raises(ValueError, match="known: conformance-ci"):
         profile_settings("ci")
 
