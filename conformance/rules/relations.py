@@ -164,6 +164,17 @@ def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
                               actual=f"it links to {', '.join(str(b.href) for b in backs)}")
 
 
+def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str] | frozenset[str]) -> Iterator[Finding]:
+    """Links of these Rels whose Href is not on the resource that carries them."""
+    for link in res.links:
+        if link.rel in rels and link.href:
+            owner = owner_url(res, link)
+            href = resolve(link.href, res.url)
+            if href and path_of(href) != path_of(owner):
+                yield ctx.finding(res, link=link, url=owner, expected=f"an Href on {path_of(owner)}",
+                                  actual=f"Href={link.href!r}")
+
+
 @rule("REL006", Severity.ERROR, fault="edit_elsewhere", source="links.md")
 def edit_and_delete_point_at_their_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Edit and Delete links point at the resource that carries them.
@@ -171,13 +182,7 @@ def edit_and_delete_point_at_their_resource(ctx: RuleContext, res: Resource) -> 
     A client that PUTs or DELETEs through them must change the object it is looking at; a link to
     another URL makes a harmless edit a destructive one.
     """
-    for link in res.links:
-        if link.rel in ("Edit", "Delete") and link.href:
-            owner = owner_url(res, link)
-            href = resolve(link.href, res.url)
-            if href and path_of(href) != path_of(owner):
-                yield ctx.finding(res, link=link, url=owner, expected=f"an Href on {path_of(owner)}",
-                                  actual=f"Href={link.href!r}")
+    yield from _links_off_their_resource(ctx, res, {"Edit", "Delete"})
 
 
 @rule("REL007", Severity.ERROR, fault="create_on_self", source="links.md")
@@ -208,13 +213,7 @@ def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterato
     Clients invoke the action they see on a job against that job; an action pointed elsewhere
     starts or stops the wrong thing.
     """
-    for link in res.links:
-        if link.rel in ctx.profile.action_rels and link.href:
-            owner = owner_url(res, link)
-            href = resolve(link.href, res.url)
-            if href and path_of(href) != path_of(owner):
-                yield ctx.finding(res, link=link, url=owner, expected=f"an Href on {path_of(owner)}",
-                                  actual=f"Href={link.href!r}")
+    yield from _links_off_their_resource(ctx, res, ctx.profile.action_rels)
 
 
 @rule("REL009", Severity.ERROR, fault="action_without_query", source="links.md")
