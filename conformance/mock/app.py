@@ -27,7 +27,7 @@ from .query import QueryError
 from .query_service import parse_query, query_result, query_service, run
 from .records import Row, rows
 from .reports import FRAMES, Summary, summarise, summary_report
-from .responses import ApiError, error_response, param, reply, view_of
+from .responses import ApiError, error_response, job_of, param, reply, view_of
 from .operations import change_item, create_include, delete_include, perform
 from .tasks import TaskBoard
 from .versions import versions_up_to
@@ -71,13 +71,6 @@ def _entity_form(conn: HTTPConnection) -> bool:
     if value not in ("entity", "reference"):
         raise ApiError(400, f"format: {param(conn, 'format')!r} is not a representation; use Entity or Reference")
     return value == "entity"
-
-
-def _job(conn: HTTPConnection) -> Any:
-    job = conn.app.state.dataset.jobs.get(conn.path_params["id"])
-    if job is None:
-        raise ApiError(404, f"no Job with id {conn.path_params['id']!r}")
-    return job
 
 
 def _cached(conn: HTTPConnection, key: Any, build: Any) -> Any:
@@ -177,13 +170,13 @@ async def sub_collection(request: Request) -> Response:
 
 
 async def job_includes(request: Request) -> Response:
-    job = _job(request)
+    job = job_of(request)
     _session(request)
     return reply(request, objects_in_job(view_of(request), job))
 
 
 async def job_include(request: Request) -> Response:
-    job = _job(request)
+    job = job_of(request)
     _session(request)
     inc = request.app.state.dataset.includes.get(request.path_params["include"])
     if inc is None or inc.job_id != job.id:

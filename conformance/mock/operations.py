@@ -32,7 +32,7 @@ from .documents import task
 from .kinds import KINDS, Action, Kind, find_kind
 from .model import BackupServer, Dataset, JobInclude, Task
 from .render import NAMESPACE
-from .responses import ApiError, reply, view_of
+from .responses import ApiError, job_of, reply, view_of
 
 __all__ = ["Writes", "change_item", "create_include", "delete_include", "perform", "writable", "writes"]
 
@@ -133,13 +133,6 @@ def _accepted(request: Request, started: Task) -> Response:
     return reply(request, task(v, started), 202, {"Location": v.href(f"tasks/{started.id}")})
 
 
-def _job(request: Request) -> Any:
-    job = request.app.state.dataset.jobs.get(request.path_params["id"])
-    if job is None:
-        raise ApiError(404, f"no Job with id {request.path_params['id']!r}")
-    return job
-
-
 def _schedule(request: Request, job: Any, enabled: bool) -> Any:
     """The job with its schedule on or off; the next run is set aside while off, and comes back."""
     w = writes(request)
@@ -209,7 +202,7 @@ async def _connect_server(request: Request) -> Response:
 
 async def create_include(request: Request) -> Response:
     _caller(request)
-    job = _job(request)
+    job = job_of(request)
     root = await spec_body(request, "CreateObjectInJobSpec")
     values = _values(root)
     ds, w = writable(request), writes(request)
@@ -223,7 +216,7 @@ async def create_include(request: Request) -> Response:
 
 async def delete_include(request: Request) -> Response:
     _caller(request)
-    job = _job(request)
+    job = job_of(request)
     ds: Dataset = request.app.state.dataset
     include = ds.includes.get(request.path_params["include"])
     if include is None or include.job_id != job.id:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Mapping
 
 from starlette.requests import HTTPConnection
@@ -40,6 +42,14 @@ def param(conn: HTTPConnection, name: str) -> str | None:
     """A query parameter by name, matched case-insensitively (`Format=entity` works)."""
     wanted = name.casefold()
     return next((value for key, value in conn.query_params.multi_items() if key.casefold() == wanted), None)
+
+
+def job_of(conn: HTTPConnection) -> Any:
+    """The job the path names, or a 404 Error; shared by reads and the operations on jobs."""
+    job = conn.app.state.dataset.jobs.get(conn.path_params["id"])
+    if job is None:
+        raise ApiError(404, f"no Job with id {conn.path_params['id']!r}")
+    return job
 
 
 def view_of(conn: HTTPConnection) -> View:
