@@ -18,22 +18,51 @@ def _when(name: str, value: datetime | None) -> Node:
     return absent(name) if value is None else el(name, value)
 
 
+def _guest_processing() -> Node:
+    """Application-aware processing as a job configured without it reports it."""
+    return el("GuestProcessingOptions", None,
+              el("VssSnapshotOptions", None, el("VssSnapshotMode", "Disabled"), el("IsCopyOnly", False)))
+
+
 def object_in_job(v: View, inc: JobInclude, *extra: Node) -> Node:
     """A VM in a job, embedded in the job's entity or served on its own (then with links)."""
     return el("ObjectInJob", None, *extra, el("ObjectInJobId", inc.id), el("HierarchyObjRef", inc.hierarchy_ref),
-              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order),
+              el("Name", inc.name), el("DisplayName", inc.name), _guest_processing(),
               Type="ObjectInJob", Href=v.href(f"jobs/{inc.job_id}/includes/{inc.id}"))
 
 
 _JOB_INFO = {"Backup": "BackupJobInfo", "Replica": "ReplicaJobInfo", "BackupCopy": "BackupCopyJobInfo"}
 
 
+def _schedule(job: Any) -> Node:
+    """A daily schedule at 22:00 with three retries: what a job made with the defaults carries."""
+    return el("JobScheduleOptions", None, el("Standart", None,
+              el("RetryOptions", None, el("RetryTimes", 3), el("RetryTimeout", 10), el("RetrySpecified", True)),
+              el("OptionsDaily", None, el("Kind", "Everyday"), el("Time", "22:00:00.0000000+00:00"),
+                 el("TimeOffsetUtc", 0), Enabled=job.schedule_configured)))
+
+
+def _retention() -> list[Node]:
+    """What a backup job keeps: storage options, no GFS, and seven restore points."""
+    def gfs(period: str, pick: str, value: str) -> Node:
+        return el(period, None, el("Enabled", False), el("RetentionPeriod", 1), el(pick, value))
+
+    return [el("AdvancedStorageOptions", None),
+            el("GfsRetentionPolicy", None, gfs("Weekly", "SelectedDay", "Sunday"),
+               gfs("Monthly", "SelectedWeek", "First"), gfs("Yearly", "SelectedMonth", "January"), Enabled=False),
+            el("SimpleRetentionPolicy", None, el("RetainCycles", 7), el("RetainDaysToKeep", 7),
+               el("RetainLimitType", "Cycles"))]
+
+
 def _job(v: View, job: Any) -> list[Node]:
     includes = [object_in_job(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
-    info = el(_JOB_INFO[job.job_type], None, el("Includes", None, *includes, items="ObjectInJob"))
+    details: list[Node] = [el("Includes", None, *includes, items="ObjectInJob")]
+    if job.job_type == "Backup":
+        details += [_guest_processing(), *_retention()]
+    info = el(_JOB_INFO[job.job_type], None, *details)
     return [el("JobType", job.job_type), el("Platform", job.platform), el("Description", job.description),
             el("ScheduleConfigured", job.schedule_configured), el("ScheduleEnabled", job.schedule_enabled),
-            _when("NextRun", job.next_run), el("JobInfo", None, info)]
+            _when("NextRun", job.next_run), _schedule(job), el("JobInfo", None, info)]
 
 
 def _session(v: View, s: Any) -> list[Node]:
@@ -57,10 +86,9 @@ FIELDS: Mapping[str, Callable[[View, Any], list[Node]]] = {
     "repositories": lambda v, r: [el("Capacity", r.capacity), el("FreeSpace", r.free_space), el("Kind", r.kind)],
     "backups": lambda v, b: [el("Platform", b.platform), el("BackupType", b.backup_type)],
     "restorePoints": lambda v, p: [el("BackupDateUTC", p.backup_date)],
-    "vmRestorePoints": lambda v, p: [el("CreationTimeUTC", p.created), el("VmName", p.vm_name),
-                                     el("Algorithm", p.algorithm), el("PointType", p.point_type),
+    "vmRestorePoints": lambda v, p: [el("CreationTimeUTC", p.created), el("Algorithm", p.algorithm), el("PointType", p.point_type),
                                      el("HierarchyObjRef", p.hierarchy_ref)],
     "replicas": lambda v, r: [el("Platform", r.platform)],
-    "backupFiles": lambda v, f: [el("FilePath", f.path), el("FileType", f.file_type), el("CreationTimeUtc", f.created),
-                                 el("BackupSize", f.backup_size), el("DataSize", f.data_size)],
+    "backupFiles": lambda v, f: [el("FilePath", f.path), el("BackupSize", f.backup_size), el("DataSize", f.data_size),
+                                 el("CreationTimeUtc", f.created), el("FileType", f.file_type)],
 }

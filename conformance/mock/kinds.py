@@ -32,6 +32,8 @@ class Action:
     action: str
     operation: str
     applies: Callable[[Any], bool] = lambda obj: True
+    spec: str | None = None
+    """The request body it takes (its spec element), read and validated before the Task starts."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,8 @@ def _server_of_point(ds: Dataset, rp_id: str) -> str:
 KINDS: Mapping[str, Kind] = {k.path: k for k in (
     Kind("backupServers", "BackupServer", "BackupServers", "backup_servers", lambda ds, s: s.name,
          subs=(Sub("jobs", "jobs", "server.jobs"), Sub("repositories", "repositories", "server.repositories")),
-         actions=(Action("VeeamZip", "veeamzip", "VeeamZip"), Action("QuickBackup", "quickbackup", "QuickBackup"),
+         actions=(Action("VeeamZip", "veeamzip", "VeeamZip", spec="VeeamZipStartupSpec"),
+                  Action("QuickBackup", "quickbackup", "QuickBackup", spec="QuickBackupStartupSpec"),
                   Action("Start", "collect", "CollectBackupServerData")),
          editable=True, deletable=True,
          collection_actions=(Action("Create", "create", "CreateBackupServer"),)),
@@ -122,7 +125,7 @@ KINDS: Mapping[str, Kind] = {k.path: k for k in (
          lambda ds, p: f"{p.vm_name}@{stamp(p.created)}",
          ups=lambda ds, p: (("backupServers", _server_of_point(ds, p.restore_point_id)),
                             ("restorePoints", p.restore_point_id)),
-         actions=(Action("Restore", "restore", "RestoreVm"),),
+         actions=(Action("Restore", "restore", "RestoreVm", spec="RestoreSpec"),),
          attrs=lambda p: {"VmDisplayName": p.vm_name}),
     Kind("replicas", "Replica", "Replicas", "replicas", lambda ds, r: ds.jobs[r.job_id].name,
          ups=lambda ds, r: (("repositories", r.repository_id), ("backupServers", ds.jobs[r.job_id].server_id))),

@@ -42,6 +42,8 @@ _NEXT_RUN = datetime(2025, 6, 1, 13, 0, tzinfo=timezone.utc)
 _CLONE_INFO = {"Backup": "BackupJobCloneInfo", "Replica": "ReplicaJobCloneInfo", "BackupCopy": "BackupCopyJobCloneInfo"}
 _VERSION = "13.0.1.1071"
 """Product version of a backup server connected through the API."""
+_DEFAULT_PORT = 9392
+"""The port a backup server listens on for Enterprise Manager when the spec names none."""
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +157,8 @@ async def perform(request: Request, kind: Kind, obj: Any | None, action: Action)
         await _clone(request, obj)
     elif obj is not None and kind.path == "jobs" and action.rel == "ToggleScheduleEnabled":
         writable(request).jobs[obj.id] = _schedule(request, obj, not obj.schedule_enabled)
+    elif action.spec is not None:
+        await spec_body(request, action.spec)
     return _accepted(request, board.start(action.operation, kind.path if obj is not None else None,
                                           obj.id if obj is not None else None))
 
@@ -193,7 +197,7 @@ async def _connect_server(request: Request) -> Response:
     ds, w = writable(request), writes(request)
     server_id = w.new_id()
     ds.backup_servers[server_id] = BackupServer(server_id, values["DnsNameOrIpAddress"], values["Description"],
-                                                int(values["Port"]), _VERSION)
+                                                int(values.get("Port", _DEFAULT_PORT)), _VERSION)
     w.created["backup_servers"].append(server_id)
     return Response(status_code=201, headers={"Location": view_of(request).item(KINDS["backupServers"], server_id)})
 
@@ -273,7 +277,8 @@ async def _edit_server(request: Request, server: Any) -> Response:
     """PUT /backupServers/{ID} with a BackupServerSpec: 204."""
     values = _values(await spec_body(request, "BackupServerSpec"))
     writable(request).backup_servers[server.id] = replace(server, name=values["DnsNameOrIpAddress"],
-                                                          description=values["Description"], port=int(values["Port"]))
+                                                          description=values["Description"],
+                                                          port=int(values.get("Port", server.port)))
     return Response(status_code=204)
 
 

@@ -151,8 +151,8 @@ async def test_editing_a_job_with_its_own_entity_changes_nothing_and_with_anothe
 
 
 async def test_a_backup_server_is_connected_with_201_and_a_location_then_disconnected_with_204(app, client):
-    body = spec("BackupServerSpec", ("Description", "d"), ("DnsNameOrIpAddress", "vbr99.example"), ("Port", "9392"),
-                ("Username", "EXAMPLE\\admin"), ("Password", "secret"))
+    body = spec("BackupServerSpec", ("Description", "d"), ("DnsNameOrIpAddress", "vbr99.example"),
+                ("Username", "EXAMPLE\\admin"), ("Port", "9392"), ("Password", "secret"))
     made = await client.post("/api/backupServers?action=create", content=body, headers=XML)
     assert made.status_code == 201 and not made.content
     location = made.headers["location"]
