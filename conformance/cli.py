@@ -231,41 +231,78 @@ def _profiles(ns: argparse.Namespace) -> int:
     return 0
 
 
+_CHECK_EPILOG = """\
+Each file is judged on its own, never merged with another, even when they share an Href. Its API
+root is --root when given, else the origin of its own Href, else of its first absolute link.
+A file that is not a whole representation (an XML declaration alone, a cut-off document, an
+element without namespace, a bare <Link> snippet, text elided with '...', a bare JSON property)
+is skipped and listed with the reason; a whole document that does not parse is unreadable.
+
+exit codes: 0 nothing found, 1 findings or unreadable documents, 4 bad input (a path that does not
+exist, no .xml/.json file, an unknown rule, a profile or schema that does not load), 5 every file
+was skipped as a fragment (nothing judged).
+"""
+
+
 def _check_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="judge saved representations (files or folders of .xml/.json) without a server",
-                       description="Run the rules that need no request on saved responses. Exit 0 when nothing "
-                                   "is found, 1 when something is, 4 on bad input.")
+                       description="Run the rules that need no request on saved responses, one file at a time.",
+                       epilog=_CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--profile", default=None, help="API version profile (default: v1_7)")
     p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
-    p.add_argument("--root", metavar="URL", help="the API root the documents came from (default: from their Hrefs)")
+    p.add_argument("--root", metavar="URL",
+                   help="the API root every file came from (default: each file's own, from its Href or links)")
+    p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
+    p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
 
 
 def _check(ns: argparse.Namespace) -> int:
+    from collections import Counter
+
     from .errors import ConformanceError
     from .items import format_findings
-    from .offline import check_files, collect_files, snapshot_of_files
+    from .offline import check_files, collect_files
     from .profiles import DEFAULT_PROFILE, load_profile
     from .rules import RULES
+    from .rules.selection import UnknownRuleError, select_rules
     from .schema import load_schemas
 
     try:
+        rules = select_rules([ns.rules or ""], [ns.skip_rules or ""])
         profile = load_profile(ns.profile or DEFAULT_PROFILE)
         schemas = load_schemas(ns.schema or profile.schemas)
         files = collect_files(ns.paths)
-    except ConformanceError as exc:
+    except (ConformanceError, UnknownRuleError) as exc:
         print(f"conformance check: error: {exc}", file=sys.stderr)
         return 4
-    snapshot = snapshot_of_files(files, schemas, ns.root)
-    unreadable = [r for r in snapshot if r.error]
-    for res in unreadable:
-        print(f"unreadable: {res.error}")
-    total = 0
-    for rule_id, kind, found in check_files(snapshot, profile):
-        total += len(found)
-        print(format_findings(RULES[rule_id], kind, found), end="\n\n")
-    print(f"conformance check: {len(files)} file(s), {total} finding(s), {len(unreadable)} unreadable")
-    return 1 if total or unreadable else 0
+    skipped: list[tuple[Path, str]] = []
+    unreadable = findings = with_findings = 0
+    for verdict in check_files(files, profile, schemas, rules, ns.root):
+        if verdict.fragment is not None:
+            skipped.append((verdict.path, verdict.fragment))
+        elif verdict.error is not None:
+            unreadable += 1
+            print(f"unreadable: {verdict.path}: {verdict.error}\n")
+        elif verdict.results:
+            findings += verdict.findings
+            with_findings += 1
+            print(f"{verdict.path}: {verdict.findings} finding(s)")
+            for rule_id, kind, found in verdict.results:
+                print(format_findings(RULES[rule_id], kind, found), end="\n\n")
+    if skipped:
+        print("skipped, not a whole representation:")
+        for path, reason in skipped:
+            print(f"  {path}: {reason}")
+        print("skipped by reason:")
+        for reason, count in Counter(reason for _, reason in skipped).most_common():
+            print(f"  {count:5}  {reason}")
+    judged = len(files) - len(skipped)
+    print(f"conformance check: {len(files)} file(s): {judged} judged, {len(skipped)} skipped as fragments; "
+          f"{findings} finding(s) in {with_findings} file(s), {unreadable} unreadable")
+    if findings or unreadable:
+        return 1
+    return 5 if not judged else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

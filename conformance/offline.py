@@ -1,24 +1,147 @@
-"""Judging saved representations without a server: the rules that need no request, on files."""
+"""Judging saved representations without a server: the rules that need no request, on files.
+
+Each file is judged on its own, as if it were the only document a server ever served: saved
+responses of one resource type often share an Href (every task example is `/tasks/task-1`), and
+files saved from different hosts each have their own origin. A file that is not a whole
+representation (cut, elided, a snippet) is skipped with the reason, never judged; a whole
+document that does not read is a real problem and says so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from lxml import etree
 
 from .errors import ConformanceError
-from .parsing import ParseError, parse_body
+from .parsing import ParseError, media_kind, parse_body, parse_xml
 from .profiles import Profile
-from .rules import Finding, RuleContext, evaluate
+from .rules import Finding, Rule, RuleContext, evaluate
 from .schema import SchemaSet
 from .snapshot import Resource, Snapshot
 from .urls import normalise_url
 
-__all__ = ["check_files", "collect_files", "snapshot_of_files"]
+__all__ = ["FileVerdict", "check_file", "check_files", "collect_files", "fragment_reason", "snapshot_of_file"]
 
 _SUFFIXES = {".xml": "application/xml", ".json": "application/json"}
 _EXCERPT = 400
+_UNKNOWN_ROOT = "https://unknown.invalid/api/"
+
+EMPTY = "empty (no document)"
+DECLARATION_ALONE = "an XML declaration alone"
+TRUNCATED = "truncated (a start tag or a cut-off document)"
+NO_NAMESPACE = "a part of a larger document (no namespace)"
+ELIDED = "elided with '...'"
+PROPERTY = "a property, not a document"
+EMPTY_OBJECT = "an empty object"
+
+_SNIPPETS = {"Link", "Links"}
+_ELLIPSES = ("...", "\u2026")
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_XML_ELISION = re.compile(r">\s*(?:\.\.\.|\u2026)\s*<|(?:\.\.\.|\u2026)\s*$|^\s*(?:\.\.\.|\u2026)")
+_FIRST_TAG = re.compile(r"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
+_PROPERTY = re.compile(r'^"[^"]*"\s*:')
+
+
+def fragment_reason(body: bytes, media: str) -> str | None:
+    """Why a body is not a whole representation, or None when it is one (readable or not).
+
+    `media` is 'xml', 'json' or a Content-Type. Documentation and hand-saved files hold parts of
+    documents: those cannot be judged and are skipped with this reason. A body that looks whole
+    but does not parse (a stray `&`, an end tag twice) gets None: it is a broken document, which
+    reading it reports, not a part of one.
+    """
+    kind = media if media in ("xml", "json") else media_kind(media)
+    text = body.decode("utf-8", "replace").lstrip("\ufeff").strip()
+    if not text:
+        return EMPTY
+    if kind == "xml":
+        return _xml_fragment(body, text)
+    if kind == "json":
+        return _json_fragment(text)
+    return None
+
+
+def _xml_fragment(body: bytes, text: str) -> str | None:
+    rest = _DECLARATION.sub("", text, count=1).strip()
+    if not rest:
+        return DECLARATION_ALONE
+    try:
+        root = parse_xml(body)
+    except ParseError:
+        return None if _looks_whole_xml(rest) else TRUNCATED
+    qname = etree.QName(root)
+    if qname.namespace is None:
+        return NO_NAMESPACE
+    if qname.localname in _SNIPPETS:
+        return f"a bare <{qname.localname}> snippet, not a representation"
+    if _XML_ELISION.search(rest) or any((el.text or "").strip() in _ELLIPSES
+                                        for el in root.iter() if isinstance(el.tag, str)):
+        return ELIDED
+    return None
+
+
+def _looks_whole_xml(text: str) -> bool:
+    """Ends with its first element's end tag (or is that one element, closed on itself)."""
+    body = re.sub(r"^(?:\s*<!--.*?-->|\s*<\?.*?\?>|\s*<!DOCTYPE[^>]*>)*", "", text, flags=re.S)
+    first = _FIRST_TAG.match(body)
+    if first is None:
+        return False
+    if re.search(rf"</{re.escape(first.group(1))}\s*>$", body):
+        return True
+    return body.endswith("/>") and body.count("<") == 1
+
+
+def _json_fragment(text: str) -> str | None:
+    if not text.startswith(("{", "[")):
+        return PROPERTY if _PROPERTY.match(text) else None
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        if any(mark in text for mark in _ELLIPSES):
+            return ELIDED
+        return None if _balanced_json(text) else TRUNCATED
+    if _has_ellipsis(doc):
+        return ELIDED
+    if isinstance(doc, dict) and not doc:
+        return EMPTY_OBJECT
+    return None
+
+
+def _balanced_json(text: str) -> bool:
+    """Every bracket opened outside strings is closed, the last one at the very end."""
+    depth, in_string, escaped = 0, False, False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped, in_string = char == "\\", char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return not text[index + 1:].strip()
+            if depth < 0:
+                return False
+    return False
+
+
+def _has_ellipsis(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip() in _ELLIPSES
+    if isinstance(value, dict):
+        return any(_has_ellipsis(k) or _has_ellipsis(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_ellipsis(item) for item in value)
+    return False
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -37,15 +160,18 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def _read(path: Path, schemas: SchemaSet | None) -> Resource:
-    body = path.read_bytes()
-    content_type = _SUFFIXES.get(path.suffix.lower(), "application/xml")
+def _content_type(path: Path) -> str:
+    return _SUFFIXES.get(path.suffix.lower(), "application/xml")
+
+
+def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
+    content_type = _content_type(path)
     fallback_url = path.resolve().as_uri()
     excerpt = body[:_EXCERPT].decode("utf-8", "replace")
     try:
         doc, element = parse_body(body, content_type)
     except ParseError as exc:
-        return Resource(fallback_url, None, content_type, error=f"{path}: {exc}", excerpt=excerpt)
+        return Resource(fallback_url, None, content_type, error=str(exc), excerpt=excerpt)
     errors = schemas.validate(element) if (schemas is not None and element is not None) else ()
     url = fallback_url
     if doc.href:
@@ -58,37 +184,76 @@ def _read(path: Path, schemas: SchemaSet | None) -> Resource:
                     doc.members, errors, element is not None and schemas is not None, excerpt=excerpt)
 
 
-def _root_url(resources: list[Resource], root: str | None) -> str:
+def _root_url(res: Resource, root: str | None) -> str:
+    """The given root, else the origin of the document's own Href, else of its first absolute link."""
     if root:
         return root if root.endswith("/") else root + "/"
-    for res in resources:
-        for href in [res.href, *(l.href for l in res.links)]:
-            if href and href.startswith(("http://", "https://")):
-                u = httpx.URL(href)
-                return str(u.copy_with(path="/api/", query=None, fragment=None))
-    return "https://unknown.invalid/api/"
+    for href in [res.href, *(link.href for link in res.links)]:
+        if href and href.startswith(("http://", "https://")):
+            try:
+                return str(httpx.URL(href).copy_with(path="/api/", query=None, fragment=None))
+            except (httpx.InvalidURL, ValueError):
+                continue
+    return _UNKNOWN_ROOT
 
 
-def snapshot_of_files(files: list[Path], schemas: SchemaSet | None, root: str | None = None) -> Snapshot:
-    """One snapshot of saved documents; each keyed by its own Href, else by its file."""
-    resources = [_read(path, schemas) for path in files]
-    snap = Snapshot(_root_url(resources, root), meta={"target": "files", "files": [str(p) for p in files]})
-    for res in resources:
-        snap.add(res)
+def snapshot_of_file(path: Path, schemas: SchemaSet | None, root: str | None = None,
+                     body: bytes | None = None) -> Snapshot:
+    """A snapshot holding one saved document, rooted at its own origin unless `root` is given."""
+    res = _read(path, path.read_bytes() if body is None else body, schemas)
+    snap = Snapshot(_root_url(res, root), meta={"target": "files", "files": [str(path)]})
+    snap.add(res)
     return snap
 
 
-def check_files(snapshot: Snapshot, profile: Profile) -> Iterator[tuple[str, str, list[Finding]]]:
-    """(rule id, kind, findings) for every rule that found something in the saved documents.
+@dataclass(frozen=True)
+class FileVerdict:
+    """What the check made of one file: skipped as a fragment, unreadable, or judged."""
 
-    Rules that need a live target (probes, targets of links that were not saved) have no
-    evidence here and find nothing; the offline check judges what the files themselves say.
+    path: Path
+    fragment: str | None = None
+    """Why the file was skipped: it is not a whole representation."""
+    error: str | None = None
+    """Why a whole document could not be read: a real problem, reported as such."""
+    results: list[tuple[str, str, list[Finding]]] = field(default_factory=list)
+    """(rule id, kind, findings) for every rule that found something."""
+
+    @property
+    def judged(self) -> bool:
+        return self.fragment is None
+
+    @property
+    def findings(self) -> int:
+        return sum(len(found) for _, _, found in self.results)
+
+
+def check_file(path: Path, profile: Profile, schemas: SchemaSet | None, rules: Sequence[Rule] | None = None,
+               root: str | None = None) -> FileVerdict:
+    """Judge one saved document alone with the rules that need no request.
+
+    Rules that need a live target (probes, targets of links) have no evidence here and find
+    nothing; the check judges what the file itself says.
     """
+    body = path.read_bytes()
+    reason = fragment_reason(body, media_kind(_content_type(path)))
+    if reason is not None:
+        return FileVerdict(path, fragment=reason)
+    snapshot = snapshot_of_file(path, schemas, root, body)
+    (res,) = snapshot
+    if res.error:
+        return FileVerdict(path, error=res.error)
+
     def reproduce(url: str) -> str:
         if url.startswith(("http://", "https://")):
-            return f"curl -sS -H 'X-RestSvcSessionId: ***' '{url}'  (saved document; this fetches it live)"
-        return f"saved document {url}"
+            return f"saved in {path}; live: curl -sS -H 'X-RestSvcSessionId: ***' '{url}'"
+        return f"saved in {path}"
 
-    for (rule_id, kind), found in evaluate(RuleContext(snapshot, profile, reproduce)).items():
-        if found:
-            yield rule_id, kind, found
+    found = evaluate(RuleContext(snapshot, profile, reproduce), rules)
+    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in found.items() if items])
+
+
+def check_files(files: Iterable[Path], profile: Profile, schemas: SchemaSet | None,
+                rules: Sequence[Rule] | None = None, root: str | None = None) -> Iterator[FileVerdict]:
+    """Every file's verdict, in order, each judged on its own."""
+    for path in files:
+        yield check_file(path, profile, schemas, rules, root)

@@ -90,3 +90,19 @@ def test_mock_serves_on_a_real_socket_until_stopped():
 def test_no_command_prints_help_and_exits_2():
     result = conformance()
     assert result.returncode == 2 and "run" in result.stdout and "mock" in result.stdout
+
+
+def test_check_judges_saved_files_one_by_one_and_says_how_many(tmp_path):
+    ns = "http://www.veeam.com/ent/v1.0"
+    for name, origin in (("one.xml", "https://em-one.example.com:9398"), ("two.xml", "http://em-two.example.com")):
+        href = f"{origin}/api/tasks/task-1"
+        (tmp_path / name).write_text(
+            f'<Task xmlns="{ns}" Href="{href}" Type="Task"><Links><Link Rel="Delete" Href="{href}"/></Links>'
+            "<TaskId>task-1</TaskId><State>Finished</State><Operation>StartJob</Operation></Task>")
+    (tmp_path / "cut.xml").write_text(f'<Tasks xmlns="{ns}">')
+    result = conformance("check", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == ("conformance check: 3 file(s): 2 judged, 1 skipped as fragments; "
+                                              "0 finding(s) in 0 file(s), 0 unreadable")
+    assert f"{tmp_path / 'cut.xml'}: truncated" in result.stdout
+    assert conformance("check", str(tmp_path / "nothing-here")).returncode == 4

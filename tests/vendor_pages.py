@@ -8,14 +8,14 @@ either alone or inside a "Request: ... Response: ... Response Body: ..." transcr
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lxml import etree
+from conformance.offline import PROPERTY, fragment_reason
+from conformance.parsing import ParseError, parse_body
 
 __all__ = ["Example", "examples", "pages_folder"]
 
@@ -65,7 +65,6 @@ _TRANSCRIPT = re.compile(
     r"(?:Response Body:\s*(?P<response_body>.*))?$",
     re.S,
 )
-_SNIPPETS = {"Link", "Links"}
 
 
 _SECTIONS = {"Request Body": "request", "Response Body": "response", "Example": "response",
@@ -98,47 +97,31 @@ def _split_transcript(cell: str) -> list[tuple[str, str, str | None, str | None]
     return found
 
 
-def _xml_fragment(body: str) -> str | None:
-    stripped = re.sub(r"^<\?xml[^>]*\?>", "", body).strip()
-    if not stripped:
-        return "an XML declaration alone"
-    try:
-        root = etree.fromstring(stripped.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        if not stripped.rstrip().endswith(">") or stripped.count("<") <= 2:
-            return "truncated (a start tag or a cut-off document)"
-        return "not well-formed (cut or edited by hand)"
-    if etree.QName(root).namespace is None:
-        return "a part of a larger document (no namespace)"
-    if etree.QName(root).localname in _SNIPPETS:
-        return f"a bare <{etree.QName(root).localname}> snippet, not a representation"
-    if re.search(r">\s*\.\.\.\s*<|\.\.\.\s*$|^\s*\.\.\.", stripped) or any(
-        (el.text or "").strip() in ("...", "…") for el in root.iter() if isinstance(el.tag, str)
-    ):
-        return "elided with '...'"
-    return None
+def _fragment(body: str, media: str) -> str | None:
+    """The package's reason, and a reason too for a whole body that does not parse: the check
+    reports such a document as unreadable, but as an example it shows nothing to test against."""
+    if media == "json" and not body.startswith(("{", "[")):
+        return PROPERTY
+    reason = fragment_reason(body.encode(), media)
+    if reason is None and not _parses(body, media):
+        return "not well-formed (cut or edited by hand)" if media == "xml" else "not valid JSON (cut or edited by hand)"
+    return reason
 
 
-def _json_fragment(body: str) -> str | None:
-    if not body.startswith(("{", "[")):
-        return "a property, not a document"
+def _parses(body: str, media: str) -> bool:
     try:
-        doc = json.loads(body)
-    except ValueError:
-        return "not valid JSON (cut or edited by hand)"
-    if "..." in body:
-        return "elided with '...'"
-    if isinstance(doc, dict) and not doc:
-        return "an empty object"
-    return None
+        parse_body(body.encode(), f"application/{media}")
+    except ParseError:
+        return False
+    return True
 
 
 def _example(page: str, index: int, role: str, body: str, request: str | None, status: str | None) -> Example | None:
     body = body.strip()
     if body.startswith("<"):
-        return Example(page, index, "xml", body, role, request, status, _xml_fragment(body))
+        return Example(page, index, "xml", body, role, request, status, _fragment(body, "xml"))
     if body.startswith(("{", "[", '"')):
-        return Example(page, index, "json", body, role, request, status, _json_fragment(body))
+        return Example(page, index, "json", body, role, request, status, _fragment(body, "json"))
     return None
 
 

@@ -136,16 +136,17 @@ def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Ite
         yield from rule.check(bound, res)
 
 
-def evaluate(ctx: RuleContext) -> dict[tuple[str, str], list[Finding]]:
-    """Every rule over every readable resource, keyed like the test items: (rule id, kind).
+def evaluate(ctx: RuleContext, rules: Iterable[Rule] | None = None) -> dict[tuple[str, str], list[Finding]]:
+    """Every rule (or those given) over every readable resource, keyed like the test items: (rule id, kind).
 
     The same grouping as the pytest items, for callers without pytest (benchmarks, offline checks).
     """
+    chosen = list(RULES.values() if rules is None else rules)
     results: dict[tuple[str, str], list[Finding]] = {}
     for kind, resources in ctx.snapshot.kinds().items():
         readable = [r for r in resources if r.error is None]
         if not readable:
             continue
-        for rule in RULES.values():
+        for rule in chosen:
             results[(rule.id, kind)] = list(run_rule(rule, ctx, readable))
     return results

@@ -1,0 +1,188 @@
+"""`conformance check`: saved documents judged one file at a time, fragments skipped and named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import main
+from conformance.offline import fragment_reason
+
+NS = "http://www.veeam.com/ent/v1.0"
+
+
+def task(origin: str = "https://em-one.example.com:9398", duplicate_link: bool = False) -> str:
+    """A Task that passes every rule, or, with `duplicate_link`, fails LNK008 alone."""
+    href = f"{origin}/api/tasks/task-1"
+    links = f'<Link Rel="Delete" Href="{href}"/>' * (2 if duplicate_link else 1)
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<Task xmlns="{NS}" Href="{href}" Type="Task">\n'
+            f"  <Links>{links}</Links>\n"
+            f"  <TaskId>task-1</TaskId>\n  <State>Finished</State>\n  <Operation>StartJob</Operation>\n</Task>\n")
+
+
+def save(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def check(capsys, *args: str | Path) -> tuple[int, str]:
+    code = main(["check", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def summary(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("conformance check:"))
+
+
+# Fragments: what the check recognises as a part of a document, and why.
+
+@pytest.mark.parametrize("body, media, reason", [
+    ('<?xml version="1.0" encoding="utf-8"?>', "xml", "an XML declaration alone"),
+    (f'<EntityReferences xmlns="{NS}">', "xml", "truncated (a start tag or a cut-off document)"),
+    (f'<Task xmlns="{NS}" Href="https://h/api/tasks/1"><TaskId>1</TaskId></Ta', "xml",
+     "truncated (a start tag or a cut-off document)"),
+    ("<ScheduleEnabled>true</ScheduleEnabled>", "xml", "a part of a larger document (no namespace)"),
+    (f'<Link xmlns="{NS}" Rel="Up" Href="https://h/api/"/>', "xml", "a bare <Link> snippet, not a representation"),
+    (f'<Links xmlns="{NS}"><Link Rel="Up" Href="https://h/api/"/></Links>', "xml",
+     "a bare <Links> snippet, not a representation"),
+    (f'<EntityReferences xmlns="{NS}"><Ref Href="https://h/api/jobs/1"/> ... </EntityReferences>', "xml",
+     "elided with '...'"),
+    ('"Weekly": {"Enabled": "true"}', "json", "a property, not a document"),
+    ('{"Refs": [{"Href": "https://h/api/jobs/1"}, ...]}', "json", "elided with '...'"),
+    ('{"Refs": ["..."]}', "json", "elided with '...'"),
+    ('{"Refs": [{"Href": "https://h/api/jobs/1"}', "json", "truncated (a start tag or a cut-off document)"),
+    ("{}", "application/json", "an empty object"),
+    ("", "xml", "empty (no document)"),
+])
+def test_a_part_of_a_document_is_a_fragment_with_its_reason(body, media, reason):
+    assert fragment_reason(body.encode(), media) == reason
+
+
+@pytest.mark.parametrize("body, media", [
+    (task(), "xml"),
+    (task(), "application/xml; charset=utf-8"),
+    ('{"Href": "https://h/api/jobs/1", "Type": "Job", "Description": "Backing up..."}', "json"),
+    # Whole documents that do not parse are broken documents, not parts: reading them says so.
+    (task().replace("StartJob", "Start & stop"), "xml"),
+    (task().replace("</Task>", "</Task></Task>"), "xml"),
+    ('{"Href": "https://h/api/jobs/1", "Type": "Job",}', "json"),
+])
+def test_a_whole_document_is_no_fragment_even_when_it_does_not_parse(body, media):
+    assert fragment_reason(body.encode(), media) is None
+
+
+# Each file is judged on its own.
+
+def test_two_files_with_the_same_href_are_both_judged(tmp_path, capsys):
+    broken = save(tmp_path, "a-broken.xml", task(duplicate_link=True))
+    save(tmp_path, "b-clean.xml", task())
+    code, out = check(capsys, tmp_path)
+    assert code == 1
+    assert f"{broken}: 1 finding(s)" in out and "LNK008" in out
+    assert summary(out) == ("conformance check: 2 file(s): 2 judged, 0 skipped as fragments; "
+                            "1 finding(s) in 1 file(s), 0 unreadable")
+
+
+def test_a_finding_names_the_file_it_came_from(tmp_path, capsys):
+    broken = save(tmp_path, "job-run.xml", task(duplicate_link=True))
+    code, out = check(capsys, broken)
+    assert code == 1 and f"saved in {broken}" in out
+
+
+def test_files_from_different_hosts_each_have_their_own_origin(tmp_path, capsys):
+    save(tmp_path, "one.xml", task("https://em-one.example.com:9398"))
+    save(tmp_path, "two.xml", task("http://em-two.example.com:9399"))
+    code, out = check(capsys, tmp_path)
+    assert code == 0, out
+    assert "LNK003" not in out
+    assert summary(out).startswith("conformance check: 2 file(s): 2 judged")
+
+
+def test_a_given_root_applies_to_every_file(tmp_path, capsys):
+    save(tmp_path, "one.xml", task("https://em-one.example.com:9398"))
+    other = save(tmp_path, "two.xml", task("http://em-two.example.com:9399"))
+    code, out = check(capsys, tmp_path, "--root", "https://em-one.example.com:9398/api/")
+    assert code == 1
+    assert f"{other}: 1 finding(s)" in out and "LNK003" in out
+
+
+def test_a_document_without_its_own_href_takes_its_origin_from_its_links(tmp_path, capsys):
+    body = task("https://em-one.example.com:9398").replace(
+        ' Href="https://em-one.example.com:9398/api/tasks/task-1" Type="Task"', "", 1)
+    save(tmp_path, "no-href.xml", body)
+    code, out = check(capsys, tmp_path, "--rules", "LNK003")
+    assert code == 0, out
+
+
+# Fragments are skipped, named and counted; broken whole documents are not.
+
+def test_a_truncated_file_is_skipped_with_its_reason_and_counted(tmp_path, capsys):
+    save(tmp_path, "clean.xml", task())
+    cut = save(tmp_path, "cut.xml", task()[:150])
+    declaration = save(tmp_path, "empty.xml", '<?xml version="1.0"?>')
+    code, out = check(capsys, tmp_path)
+    assert code == 0, out
+    assert f"  {cut}: truncated (a start tag or a cut-off document)" in out
+    assert f"  {declaration}: an XML declaration alone" in out
+    assert "      1  truncated (a start tag or a cut-off document)" in out
+    assert "      1  an XML declaration alone" in out
+    assert summary(out) == ("conformance check: 3 file(s): 1 judged, 2 skipped as fragments; "
+                            "0 finding(s) in 0 file(s), 0 unreadable")
+
+
+def test_a_whole_document_that_does_not_parse_is_unreadable_and_fails(tmp_path, capsys):
+    save(tmp_path, "clean.xml", task())
+    broken = save(tmp_path, "broken.xml", task().replace("StartJob", "Start & stop"))
+    code, out = check(capsys, tmp_path)
+    assert code == 1
+    assert f"unreadable: {broken}: not well-formed XML" in out
+    assert summary(out).endswith("0 finding(s) in 0 file(s), 1 unreadable")
+
+
+def test_json_parts_are_skipped_like_xml_ones(tmp_path, capsys):
+    save(tmp_path, "clean.xml", task())
+    prop = save(tmp_path, "prop.json", '"Weekly": {"Enabled": "true"}')
+    code, out = check(capsys, tmp_path)
+    assert code == 0 and f"  {prop}: a property, not a document" in out
+
+
+# Rule selection, as in `run`.
+
+def test_rules_selects_what_is_judged(tmp_path, capsys):
+    save(tmp_path, "broken.xml", task(duplicate_link=True))
+    assert check(capsys, tmp_path, "--rules", "SCH")[0] == 0
+    assert check(capsys, tmp_path, "--skip-rules", "LNK008,PRF")[0] == 0
+    code, out = check(capsys, tmp_path, "--rules", "attributes")
+    assert code == 1 and "LNK008" in out
+
+
+# Exit codes.
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-file.xml"], "no-such-file.xml: no such file or folder"),
+    (["--rules", "NOPE", "."], "'NOPE' names no rule"),
+    (["--skip-rules", "NOPE", "."], "'NOPE' names no rule"),
+    (["--profile", "v0_1", "."], "v0_1"),
+    (["--schema", "no-such.xsd", "."], "no-such.xsd"),
+])
+def test_bad_input_exits_4_naming_it(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    save(tmp_path, "clean.xml", task())
+    code, out = check(capsys, *args)
+    assert code == 4 and message in out
+
+
+def test_a_folder_without_xml_or_json_files_exits_4(tmp_path, capsys):
+    save(tmp_path, "notes.txt", "nothing to judge")
+    code, out = check(capsys, tmp_path)
+    assert code == 4 and "no .xml or .json file to check" in out
+
+
+def test_only_fragments_means_nothing_was_judged_exit_5(tmp_path, capsys):
+    save(tmp_path, "cut.xml", task()[:150])
+    code, out = check(capsys, tmp_path)
+    assert code == 5
+    assert summary(out).startswith("conformance check: 1 file(s): 0 judged, 1 skipped as fragments")
