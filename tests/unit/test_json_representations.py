@@ -1,6 +1,6 @@
 """JSON representations in the shapes the vendor documents: no root element, lists named by their
 items' plural, wrappers kept around nested lists, nulls for what is absent. Each is read into the
-same facts as its XML form."""
+same facts as its XML form, and PRT002 compares the two forms' links without false alarms."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from vendor_pages import examples, pages_folder
 
 from conformance.links import Link
 from conformance.parsing import json_root, parse_body
+from conformance.probes import Probe
+from conformance.profiles import load_profile
+from conformance.rules import RULES, RuleContext, run_rule
+from conformance.snapshot import Resource, Snapshot
 
 API = "https://em.test:9398/api/"
 SERVER = API + "backupServers/b1"
@@ -151,6 +155,73 @@ def test_json_root_stands_for_the_xml_root_and_calls_an_unknown_shape_object():
     assert json_root({"StatusCode": 404, "Message": "gone"}) == "object"
 
 
+# PRT002 on XML documents and their JSON twins.
+
+NS = "http://www.veeam.com/ent/v1.0"
+TENANTS = API + "cloud/tenants?format=Entity"
+TENANTS_XML = f"""<CloudTenants xmlns="{NS}">
+  <CloudTenant Href="{TENANT_E}" Type="CloudTenant" UID="urn:veeam:CloudTenant:t1" Name="Harbour Ltd">
+    <Links>
+      <Link Href="{SERVER}" Rel="Up" Name="vbr-east" Type="BackupServerReference"/>
+      <Link Type="CloudTenantReference" Name="Harbour Ltd" Rel="Alternate" Href="{TENANT}"/>
+      <Link Rel="Down" Type="CloudTenantResourceList" Href="{TENANT}/resources"/>
+    </Links>
+    <Enabled>true</Enabled>
+    <Resources>
+      <CloudTenantResource Type="CloudTenantResource" Href="{QUOTA}" Id="q1"/>
+    </Resources>
+  </CloudTenant>
+</CloudTenants>""".encode()
+
+
+def prt002(xml: bytes, json_doc: Any, url: str = TENANTS) -> list:
+    doc, _ = parse_body(xml, "application/xml")
+    res = Resource(url, 200, "application/xml", doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
+                   doc.members)
+    served, _ = parse_body(json.dumps(json_doc).encode(), "application/json")
+    snap = Snapshot(API)
+    snap.add(res)
+    snap.probes.append(Probe("json", url, "GET", url, (("Accept", "application/json"),), 200, "application/json",
+                             served.root, links=served.links))
+    return list(run_rule(RULES["PRT002"], RuleContext(snap, load_profile("v1_7")), [res]))
+
+
+def test_prt002_holds_for_the_documented_json_with_wrapped_lists_and_other_attribute_orders():
+    assert prt002(TENANTS_XML, {"CloudTenants": [tenant([QUOTA_ITEM])]}) == []
+
+
+def test_prt002_holds_for_json_that_flattens_the_wrapper_and_reorders_the_links():
+    flat = tenant(None)
+    flat.pop("Resources")
+    flat["CloudTenantResources"] = [QUOTA_ITEM]
+    flat["Links"] = flat["Links"][::-1]
+    assert prt002(TENANTS_XML, {"CloudTenants": [flat]}) == []
+
+
+def test_prt002_names_the_item_whose_json_lost_a_link():
+    lost = tenant([QUOTA_ITEM])
+    lost["Links"] = lost["Links"][:2]
+    [finding] = prt002(TENANTS_XML, {"CloudTenants": [lost]})
+    assert finding.link == Link("Down", TENANT + "/resources", "CloudTenantResourceList", None, TENANT_E)
+    assert finding.actual == "missing from JSON" and TENANT_E in finding.expected
+
+
+def test_prt002_compares_names_and_owners_too():
+    renamed = tenant([QUOTA_ITEM])
+    renamed["Links"][0] = link("Up", SERVER, "BackupServerReference", "vbr-west")
+    moved = tenant([QUOTA_ITEM | {"Links": [renamed["Links"][2]]}])
+    moved["Links"] = moved["Links"][:2]
+    assert {f.link.name for f in prt002(TENANTS_XML, {"CloudTenants": [renamed]})} == {"vbr-east", "vbr-west"}
+    assert {f.link.owner for f in prt002(TENANTS_XML, {"CloudTenants": [moved]})} == {TENANT_E, QUOTA}
+
+
+def test_prt002_reads_a_documents_own_links_as_its_own_whether_or_not_the_json_names_itself():
+    xml = f"""<EntityRef xmlns="{NS}" Type="JobReference" Href="{JOB}" Name="Nightly files">
+      <Links><Link Rel="Alternate" Href="{JOB_E}" Type="Job" Name="Nightly files"/></Links></EntityRef>""".encode()
+    anonymous = {"Links": [link("Alternate", JOB_E, "Job", "Nightly files")], "Type": "JobReference"}
+    assert prt002(xml, anonymous, JOB) == []
+
+
 # The vendor's own examples, read from its pages at test time.
 
 VENDOR = examples()
@@ -169,6 +240,12 @@ def _objects(node: Any):
             yield from _objects(item)
 
 
+def _twins() -> list[tuple[Any, Any]]:
+    """(XML, JSON) pairs: a page's complete XML representation followed by its complete JSON form."""
+    return [(x, j) for x, j in zip(VENDOR, VENDOR[1:]) if x.page == j.page and x.role == j.role == "representation"
+            and (x.media, j.media) == ("xml", "json") and x.complete and j.complete]
+
+
 @NO_PAGES
 @pytest.mark.parametrize("example", [e for e in VENDOR if e.media == "json" and e.complete], ids=lambda e: e.name)
 def test_every_complete_json_example_of_the_vendor_reads_with_a_root_and_all_its_links(example):
@@ -182,3 +259,19 @@ def test_every_complete_json_example_of_the_vendor_reads_with_a_root_and_all_its
         assert doc.root != "object"
     if isinstance(served, dict) and isinstance(served.get("Type"), str):
         assert doc.type == served["Type"] and doc.root in (served["Type"], "EntityRef")
+
+
+@NO_PAGES
+@pytest.mark.parametrize("twin", _twins(), ids=lambda t: t[0].page)
+def test_the_vendors_xml_and_json_twins_read_alike_and_satisfy_prt002(twin):
+    xml, json_form = twin
+    as_xml, _ = parse_body(xml.body.encode(), "application/xml")
+    as_json, _ = parse_body(json_form.body.encode(), "application/json")
+    assert (as_json.root, as_json.type, as_json.href) == (as_xml.root, as_xml.type, as_xml.href)
+    assert {m.href for m in as_json.members} == {m.href for m in as_xml.members}
+    assert prt002(xml.body.encode(), json.loads(json_form.body), as_xml.href or API) == []
+
+
+@NO_PAGES
+def test_the_vendor_pages_show_json_twins_to_compare():
+    assert len(_twins()) >= 2
