@@ -80,14 +80,18 @@ def _text(value: Any) -> str | None:
 def json_links(doc: Any) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
     """Return (links, members) of a JSON representation, mirroring `xml_links`.
 
-    In JSON a `Links` array replaces `<Links>`; absent attributes are omitted (or null), and
-    nested objects with an `Href` are embedded resources. `"Href": ""` marks a non-resource.
+    In JSON a `Links` array replaces `<Links>`, and absent attributes are omitted (or null). Items
+    sit at any depth of wrappers (`{"Refs": [...]}`, `"Resources": {"CloudTenantResources": [...]}`,
+    `"Entities": {"Repositories": {"Repositories": [...]}}`), so every nested object with an `Href`
+    is a member, whatever holds it. Nested non-resources carry `"Href": ""` and `"Links": null`:
+    neither is a member nor a link. Values of an unexpected kind are ignored, never an error.
     """
     links: list[Link] = []
     members: list[Link] = []
     for obj, top in _json_objects(doc):
         owner = _text(obj.get("Href")) or None
-        for item in obj.get("Links") or ():
+        held = obj.get("Links")
+        for item in held if isinstance(held, list) else ():
             if isinstance(item, Mapping):
                 links.append(
                     Link(_text(item.get("Rel")), _text(item.get("Href")), _text(item.get("Type")),

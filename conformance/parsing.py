@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from lxml import etree
 
 from .links import Link, json_links, xml_links
 
-__all__ = ["Document", "ParseError", "media_kind", "parse_body", "parse_xml"]
+__all__ = ["Document", "ParseError", "json_root", "media_kind", "parse_body", "parse_xml"]
 
 # Entities are never expanded, no DTD is loaded, nothing is fetched from the network, and
 # lxml's own limits on depth and text size stay on: a hostile server gets a parse error, not
@@ -30,7 +31,8 @@ class Document:
     """What one representation says about itself, free of any parser object."""
 
     root: str
-    """Root element's local name (XML), or the `Type` property / sole key (JSON)."""
+    """Root element's local name (XML); for JSON, which has no root element, the root its XML twin
+    has as far as the JSON tells it (see `json_root`)."""
     namespace: str | None
     type: str | None
     href: str | None
@@ -71,15 +73,45 @@ def _xml_document(root: etree._Element) -> Document:
                     root.get("Name"), root.get("UID"), links, members)
 
 
+# What a query result may hold (format.md, pagesize_and_page.md): one list, paging, links.
+_QUERY_LISTS = frozenset({"Refs", "Entities", "Resources"})
+_QUERY_PARTS = _QUERY_LISTS | {"PagingInfo", "Links"}
+# JSON names a list by its items' plural, which for references is not the XML root's name.
+_LIST_ROOTS = {"Refs": "EntityReferences"}
+
+
+def json_root(doc: Any) -> str:
+    """The root element the XML form of a JSON representation has, so both forms group alike.
+
+    JSON drops the root element: an object names its kind by its `Type` property (`Job`; a
+    reference's Type, `JobReference`, stands for the `EntityRef` root); a list document is the
+    sole property holding its array (`{"CloudTenants": [...]}`, `{"Refs": [...]}` for
+    `EntityReferences`); a query result holds its list in a wrapper (`{"Refs": {"Refs": [...]}}`)
+    or beside its `PagingInfo`. Anything else keeps its sole property's name, or `object`.
+    """
+    if not isinstance(doc, Mapping):
+        return type(doc).__name__
+    typ = doc.get("Type")
+    if isinstance(typ, str) and typ:
+        return "EntityRef" if typ.endswith("Reference") and typ != "Reference" else typ
+    if len(doc) == 1:
+        key, value = next(iter(doc.items()))
+        if isinstance(value, list | None):  # an empty list may be served as null
+            return _LIST_ROOTS.get(key, key)
+    keys = set(doc)
+    if keys <= _QUERY_PARTS and keys & _QUERY_LISTS:
+        return "QueryResult"
+    return next(iter(doc)) if len(doc) == 1 else "object"
+
+
 def _json_document(doc: Any) -> Document:
-    if isinstance(doc, dict):
-        typ = doc.get("Type") if isinstance(doc.get("Type"), str) else None
-        root = typ or (next(iter(doc)) if len(doc) == 1 else "object")
-        href, name, uid = (doc.get(k) if isinstance(doc.get(k), str) else None for k in ("Href", "Name", "UID"))
+    if isinstance(doc, Mapping):
+        typ, href, name, uid = (doc.get(k) if isinstance(doc.get(k), str) else None
+                                for k in ("Type", "Href", "Name", "UID"))
     else:
-        root, typ, href, name, uid = type(doc).__name__, None, None, None, None
+        typ, href, name, uid = None, None, None, None
     links, members = json_links(doc)
-    return Document(root, None, typ, href or None, name, uid, links, members)
+    return Document(json_root(doc), None, typ or None, href or None, name, uid, links, members)
 
 
 def parse_body(body: bytes, content_type: str | None) -> tuple[Document, etree._Element | None]:

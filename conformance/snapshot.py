@@ -25,7 +25,7 @@ class Resource:
     """HTTP status, or None when no response arrived (see `error`)."""
     content_type: str | None = None
     root: str | None = None
-    """Local name of the root element (XML) or the `Type` property (JSON)."""
+    """Local name of the root element (XML), or the root the JSON form stands for (`json_root`)."""
     type: str | None = None
     """The root's own `Type` attribute, when it declares one."""
     href: str | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from ..links import Link
 from ..parsing import media_kind
 from ..snapshot import Resource
 from ..urls import resolve
@@ -11,8 +12,9 @@ from ._catalog import Finding, RuleContext, Severity, rule
 from ._shapes import query_of
 
 
-def _probe_finding(ctx: RuleContext, res: Resource, probe, expected: str, actual: str) -> Finding:
-    finding = ctx.finding(res, expected=expected, actual=actual,
+def _probe_finding(ctx: RuleContext, res: Resource, probe, expected: str, actual: str,
+                   link: Link | None = None) -> Finding:
+    finding = ctx.finding(res, expected=expected, actual=actual, link=link,
                           message=f"probe {probe.name}: {probe.method} {probe.request_url}")
     headers = " ".join(f"-H '{k}: {v}'" for k, v in probe.headers)
     reproduction = f"curl -sS -X {probe.method} {headers} '{probe.request_url}'".replace("  ", " ")
@@ -36,24 +38,46 @@ def xml_is_served_as_xml(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
         yield ctx.finding(res, expected="Content-Type application/xml", actual=f"Content-Type {res.content_type!r}")
 
 
+_LinkKey = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
+def _link_keys(links: Iterable[Link], res: Resource) -> dict[_LinkKey, Link]:
+    """Each link by (owner, Rel, Href, Type, Name), Hrefs resolved against the resource's URL.
+
+    The document's own links have no owner in the key, whether its form names itself or not (a
+    JSON list has no Href where the XML root may have one); an embedded item's links keep its Href.
+    """
+    own = {res.url, resolve(res.url, res.url), resolve(res.href, res.url) if res.href else None}
+    keyed: dict[_LinkKey, Link] = {}
+    for link in links:
+        owner = resolve(link.owner, res.url) if link.owner else None
+        key = (None if owner in own else owner, link.rel, resolve(link.href or "", res.url), link.type, link.name)
+        keyed.setdefault(key, link)
+    return keyed
+
+
+def _on(owner: str | None) -> str:
+    return f" on the item {owner}" if owner else ""
+
+
 @rule("PRT002", Severity.ERROR, fault="json_drops_link", source="links.md")
 def json_carries_the_same_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """The JSON representation of a URL carries the same links as its XML representation.
 
     JSON clients navigate the same contract; a link only XML shows is an operation JSON clients
-    cannot find.
+    cannot find. Links compare as sets of (Rel, Href, Type, Name) per element that holds them, so
+    neither the order of links or keys nor JSON's wrappers around lists make a difference.
     """
     for probe in ctx.snapshot.probes_for(res.url, "json"):
         if probe.status != 200 or probe.root is None:
             continue
-        xml = {(l.rel, resolve(l.href or "", res.url), l.type) for l in res.links}
-        json = {(l.rel, resolve(l.href or "", res.url), l.type) for l in probe.links}
-        for rel, href, type_ in sorted(xml - json, key=str):
-            yield _probe_finding(ctx, res, probe, f"JSON has <Link Rel={rel!r} Href={href!r} Type={type_!r}>",
-                                 "missing from JSON")
-        for rel, href, type_ in sorted(json - xml, key=str):
+        xml, json = _link_keys(res.links, res), _link_keys(probe.links, res)
+        for key in sorted(xml.keys() - json.keys(), key=str):
+            yield _probe_finding(ctx, res, probe, f"JSON has {xml[key].describe()}{_on(key[0])}", "missing from JSON",
+                                 link=xml[key])
+        for key in sorted(json.keys() - xml.keys(), key=str):
             yield _probe_finding(ctx, res, probe, "only the XML links",
-                                 f"JSON adds <Link Rel={rel!r} Href={href!r} Type={type_!r}>")
+                                 f"JSON adds {json[key].describe()}{_on(key[0])}", link=json[key])
 
 
 @rule("PRT003", Severity.ERROR, fault="json_ignored", source="http_response_codes.md")
