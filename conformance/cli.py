@@ -246,6 +246,7 @@ def _check(ns: argparse.Namespace) -> int:
     from .items import format_findings
     from .offline import check_files, collect_files, snapshot_of_files
     from .profiles import DEFAULT_PROFILE, load_profile
+    from .report.text import undeclared_lines
     from .rules import RULES
     from .schema import load_schemas
 
@@ -260,6 +261,8 @@ def _check(ns: argparse.Namespace) -> int:
     unreadable = [r for r in snapshot if r.error]
     for res in unreadable:
         print(f"unreadable: {res.error}")
+    for line in undeclared_lines(snapshot):
+        print(line)
     total = 0
     for rule_id, kind, found in check_files(snapshot, profile):
         total += len(found)

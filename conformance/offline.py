@@ -11,7 +11,7 @@ from .errors import ConformanceError
 from .parsing import ParseError, parse_body
 from .profiles import Profile
 from .rules import Finding, RuleContext, evaluate
-from .schema import SchemaSet
+from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import normalise_url
 
@@ -46,7 +46,7 @@ def _read(path: Path, schemas: SchemaSet | None) -> Resource:
         doc, element = parse_body(body, content_type)
     except ParseError as exc:
         return Resource(fallback_url, None, content_type, error=f"{path}: {exc}", excerpt=excerpt)
-    errors = schemas.validate(element) if (schemas is not None and element is not None) else ()
+    verdict = judge(schemas, element)
     url = fallback_url
     if doc.href:
         try:
@@ -55,7 +55,7 @@ def _read(path: Path, schemas: SchemaSet | None) -> Resource:
             pass
     # No status: nothing was fetched, so rules about responses (status, Content-Type) stay silent.
     return Resource(url, None, content_type, doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
-                    doc.members, errors, element is not None and schemas is not None, excerpt=excerpt)
+                    doc.members, verdict.errors, verdict.validated, verdict.undeclared_root, excerpt=excerpt)
 
 
 def _root_url(resources: list[Resource], root: str | None) -> str:
