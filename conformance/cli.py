@@ -277,6 +277,7 @@ def _check(ns: argparse.Namespace) -> int:
         print(f"conformance check: error: {exc}", file=sys.stderr)
         return 4
     skipped: list[tuple[Path, str]] = []
+    undeclared: dict[str, list[Path]] = {}
     unreadable = findings = with_findings = 0
     for verdict in check_files(files, profile, schemas, rules, ns.root):
         if verdict.fragment is not None:
@@ -284,7 +285,9 @@ def _check(ns: argparse.Namespace) -> int:
         elif verdict.error is not None:
             unreadable += 1
             print(f"unreadable: {verdict.path}: {verdict.error}\n")
-        elif verdict.results:
+        if verdict.undeclared_root is not None:
+            undeclared.setdefault(verdict.undeclared_root, []).append(verdict.path)
+        if verdict.results:
             findings += verdict.findings
             with_findings += 1
             print(f"{verdict.path}: {verdict.findings} finding(s)")
@@ -297,6 +300,9 @@ def _check(ns: argparse.Namespace) -> int:
         print("skipped by reason:")
         for reason, count in Counter(reason for _, reason in skipped).most_common():
             print(f"  {count:5}  {reason}")
+    for root_name, paths in sorted(undeclared.items()):
+        print(f"not validated: no loaded schema declares the root element {root_name} "
+              f"({len(paths)} file(s), e.g. {paths[0]})")
     judged = len(files) - len(skipped)
     print(f"conformance check: {len(files)} file(s): {judged} judged, {len(skipped)} skipped as fragments; "
           f"{findings} finding(s) in {with_findings} file(s), {unreadable} unreadable")

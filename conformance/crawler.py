@@ -13,7 +13,7 @@ from .client import Session, Target, fetch, logoff, logon
 from .links import Link
 from .parsing import ParseError, parse_body
 from .probes import run_logoff_probe, run_probes
-from .schema import SchemaSet
+from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import is_gettable, normalise_url, resolve, same_origin
 
@@ -100,12 +100,10 @@ class _Walk:
         except ParseError as exc:
             self.progress.failed += 1
             return _replace(base, error=str(exc))
-        errors: tuple[str, ...] = ()
-        if element is not None and self.schemas is not None:
-            errors = self.schemas.validate(element)
+        verdict = judge(self.schemas, element)
         return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
-                        links=doc.links, members=doc.members, schema_errors=errors,
-                        validated=element is not None and self.schemas is not None)
+                        links=doc.links, members=doc.members, schema_errors=verdict.errors,
+                        validated=verdict.validated, undeclared_root=verdict.undeclared_root)
 
     async def worker(self) -> None:
         while True:

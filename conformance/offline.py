@@ -22,7 +22,7 @@ from .errors import ConformanceError
 from .parsing import ParseError, media_kind, parse_body, parse_xml
 from .profiles import Profile
 from .rules import Finding, Rule, RuleContext, evaluate
-from .schema import SchemaSet
+from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import normalise_url
 
@@ -172,7 +172,7 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
         doc, element = parse_body(body, content_type)
     except ParseError as exc:
         return Resource(fallback_url, None, content_type, error=str(exc), excerpt=excerpt)
-    errors = schemas.validate(element) if (schemas is not None and element is not None) else ()
+    verdict = judge(schemas, element)
     url = fallback_url
     if doc.href:
         try:
@@ -181,7 +181,7 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
             pass
     # No status: nothing was fetched, so rules about responses (status, Content-Type) stay silent.
     return Resource(url, None, content_type, doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
-                    doc.members, errors, element is not None and schemas is not None, excerpt=excerpt)
+                    doc.members, verdict.errors, verdict.validated, verdict.undeclared_root, excerpt=excerpt)
 
 
 def _root_url(res: Resource, root: str | None) -> str:
@@ -217,6 +217,8 @@ class FileVerdict:
     """Why a whole document could not be read: a real problem, reported as such."""
     results: list[tuple[str, str, list[Finding]]] = field(default_factory=list)
     """(rule id, kind, findings) for every rule that found something."""
+    undeclared_root: str | None = None
+    """The root element no loaded schema declares: the document was not validated."""
 
     @property
     def judged(self) -> bool:
@@ -249,7 +251,8 @@ def check_file(path: Path, profile: Profile, schemas: SchemaSet | None, rules: S
         return f"saved in {path}"
 
     found = evaluate(RuleContext(snapshot, profile, reproduce), rules)
-    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in found.items() if items])
+    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in found.items() if items],
+                       undeclared_root=res.undeclared_root)
 
 
 def check_files(files: Iterable[Path], profile: Profile, schemas: SchemaSet | None,

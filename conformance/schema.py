@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlparse
+from urllib.request import url2pathname
 
 from lxml import etree
 
 from .errors import SchemaError
 
-__all__ = ["SchemaSet", "load_schemas"]
+__all__ = ["SchemaSet", "Verdict", "judge", "load_schemas"]
 
 _XS = "http://www.w3.org/2001/XMLSchema"
 _MAX_MESSAGES = 20
@@ -54,6 +56,49 @@ def _wrapper(entries: list[Path]) -> etree._ElementTree:
     return etree.ElementTree(root)
 
 
+def _locate(base: str | None, location: str) -> Path | None:
+    """The local file a schemaLocation names, relative to the document that names it; None when remote."""
+    if base and not urlparse(base).scheme:
+        base = Path(base).resolve().as_uri()
+    url = urlparse(urljoin(base or "", location))
+    return Path(url2pathname(url.path)) if url.scheme in ("", "file") and url.path else None
+
+
+def _global_elements(document: etree._ElementTree) -> frozenset[str]:
+    """Clark names ({namespace}local) of the global elements of a schema and all it pulls in."""
+    found: set[str] = set()
+    seen: set[Path] = set()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+
+    def visit(tree: etree._ElementTree, inherited: str | None) -> None:
+        schema = tree.getroot()
+        namespace = schema.get("targetNamespace", inherited)  # an include without one takes the includer's
+        for el in schema.iterchildren(f"{{{_XS}}}element"):
+            if el.get("name"):
+                found.add(etree.QName(namespace, el.get("name")).text)
+        for ref in schema.iterchildren(f"{{{_XS}}}include", f"{{{_XS}}}import", f"{{{_XS}}}redefine"):
+            path = _locate(tree.docinfo.URL, ref.get("schemaLocation") or "")
+            if path is None or path.resolve() in seen or not path.is_file():
+                continue
+            seen.add(path.resolve())
+            visit(etree.parse(str(path), parser), None if ref.tag == f"{{{_XS}}}import" else namespace)
+
+    visit(document, None)
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What checking one document against the schemas established."""
+
+    validated: bool
+    """Whether the schemas judged it: false without schemas, without XML, or for an undeclared root."""
+    errors: tuple[str, ...] = ()
+    undeclared_root: str | None = None
+    """The root element when no loaded schema declares it: the schemas cannot judge such a document,
+    so it is a gap in what was checked, not a violation (a real server, an older or partial schema)."""
+
+
 @dataclass
 class SchemaSet:
     """Compiled XSDs: lxml on the hot path (fast), xmlschema only to explain a failure."""
@@ -63,17 +108,43 @@ class SchemaSet:
     _document: etree._ElementTree
 
     @cached_property
+    def global_elements(self) -> frozenset[str]:
+        """Clark names of the global elements of the loaded schemas: the roots they can judge."""
+        return _global_elements(self._document)
+
+    @cached_property
     def root_elements(self) -> frozenset[str]:
-        """Local names of the global elements: which roots these schemas can judge."""
-        names: set[str] = set()
-        for src in self.sources:
-            for path in ([src] if src.is_file() else sorted(src.rglob("*.xsd"))):
-                tree = etree.parse(str(path))
-                names.update(el.get("name") for el in tree.getroot().iterchildren(f"{{{_XS}}}element"))
-        return frozenset(names)
+        """Local names of the global elements."""
+        return frozenset(etree.QName(name).localname for name in self.global_elements)
+
+    @cached_property
+    def _namespaces(self) -> frozenset[str | None]:
+        return frozenset(etree.QName(name).namespace for name in self.global_elements)
+
+    def undeclared_root(self, root: etree._Element) -> str | None:
+        """The root's name when no loaded schema declares it as a global element, else None.
+
+        Named by its local name when it is in a namespace the schemas use, else with its namespace,
+        so that a root in another namespace (or none) reads as such, not as a missing declaration.
+        """
+        qname = etree.QName(root)
+        if qname.text in self.global_elements:
+            return None
+        if qname.namespace in self._namespaces:
+            return qname.localname
+        return f"{qname.localname} (no namespace)" if qname.namespace is None else qname.text
+
+    def check(self, root: etree._Element) -> Verdict:
+        """The one decision every caller makes: a declared root is validated, any other is a gap."""
+        undeclared = self.undeclared_root(root)
+        if undeclared is not None:
+            return Verdict(False, undeclared_root=undeclared)
+        return Verdict(True, self.validate(root))
 
     def validate(self, root: etree._Element) -> tuple[str, ...]:
         """Messages for every violation (capped), empty when the document is valid.
+
+        Callers judging documents go through `check`, which first asks whether the root is declared.
 
         lxml decides (fast, on every document); only a failing document is explained again by
         xmlschema, whose messages name the element path and the schema's reason in words.
@@ -111,6 +182,13 @@ class SchemaSet:
             if len(messages) >= _MAX_MESSAGES:
                 break
         return tuple(messages)
+
+
+def judge(schemas: SchemaSet | None, element: etree._Element | None) -> Verdict:
+    """`SchemaSet.check`, or not validated when there are no schemas or no XML element."""
+    if schemas is None or element is None:
+        return Verdict(False)
+    return schemas.check(element)
 
 
 def load_schemas(source: str | Path) -> SchemaSet:

@@ -37,7 +37,10 @@ class Resource:
     schema_errors: tuple[str, ...] = ()
     """Validation messages ("line N: path: reason"), empty when valid or not validated."""
     validated: bool = False
-    """Whether the body was checked against the schemas at all (XML with a known root)."""
+    """Whether the body was checked against the schemas at all (XML whose root they declare)."""
+    undeclared_root: str | None = None
+    """The root element, when no loaded schema declares it: the body was not validated (a coverage
+    gap, not a violation)."""
     error: str | None = None
     """Why the resource could not be fetched or read; the rules that need it say so."""
     elapsed_ms: float = 0.0

@@ -21,7 +21,7 @@ from lxml import etree
 from ..client import SESSION_HEADER
 from ..links import Link
 from ..parsing import ParseError, parse_body
-from ..schema import SchemaSet
+from ..schema import SchemaSet, judge
 from .evidence import Exchange, State, show_body
 
 __all__ = ["Answer", "Stopped", "Wire"]
@@ -168,9 +168,8 @@ def _element_facts(element: etree._Element, root: str | None, schemas: SchemaSet
     if root == "Task":
         state = next((c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "State"), None)
         facts["task_state"] = (state.text or "").strip() if state is not None else None
-    if schemas is not None and root in schemas.root_elements:
-        facts["schema_errors"] = schemas.validate(element)
-        facts["validated"] = True
+    verdict = judge(schemas, element)
+    facts.update(schema_errors=verdict.errors, validated=verdict.validated)
     return facts
 
 

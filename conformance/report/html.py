@@ -10,7 +10,7 @@ import pytest
 
 from ..rules import RULES
 from .linkmap import link_map_svg
-from .text import summary_counts
+from .text import summary_counts, undeclared_roots
 
 __all__ = ["HtmlSummary", "coverage", "summary_html"]
 
@@ -29,6 +29,7 @@ def coverage(run: Any) -> dict[str, Any]:
         "rels_unknown": sorted(rels - profile.rel_vocabulary),
         "actions_found": sorted(rels & profile.action_rels),
         "actions_unseen": sorted(profile.action_rels - rels),
+        "undeclared_roots": undeclared_roots(snapshot),
     }
 
 
@@ -55,6 +56,11 @@ def _matrix(run: Any) -> str:
             '<p><small>✓ pass · ✗ fail · ~ waived (baseline or below --fail-on) · ! rule error · – not run</small></p>')
 
 
+def _undeclared(gaps: list[dict[str, Any]]) -> str:
+    return "; ".join(f"<code>{escape(g['root'])}</code> ({g['resources']} resource(s), e.g. "
+                     f"<code>{escape(g['example'])}</code>)" for g in gaps) or "none"
+
+
 def summary_html(run: Any) -> str:
     c = summary_counts(run)
     cov = coverage(run)
@@ -77,7 +83,9 @@ def summary_html(run: Any) -> str:
         f"{escape(', '.join(cov['rels_unseen']) or 'none')}<br>Rels outside the profile: "
         f"{escape(', '.join(cov['rels_unknown']) or 'none')}</p>"
         f"<p>Actions found: {escape(', '.join(cov['actions_found']) or 'none')}; never seen: "
-        f"{escape(', '.join(cov['actions_unseen']) or 'none')}</p></details>"
+        f"{escape(', '.join(cov['actions_unseen']) or 'none')}</p>"
+        f"<p>Root elements no loaded schema declares (their documents were not validated): "
+        f"{_undeclared(cov['undeclared_roots'])}</p></details>"
         "<details open><summary><b>Link map</b> (resource types; red: a failing item)</summary>"
         f'<div style="overflow-x:auto">{link_map_svg(run.snapshot, failing)}</div></details>'
     )

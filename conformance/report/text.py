@@ -7,7 +7,7 @@ from typing import Any
 
 from ..rules import Severity
 
-__all__ = ["action_lines", "summary_counts", "summary_lines"]
+__all__ = ["action_lines", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots"]
 
 
 def summary_counts(run: Any) -> dict[str, Any]:
@@ -32,6 +32,22 @@ def summary_counts(run: Any) -> dict[str, Any]:
     }
 
 
+def undeclared_roots(snapshot: Any) -> list[dict[str, Any]]:
+    """Root elements no loaded schema declares, each with how many documents had it and the first
+    of them: what the schema rule could not check. Every output lists the same gap."""
+    urls: dict[str, list[str]] = {}
+    for res in snapshot:
+        if res.undeclared_root and res.error is None:
+            urls.setdefault(res.undeclared_root, []).append(res.url)
+    return [{"root": root, "resources": len(found), "example": min(found)} for root, found in sorted(urls.items())]
+
+
+def undeclared_lines(snapshot: Any) -> list[str]:
+    """The gap in words: a run that validated less than it seems to must say so."""
+    return [f"not validated: no loaded schema declares the root element {gap['root']} "
+            f"({gap['resources']} resource(s), e.g. {gap['example']})" for gap in undeclared_roots(snapshot)]
+
+
 def summary_lines(run: Any) -> list[str]:
     c = summary_counts(run)
     severities = ", ".join(f"{n} {s}" for s, n in c["by_severity"].items())
@@ -43,6 +59,7 @@ def summary_lines(run: Any) -> list[str]:
     ]
     if not c["complete"]:
         lines.append("INCOMPLETE: the crawl did not finish; results cover what was checked so far")
+    lines += undeclared_lines(run.snapshot)
     for waiver in run.stale_waivers:
         lines.append(f"stale waiver: {waiver.rule} {waiver.kind or ''} {waiver.url or ''} matched nothing "
                      f"({waiver.reason})")

@@ -1,0 +1,141 @@
+"""A root element no loaded schema declares is a gap in what was checked, not a violation.
+
+The schemas can only judge documents whose root they declare as a global element (namespace and
+name). Every path that validates (the crawl, the offline check, the action phase) takes the same
+decision, SCH001 lists such documents as not checked, and every report lists the gap.
+"""
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+from lxml import etree
+
+from conformance.actions.wire import _element_facts
+from conformance.client import Target, build_client
+from conformance.crawler import crawl
+from conformance.offline import snapshot_of_files
+from conformance.profiles import load_profile
+from conformance.report.html import summary_html
+from conformance.report.results import build_results
+from conformance.report.text import summary_lines
+from conformance.rules import RULES, RuleContext, run_rule
+from conformance.schema import load_schemas
+from conformance.snapshot import Snapshot
+
+from hand_api import NS, ROOT, HandApi
+
+XS = "http://www.w3.org/2001/XMLSchema"
+T = "urn:t"
+API = "https://em.test:9398/api/"
+LAX = (f'<xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>'
+       f'</xs:sequence><xs:anyAttribute processContents="skip"/></xs:complexType>')
+STRICT = ('<xs:complexType><xs:sequence><xs:element name="X" minOccurs="0"/></xs:sequence>'
+          '<xs:anyAttribute processContents="skip"/></xs:complexType>')
+
+
+def _schema(folder, namespace: str, lax: list[str], strict: list[str] = ()):
+    """A schema folder: `part.xsd` declares the roots, `entry.xsd` only includes it."""
+    decls = "".join(f'<xs:element name="{n}">{LAX}</xs:element>' for n in lax)
+    decls += "".join(f'<xs:element name="{n}">{STRICT}</xs:element>' for n in strict)
+    head = f'<xs:schema xmlns:xs="{XS}" targetNamespace="{namespace}" elementFormDefault="qualified">'
+    folder.mkdir(exist_ok=True)
+    (folder / "part.xsd").write_text(f"{head}{decls}</xs:schema>")
+    (folder / "entry.xsd").write_text(f'{head}<xs:include schemaLocation="part.xsd"/></xs:schema>')
+    return folder
+
+
+@pytest.fixture
+def partial(tmp_path):
+    """Declares A (anything goes) and B (only an optional X), nothing else."""
+    return _schema(tmp_path / "xsd", T, ["A"], ["B"])
+
+
+def _saved(folder, documents: dict[str, str]):
+    folder.mkdir(exist_ok=True)
+    for name, text in documents.items():
+        (folder / f"{name}.xml").write_text(text)
+    return sorted(folder.glob("*.xml"))
+
+
+@pytest.fixture
+def snapshot(partial, tmp_path):
+    files = _saved(tmp_path / "docs", {
+        "a": f'<A xmlns="{T}" Href="{API}a/1"><Anything/></A>',
+        "b": f'<B xmlns="{T}" Href="{API}b/1"><Y/></B>',
+        "c1": f'<C xmlns="{T}" Href="{API}c/1"/>',
+        "c2": f'<C xmlns="{T}" Href="{API}c/2"><Whatever/></C>',
+    })
+    return snapshot_of_files(files, load_schemas(partial), API)
+
+
+def _sch001(snap: Snapshot, kind: str):
+    ctx = RuleContext(snap, load_profile("v1_7"))
+    resources = [r for r in snap if r.kind == kind]
+    return list(run_rule(RULES["SCH001"], ctx, resources)), ctx.notes
+
+
+def test_the_schemas_know_their_global_elements_by_namespace_across_includes(partial):
+    schemas = load_schemas(partial / "entry.xsd")  # one file, as `--schema RestAPI.xsd` gives
+    assert schemas.global_elements == {f"{{{T}}}A", f"{{{T}}}B"}
+    assert schemas.check(etree.fromstring(f'<A xmlns="{T}"/>')).validated
+    verdicts = {xml: schemas.check(etree.fromstring(xml)) for xml in
+                (f'<C xmlns="{T}"/>', '<A xmlns="urn:other"/>', "<A/>")}
+    assert [v.undeclared_root for v in verdicts.values()] == ["C", "{urn:other}A", "A (no namespace)"]
+    assert not any(v.validated or v.errors for v in verdicts.values())
+
+
+def test_a_document_with_an_undeclared_root_is_not_validated_and_not_a_finding(snapshot):
+    c = snapshot.get(API + "c/1")
+    assert (c.validated, c.undeclared_root, c.schema_errors) == (False, "C", ())
+    found, notes = _sch001(snapshot, "C")
+    assert found == []
+    assert notes == [f"2 C document(s) not checked: no loaded schema declares their root element C (e.g. {API}c/1)"]
+
+
+def test_a_document_with_a_declared_root_that_is_invalid_is_still_a_sch001_finding(snapshot):
+    assert snapshot.get(API + "a/1").validated and _sch001(snapshot, "A") == ([], [])
+    (finding,), notes = _sch001(snapshot, "B")
+    assert finding.url == API + "b/1" and "Y" in finding.actual and notes == []
+    assert "No matching global declaration" not in finding.actual
+
+
+def test_every_report_lists_the_undeclared_roots_as_a_coverage_gap(snapshot, partial):
+    run = SimpleNamespace(snapshot=snapshot, profile=load_profile("v1_7"), results={}, findings=[],
+                          stale_waivers=[], settings=SimpleNamespace(fail_on="info", baseline=None, schema=partial))
+    gap = {"root": "C", "resources": 2, "example": API + "c/1"}
+    assert build_results(run)["coverage"] == {"undeclared_roots": [gap]}
+    line = f"not validated: no loaded schema declares the root element C (2 resource(s), e.g. {API}c/1)"
+    assert line in summary_lines(run)
+    assert f"<code>C</code> (2 resource(s), e.g. <code>{API}c/1</code>)" in summary_html(run)
+
+
+def test_the_marker_survives_saving_and_loading_the_snapshot(snapshot, tmp_path):
+    snapshot.save(tmp_path / "s.json")
+    again = Snapshot.load(tmp_path / "s.json")
+    assert again.get(API + "c/1") == snapshot.get(API + "c/1")
+    assert again.get(API + "c/1").undeclared_root == "C"
+
+
+def test_the_crawl_validates_only_the_roots_the_schemas_declare(tmp_path):
+    schemas = load_schemas(_schema(tmp_path / "xsd", NS, ["EnterpriseManager", "LogonSession"]))
+    target = Target(ROOT, "admin", "pw")
+
+    async def go():
+        async with build_client(target, transport=HandApi(width=2).transport()) as client:
+            return await crawl(client, target, schemas=schemas)
+
+    snap = asyncio.run(go())
+    by_root = {r.root: r for r in snap}
+    assert by_root["EnterpriseManager"].validated and by_root["LogonSession"].validated
+    assert (by_root["Item"].validated, by_root["Item"].undeclared_root) == (False, "Item")
+    assert by_root["EntityReferences"].undeclared_root == "EntityReferences"
+    assert not any(r.schema_errors for r in snap)
+
+
+def test_the_action_phase_takes_the_same_decision(partial):
+    schemas = load_schemas(partial)
+    assert _element_facts(etree.fromstring(f'<C xmlns="{T}"/>'), "C", schemas) == \
+        {"schema_errors": (), "validated": False}
+    facts = _element_facts(etree.fromstring(f'<B xmlns="{T}"><Y/></B>'), "B", schemas)
+    assert facts["validated"] and facts["schema_errors"]
