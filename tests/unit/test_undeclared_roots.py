@@ -14,7 +14,7 @@ from lxml import etree
 from conformance.actions.wire import _element_facts
 from conformance.client import Target, build_client
 from conformance.crawler import crawl
-from conformance.offline import snapshot_of_files
+from conformance.offline import snapshot_of_file
 from conformance.profiles import load_profile
 from conformance.report.html import summary_html
 from conformance.report.results import build_results
@@ -66,7 +66,11 @@ def snapshot(partial, tmp_path):
         "c1": f'<C xmlns="{T}" Href="{API}c/1"/>',
         "c2": f'<C xmlns="{T}" Href="{API}c/2"><Whatever/></C>',
     })
-    return snapshot_of_files(files, load_schemas(partial), API)
+    schemas, snap = load_schemas(partial), Snapshot(API)
+    for path in files:
+        for res in snapshot_of_file(path, schemas, API):
+            snap.add(res)
+    return snap
 
 
 def _sch001(snap: Snapshot, kind: str):
