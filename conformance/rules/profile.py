@@ -68,14 +68,27 @@ def resource_carries_only_expected_links(ctx: RuleContext, res: Resource) -> Ite
                               actual=f"Type={link.type!r}")
 
 
+def offered_kinds(ctx: RuleContext) -> set[str]:
+    """The resource types the server's links promise: named by a link's Type, by the root it
+    predicts, or as the items of a list it names (`TaskList` offers `Task`)."""
+    types = {link.type for res in ctx.snapshot for link in (*res.links, *res.members) if link.type}
+    offered: set[str] = set()
+    for type_ in types:
+        offered |= {type_, *ctx.profile.roots_for_type(type_)}
+        if type_.endswith("List") and len(type_) > 4:
+            offered.add(type_[:-4])
+    return offered
+
+
 @rule("PRF003", Severity.WARNING, fault="tasks_hidden", source=_SOURCE)
 def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """Every resource type the profile lists is met by the crawl from the logon session.
+    """Every resource type the profile lists that the server's links offer is met by the crawl.
 
     A type the crawl never met, as a document or embedded in one, was checked by no rule: the run
     proves nothing about it. The gap is in the server (a collection that lists nothing, a link
     missing), in the data (a server without replicas) or in the budget (`--max-resources`); it is
-    reported once, on the logon session the crawl started from.
+    reported once, on the logon session the crawl started from. A type no link offers (an
+    installation without cloud tenants or NAS) is absent, not missed.
     """
     session = ctx.snapshot.meta.get("session_url")
     if not session or resolve(session, ctx.snapshot.root_url) != res.url:
@@ -84,6 +97,6 @@ def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iter
     met = set(ctx.snapshot.kinds()) | {m.type for r in ctx.snapshot for m in r.members if m.type}
     budget = ctx.snapshot.meta.get("skipped_budget", 0)
     cause = f"; {budget} URL(s) were skipped over --max-resources" if budget else ""
-    for kind in sorted(set(ctx.profile.kinds) - met):
+    for kind in sorted((set(ctx.profile.kinds) & offered_kinds(ctx)) - met):
         yield ctx.finding(res, expected=f"at least one {kind} met (profile {ctx.profile.name})",
                           actual=f"the crawl met no {kind}, as a document or embedded{cause}")
