@@ -65,6 +65,9 @@ class Profile:
     """Task states after which nothing changes any more (`[tasks] final_states`)."""
     kinds: Mapping[str, ExpectedLinks] = field(default_factory=dict)
     """Resource type (as items name it: `Job`, `JobReference`) -> the links it must and may carry."""
+    operations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Documented operation links that are not `?action=` on their own resource (`[operations]`):
+    path template of the resource carrying the link -> Rel -> the Href's form (`{resource}/start`)."""
 
     def roots_for_type(self, type_: str) -> tuple[str, ...]:
         """The root element(s) a link of this Type must return: the exceptions, else the rules."""
@@ -265,6 +268,32 @@ def _actions(tables: Any, vocabulary: frozenset[str], where: str) -> dict[str, A
     return out
 
 
+RESOURCE = "{resource}"
+"""In an `[operations]` form, the path of the resource that carries the link."""
+
+
+def _operations(tables: Any, action_rels: frozenset[str], where: str) -> dict[str, dict[str, str]]:
+    """`[operations."<path>"]` tables: Rel = the form of its Href on resources of that path template,
+    `{resource}` followed by a path and query, or a path below the API root (`/security/accounts?action=x`)."""
+    if not isinstance(tables, dict):
+        raise ProfileError(f"{where}: field 'operations' must be a table of [operations.\"<path>\"] tables")
+    out: dict[str, dict[str, str]] = {}
+    for template, table in tables.items():
+        here = f"{where} [operations.{template!r}]"
+        if not isinstance(table, dict):
+            raise ProfileError(f"{here}: must be a table of Rel = \"Href form\", got {table!r}")
+        forms = {}
+        for rel, form in table.items():
+            if rel not in action_rels:
+                raise ProfileError(f"{here}: Rel {rel!r} is missing from [rels] 'actions'")
+            if not isinstance(form, str) or not form.startswith((RESOURCE, "/")) or RESOURCE in form[len(RESOURCE):]:
+                raise ProfileError(f"{here}: field {rel!r} must start with {RESOURCE} or '/' (a path below the "
+                                   f"API root), got {form!r}")
+            forms[rel] = form
+        out[path_template(template, "/")] = forms
+    return out
+
+
 def _resolve(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
@@ -325,6 +354,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         entity_query=str(forms.get("entity_query", "format=Entity")),
         type_roots={k: tuple(v) for k, v in roots.items()},
         kinds=_expected_links(data, vocabulary, where),
+        operations=_operations(data.get("operations", {}), actions, where),
         name=_field(data, "name", str, where),
         api_version=_field(data, "api_version", str, where),
         products=tuple(str(p) for p in _field(data, "products", list, where)),

@@ -26,7 +26,7 @@ def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding
     typed = ctx.profile.typed_rels
     candidates = [l for l in res.links if l.rel in typed] + list(res.members)
     for link in candidates:
-        if not link.type or not is_gettable(link):
+        if not link.type or not is_gettable(link, ctx.profile.action_rels):
             continue
         target = ctx.readable_target(res, link)
         if target is None or target.root is None:

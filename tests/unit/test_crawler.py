@@ -12,12 +12,12 @@ from conformance.urls import normalise_url
 from hand_api import ROOT, HandApi, link
 
 
-def run_crawl(api: HandApi, limits: Limits = Limits(), **target_kw):
+def run_crawl(api: HandApi, limits: Limits = Limits(), operation_rels=(), **target_kw):
     target = Target(ROOT, "admin", "pw", **target_kw)
 
     async def go():
         async with build_client(target, transport=api.transport()) as client:
-            return await crawl(client, target, limits=limits)
+            return await crawl(client, target, limits=limits, operation_rels=operation_rels)
 
     return asyncio.run(go())
 
@@ -40,6 +40,12 @@ def test_action_links_are_never_requested():
     run_crawl(api)
     assert not any("action=" in url for _, url in api.requests)
     assert {m for m, _ in api.requests} == {"GET", "POST", "DELETE"}
+
+
+def test_operation_links_are_never_requested_whatever_their_href():
+    api = HandApi(width=1, extra_links=link("Start", ROOT + "items/start"))
+    run_crawl(api, operation_rels={"Start"})
+    assert ("GET", ROOT + "items/start") not in api.requests
 
 
 def test_links_to_another_origin_are_not_followed():

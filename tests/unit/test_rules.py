@@ -95,3 +95,51 @@ def test_findings_carry_a_reproduction_and_the_response_excerpt():
     ctx = RuleContext(snap, load_profile("v1_7"), reproduce=lambda url: f"curl {url}")
     (f,) = run_rule(RULES["LNK001"], ctx, [res])
     assert f.reproduction == f"curl {JOB}" and f.excerpt == "<Job ..."
+
+
+# Operation links in the forms the profile documents ([operations]) instead of `?action=`.
+
+NAS_JOB = ROOT + "nas/jobs/93df-1?format=Entity"
+SECURITY = ROOT + "security"
+ACCOUNT = ROOT + "security/accounts/129c-2?format=Entity"
+
+
+def resource_at(url: str, root: str, *links: Link) -> Resource:
+    return Resource(url, 200, "application/xml", root, root, url, links=links)
+
+
+def action_findings(res: Resource) -> set[str]:
+    return {f.rule_id for rule_id in ("REL008", "REL009") for f in findings(rule_id, res)}
+
+
+@pytest.mark.parametrize("res", [
+    resource_at(NAS_JOB, "NASJob", *(Link(rel, ROOT + f"nas/jobs/93df-1/{op}") for rel, op in (
+        ("Start", "start"), ("Stop", "stop"), ("Retry", "retry"), ("ToggleScheduleEnabled", "toggleScheduleEnabled")))),
+    resource_at(SECURITY, "EnterpriseSecuritySettings", Link("Start", ROOT + "security/accounts?action=rebuildScope")),
+    resource_at(ACCOUNT, "EnterpriseAccount", Link("ToggleRestoreScopesEnabled", ROOT + "security/accounts/129c-2")),
+], ids=["nas job operations", "security scope rebuild", "account restore scope toggle"])
+def test_operation_links_in_their_documented_form_satisfy_rel008_and_rel009(res):
+    assert action_findings(res) == set()
+
+
+@pytest.mark.parametrize("res, broken", [
+    (resource_at(NAS_JOB, "NASJob", Link("Start", ROOT + "nas/jobs/93df-1?action=start")), {"REL008", "REL009"}),
+    (resource_at(NAS_JOB, "NASJob", Link("Start", ROOT + "nas/jobs/93df-1/stop")), {"REL008"}),
+    (resource_at(NAS_JOB, "NASJob", Link("Start", ROOT + "nas/jobs/93df-1/start?action=start")), {"REL009"}),
+    (resource_at(SECURITY, "EnterpriseSecuritySettings", Link("Start", ROOT + "security?action=rebuildScope")),
+     {"REL008"}),
+    (resource_at(SECURITY, "EnterpriseSecuritySettings", Link("Start", ROOT + "security/accounts?action=start")),
+     {"REL009"}),
+    (resource_at(ACCOUNT, "EnterpriseAccount", Link("ToggleRestoreScopesEnabled", ROOT + "security/accounts")),
+     {"REL008"}),
+    (resource_at(ACCOUNT, "EnterpriseAccount", Link("Delete", ROOT + "security/accounts/129c-2"),
+                 Link("Stop", ROOT + "security/accounts/129c-2")), {"REL009"}),
+], ids=["nas start as ?action=", "nas start on stop", "nas start with a query", "scope rebuild on /security",
+        "scope rebuild named start", "toggle on the collection", "undocumented action on the account"])
+def test_operation_links_in_any_other_form_violate_rel008_or_rel009(res, broken):
+    assert action_findings(res) == broken
+
+
+def test_a_finding_on_a_documented_operation_names_the_documented_form():
+    (f,) = findings("REL008", resource_at(NAS_JOB, "NASJob", Link("Retry", ROOT + "nas/jobs/93df-1?action=retry")))
+    assert f.expected == "an Href on /api/nas/jobs/93df-1/retry (documented: {resource}/retry)"
