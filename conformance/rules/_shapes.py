@@ -7,10 +7,11 @@ from urllib.parse import parse_qsl
 import httpx
 
 from ..links import Link
+from ..parsing import media_kind
 from ..snapshot import Resource
 from ..urls import resolve
 
-__all__ = ["family", "owner_url", "path_of", "query_of"]
+__all__ = ["family", "owner_url", "path_of", "query_of", "root_element"]
 
 
 def path_of(url: str) -> str:
@@ -38,3 +39,9 @@ def family(type_: str | None) -> str | None:
         if type_.endswith(suffix) and len(type_) > len(suffix):
             return type_[: -len(suffix)]
     return type_
+
+
+def root_element(res: Resource) -> str | None:
+    """The document's root element, None for JSON: a JSON representation has none (its `root` is
+    its Type property), so the Type-to-root mapping has nothing to judge there."""
+    return None if media_kind(res.content_type) == "json" else res.root

@@ -127,3 +127,4 @@ def test_discovery_follows_operation_links_in_the_forms_the_profile_documents():
     assert (rebuild.method, rebuild.body, rebuild.status, rebuild.returns) == ("POST", "RebuildScopeJobSpec", 201, "Task")
     assert by_key["ToggleRestoreScopesEnabled security/accounts/{id}"].spec.status == 204
     assert any("Rel='Stop'" in note and "an action on another resource" in note for note in notes)
+

@@ -143,3 +143,47 @@ def test_operation_links_in_any_other_form_violate_rel008_or_rel009(res, broken)
 def test_a_finding_on_a_documented_operation_names_the_documented_form():
     (f,) = findings("REL008", resource_at(NAS_JOB, "NASJob", Link("Retry", ROOT + "nas/jobs/93df-1?action=retry")))
     assert f.expected == "an Href on /api/nas/jobs/93df-1/retry (documented: {resource}/retry)"
+
+
+# A representation's own Type, and its UID, against what it is.
+
+def test_a_case_only_departure_the_profile_documents_satisfies_typ005_and_typ001():
+    nas = resource_at(NAS_JOB, "NASJob")
+    assert findings("TYP005", replace(nas, type="NasJob")) == []
+    assert len(findings("TYP005", replace(nas, root="NasJob", type="NasJob"))) == 1
+    holder = job(Link("Related", NAS_JOB, "NasJob"))
+    assert findings("TYP001", holder, replace(nas, type="NasJob")) == []
+
+
+def test_a_json_representation_has_no_root_element_for_typ005_or_typ001_to_judge():
+    reference = Resource(ROOT + "jobs/1", 200, "application/json", "JobReference", "JobReference", ROOT + "jobs/1")
+    assert findings("TYP005", reference) == []
+    assert findings("TYP001", job(Link("Alternate", ROOT + "jobs/1", "JobReference")), reference) == []
+
+
+UID = "urn:veeam:Job:2851cb88-37b6-46ea-b2c8-47b55270169d"
+JOB_2851 = ROOT + "jobs/2851cb88-37b6-46ea-b2c8-47b55270169d"
+
+
+@pytest.mark.parametrize("res", [
+    Resource(JOB_2851 + "?format=Entity", 200, "application/xml", "Job", "Job", JOB_2851 + "?format=Entity", uid=UID),
+    Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851, uid=UID),
+    Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851,
+             uid="urn:veeam:Job:2851CB88-37B6-46EA-B2C8-47B55270169D"),
+    Resource(ROOT + "cloud/vlans/78c6", 200, "application/xml", "VlanConfiguration", uid="78c6"),
+    Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851),
+], ids=["entity", "reference", "id in upper case", "documented bare id", "no UID"])
+def test_a_uid_naming_the_type_and_the_href_id_satisfies_typ006(res):
+    assert findings("TYP006", res) == []
+
+
+@pytest.mark.parametrize("uid", [
+    "urn:veeam:Repository:2851cb88-37b6-46ea-b2c8-47b55270169d",
+    "urn:veeam:JobReference:2851cb88-37b6-46ea-b2c8-47b55270169d",
+    "urn:veeam:job:2851cb88-37b6-46ea-b2c8-47b55270169d",
+    "urn:veeam:Job:d1b85018-2769-45be-89bc-03f66b60e6cb",
+    "2851cb88-37b6-46ea-b2c8-47b55270169d",
+], ids=["another type", "the reference Type", "type in another case", "another id", "bare id"])
+def test_a_uid_naming_another_type_or_id_violates_typ006(uid):
+    (f,) = findings("TYP006", Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851, uid=uid))
+    assert f.expected == f"UID {UID}" and uid in f.actual
