@@ -89,6 +89,15 @@ class _Walk:
             if is_gettable(link, self.operation_rels):
                 self.offer(link.href, url, link)  # type: ignore[arg-type]
 
+    def record_logon(self, answer: httpx.Response, elapsed_ms: float) -> None:
+        """The logon answer (201 with the LogonSession) is a representation like any other: it goes
+        into the snapshot under the logon URL, marked as a POST's, for every rule to judge."""
+        url = normalise_url(str(answer.request.url))
+        self.seen.add(url)  # never fetched with GET, which would answer something else there
+        res = self.read(url, answer.status_code, answer.headers.get("content-type"), answer.content, elapsed_ms, None)
+        created = answer.headers.get("location") or res.href
+        self.snapshot.add(_replace(res, method="POST", location=resolve(created, url) if created else None))
+
     def read(self, url: str, status: int, content_type: str | None, body: bytes, elapsed: float,
              via: Link | None) -> Resource:
         excerpt = body[:_EXCERPT].decode("utf-8", "replace")
@@ -149,7 +158,9 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
     session: Session | None = None
     workers: list[asyncio.Task[None]] = []
     try:
-        session, _ = await logon(client, target)
+        asked = time.perf_counter()
+        session, answer = await logon(client, target)
+        walk.record_logon(answer, (time.perf_counter() - asked) * 1000)
         if session.url:
             walk.offer(session.url, target.url, None)
         for link in session.links:  # the logon answer itself opens the API, whatever GET says later

@@ -77,8 +77,8 @@ def discover(snapshot: Snapshot, profile: Profile) -> tuple[list[Operation], lis
     undescribed: set[str] = set()
     skipped: list[str] = []
     for res in sorted(snapshot, key=lambda r: r.url):
-        if res.error is not None or res.url == snapshot.root_url:
-            continue
+        if res.error is not None or res.url == snapshot.root_url or res.method != "GET":
+            continue  # the logon answer's links are those of the session, which the crawl read
         for link in res.links:
             if not link.rel or not link.href or link.owner not in (None, res.href):
                 continue  # links of embedded items speak for the items, which the crawl reads on their own

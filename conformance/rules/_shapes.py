@@ -28,7 +28,9 @@ def owner_url(res: Resource, link: Link) -> str:
     """The URL of the element a link belongs to: an embedded item, or the document itself."""
     if link.owner and link.owner != res.href:
         return resolve(link.owner, res.url) or res.url
-    return res.url  # the document's own links speak for the URL fetched, whatever its Href says
+    # The document's own links speak for the URL fetched, whatever its Href says; those of the
+    # answer to a POST that created something (the logon session), for what it created.
+    return res.location or res.url
 
 
 def family(type_: str | None) -> str | None:

@@ -72,17 +72,19 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
 
 @rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md")
 def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """A representation's own Href is the URL it was fetched from.
+    """A representation's own Href is the URL it was fetched from (answering a POST, what it created).
 
     Clients keep the Href as the object's identity for refreshes and bookmarks; an Href that
-    names another URL (or the other form) refreshes into something else.
+    names another URL (or the other form) refreshes into something else. The logon answer names
+    the session it opened, as its Location does.
     """
     if res.href:
         own = resolve(res.href, res.url)
+        url = res.location or res.url
         # Paths compare without regard to case, as the server matches them; a re-cased link is
         # the link's defect (REL005), not the document's.
-        if own is None or (path_of(own), query_of(own)) != (path_of(res.url), query_of(res.url)):
-            yield ctx.finding(res, expected=f"Href={res.url!r}", actual=f"Href={res.href!r}")
+        if own is None or (path_of(own), query_of(own)) != (path_of(url), query_of(url)):
+            yield ctx.finding(res, expected=f"Href={url!r}", actual=f"Href={res.href!r}")
 
 
 @rule("TYP005", Severity.ERROR, fault="root_type_mismatch", source="mapping_link_types_to_xml_schema.md")

@@ -59,7 +59,7 @@ def root(response: httpx.Response) -> etree._Element:
 
 def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description():
     expected = {"link_without_rel": "LNK001", "relative_href": "LNK002", "foreign_href": "LNK003",
-                "down_link_without_type": "LNK004", "lowercase_rel": "LNK005", "href_with_fragment": "LNK006",
+                "down_link_without_type": "LNK004", "logon_link_without_type": "LNK004", "lowercase_rel": "LNK005", "href_with_fragment": "LNK006",
                 "typed_action_link": "LNK007", "duplicate_link": "LNK008", "stale_link_name": "LNK009",
                 "xml_as_text": "PRT001", "json_drops_link": "PRT002", "json_ignored": "PRT003",
                 "open_resource": "PRT004", "not_found_without_error": "PRT005", "method_not_allowed_as_500": "PRT006",

@@ -187,3 +187,28 @@ def test_a_uid_naming_the_type_and_the_href_id_satisfies_typ006(res):
 def test_a_uid_naming_another_type_or_id_violates_typ006(uid):
     (f,) = findings("TYP006", Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851, uid=uid))
     assert f.expected == f"UID {UID}" and uid in f.actual
+
+
+# The logon answer: the 201 of a POST, judged as the session it opened.
+
+LOGON = ROOT + "sessionMngr/?v=v1_7"
+SESSION = ROOT + "logonSessions/5"
+
+
+def logon_answer(*links: Link, **kw) -> Resource:
+    return Resource(LOGON, 201, "application/xml", "LogonSession", "LogonSession", SESSION, links=links,
+                    method="POST", location=SESSION, **kw)
+
+
+def test_the_logon_answer_is_judged_as_the_session_it_opened():
+    good = logon_answer(Link("Delete", SESSION, owner=SESSION), Link("Up", ROOT, "EnterpriseManager", owner=SESSION))
+    for rule_id in ("REL006", "TYP004", "PRT001"):
+        assert findings(rule_id, good) == []
+    assert len(findings("REL006", logon_answer(Link("Delete", ROOT + "logonSessions/6", owner=SESSION)))) == 1
+    assert len(findings("TYP004", replace(good, href=ROOT + "logonSessions/6"))) == 1
+    assert len(findings("PRT001", replace(good, content_type="text/plain"))) == 1
+
+
+def test_a_finding_on_the_logon_answer_is_reproduced_by_logging_on():
+    (f,) = findings("LNK004", logon_answer(Link("Down", ROOT + "jobs", owner=SESSION)))
+    assert f.url == LOGON and f.reproduction == f"curl -sS -X POST -H 'Authorization: ***' '{LOGON}'"
