@@ -209,8 +209,7 @@ def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[F
 
 @rule("REL008", Severity.ERROR, fault="action_on_parent", source="links.md")
 def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """An action link (Start, Stop, ...) points at the resource that carries it, or where the profile
-    documents that operation.
+    """An action link (Start, Stop, ...) points at its own resource, or where the profile documents it.
 
     Clients invoke the action they see on a job against that job; an action pointed elsewhere
     starts or stops the wrong thing. The few operations documented on another URL (a NAS job's
@@ -228,8 +227,7 @@ def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterato
 
 @rule("REL009", Severity.ERROR, fault="action_without_query", source="links.md")
 def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """An action link's Href names its action: an `action` query parameter, or the form the profile
-    documents for it.
+    """An action link's Href names its action: `?action=...`, or the form the profile documents.
 
     Without it the Href is the resource's own URL: a client POSTing there does not start
     anything, and a crawler treats the action as a plain page.
