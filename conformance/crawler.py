@@ -49,8 +49,10 @@ class _Walk:
     """State of one crawl; lives only inside `crawl`."""
 
     def __init__(self, client: httpx.AsyncClient, target: Target, schemas: SchemaSet | None,
-                 limits: Limits, progress: CrawlProgress, on_progress: Callable[[CrawlProgress], None] | None):
+                 limits: Limits, progress: CrawlProgress, on_progress: Callable[[CrawlProgress], None] | None,
+                 operation_rels: frozenset[str] = frozenset()):
         self.client, self.target, self.schemas, self.limits = client, target, schemas, limits
+        self.operation_rels = operation_rels
         self.progress, self.on_progress = progress, on_progress
         self.snapshot = Snapshot(target.url)
         self.seen: set[str] = set()
@@ -84,8 +86,17 @@ class _Walk:
             res = _replace(res, error=f"body larger than the {self.target.max_body}-byte limit")
         self.snapshot.add(res)
         for link in (*res.links, *res.members):
-            if is_gettable(link):
+            if is_gettable(link, self.operation_rels):
                 self.offer(link.href, url, link)  # type: ignore[arg-type]
+
+    def record_logon(self, answer: httpx.Response, elapsed_ms: float) -> None:
+        """The logon answer (201 with the LogonSession) is a representation like any other: it goes
+        into the snapshot under the logon URL, marked as a POST's, for every rule to judge."""
+        url = normalise_url(str(answer.request.url))
+        self.seen.add(url)  # never fetched with GET, which would answer something else there
+        res = self.read(url, answer.status_code, answer.headers.get("content-type"), answer.content, elapsed_ms, None)
+        created = answer.headers.get("location") or res.href
+        self.snapshot.add(_replace(res, method="POST", location=resolve(created, url) if created else None))
 
     def read(self, url: str, status: int, content_type: str | None, body: bytes, elapsed: float,
              via: Link | None) -> Resource:
@@ -126,14 +137,16 @@ def _replace(res: Resource, **changes: object) -> Resource:
 async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
                 limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
                 probes: Iterable[str] = (), snapshot: Snapshot | None = None,
-                after_walk: Callable[[httpx.AsyncClient, Snapshot], Awaitable[None]] | None = None) -> Snapshot:
+                after_walk: Callable[[httpx.AsyncClient, Snapshot], Awaitable[None]] | None = None,
+                operation_rels: Iterable[str] = ()) -> Snapshot:
     """Log on, walk every reachable GET-able link once, log off; return what was seen.
 
     The root is read before logon (it is public), then the logon session is the second entry
     point: its Down links open the rest of the API. `after_walk`, when given, runs once the walk
-    and the probes are done, while the session is still open (the action phase).
+    and the probes are done, while the session is still open (the action phase). Links with a Rel of
+    `operation_rels` (the profile's action Rels) are never followed, whatever their Href.
     """
-    walk = _Walk(client, target, schemas, limits, CrawlProgress(), on_progress)
+    walk = _Walk(client, target, schemas, limits, CrawlProgress(), on_progress, frozenset(operation_rels))
     if snapshot is not None:
         walk.snapshot = snapshot  # filled in place: a caller that is interrupted keeps what was seen
     started = datetime.now(timezone.utc)
@@ -143,11 +156,13 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
     session: Session | None = None
     workers: list[asyncio.Task[None]] = []
     try:
-        session, _ = await logon(client, target)
+        asked = time.perf_counter()
+        session, answer = await logon(client, target)
+        walk.record_logon(answer, (time.perf_counter() - asked) * 1000)
         if session.url:
             walk.offer(session.url, target.url, None)
         for link in session.links:  # the logon answer itself opens the API, whatever GET says later
-            if is_gettable(link):
+            if is_gettable(link, walk.operation_rels):
                 walk.offer(link.href, target.url, link)
         workers = [asyncio.create_task(walk.worker()) for _ in range(max(1, limits.concurrency))]
         await walk.queue.join()

@@ -56,14 +56,15 @@ def _template(url: str) -> str:
 
 
 def samples(snapshot: Snapshot) -> list[Resource]:
-    """One readable resource per kind and URL template (the first by URL), except the public root.
+    """One readable resource per kind and URL template (the first by URL), except the public root
+    and the logon answer (a POST's: asking its URL again means something else).
 
     Per template, not only per kind: one kind (`EntityReferences`) spans many collections, and
     each of them must keep the contract on its own.
     """
     chosen: dict[tuple[str, str], Resource] = {}
     for res in sorted(snapshot, key=lambda r: r.url):
-        if res.error is None and res.root and res.url != snapshot.root_url:
+        if res.error is None and res.root and res.url != snapshot.root_url and res.method == "GET":
             chosen.setdefault((res.kind, _template(res.url)), res)
     return list(chosen.values())
 

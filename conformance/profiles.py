@@ -65,6 +65,13 @@ class Profile:
     """Task states after which nothing changes any more (`[tasks] final_states`)."""
     kinds: Mapping[str, ExpectedLinks] = field(default_factory=dict)
     """Resource type (as items name it: `Job`, `JobReference`) -> the links it must and may carry."""
+    uid_form: str | None = None
+    """The form of a key resource's UID (`[uids] form`: `urn:veeam:{type}:{id}`); None: not judged."""
+    uid_forms: Mapping[str, str] = field(default_factory=dict)
+    """Resource type -> the form its UID takes instead (`[uids.forms]`, documented departures)."""
+    operations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Documented operation links that are not `?action=` on their own resource (`[operations]`):
+    path template of the resource carrying the link -> Rel -> the Href's form (`{resource}/start`)."""
 
     def roots_for_type(self, type_: str) -> tuple[str, ...]:
         """The root element(s) a link of this Type must return: the exceptions, else the rules."""
@@ -265,6 +272,58 @@ def _actions(tables: Any, vocabulary: frozenset[str], where: str) -> dict[str, A
     return out
 
 
+RESOURCE = "{resource}"
+"""In an `[operations]` form, the path of the resource that carries the link."""
+
+
+def _operations(tables: Any, action_rels: frozenset[str], where: str) -> dict[str, dict[str, str]]:
+    """`[operations."<path>"]` tables: Rel = the form of its Href on resources of that path template,
+    `{resource}` followed by a path and query, or a path below the API root (`/security/accounts?action=x`)."""
+    if not isinstance(tables, dict):
+        raise ProfileError(f"{where}: field 'operations' must be a table of [operations.\"<path>\"] tables")
+    out: dict[str, dict[str, str]] = {}
+    for template, table in tables.items():
+        here = f"{where} [operations.{template!r}]"
+        if not isinstance(table, dict):
+            raise ProfileError(f"{here}: must be a table of Rel = \"Href form\", got {table!r}")
+        forms = {}
+        for rel, form in table.items():
+            if rel not in action_rels:
+                raise ProfileError(f"{here}: Rel {rel!r} is missing from [rels] 'actions'")
+            if not isinstance(form, str) or not form.startswith((RESOURCE, "/")) or RESOURCE in form[len(RESOURCE):]:
+                raise ProfileError(f"{here}: field {rel!r} must start with {RESOURCE} or '/' (a path below the "
+                                   f"API root), got {form!r}")
+            forms[rel] = form
+        out[path_template(template, "/")] = forms
+    return out
+
+
+def _uid_forms(table: Any, where: str) -> tuple[str | None, dict[str, str]]:
+    """`[uids]`: `form` with the placeholders `{type}` (the resource's Type less `Reference`) and `{id}`
+    (the last segment of its Href's path), and `[uids.forms]` giving some resource types another form."""
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: field 'uids' must be a table (form, forms)")
+    unknown = sorted(set(table) - {"form", "forms"})
+    if unknown:
+        raise ProfileError(f"{where} [uids]: unknown field {unknown[0]!r}; known fields: form, forms")
+    forms = table.get("forms", {})
+    if not isinstance(forms, dict):
+        raise ProfileError(f"{where} [uids]: field 'forms' must be a table of resource type = form")
+    default = table.get("form")
+    if forms and default is None:
+        raise ProfileError(f"{where} [uids]: field 'forms' needs a 'form' for every other resource type")
+    named = ([("form", default)] if default is not None else []) + [(f"forms.{k}", v) for k, v in forms.items()]
+    for key, form in named:
+        if not isinstance(form, str) or "{id}" not in form:
+            raise ProfileError(f"{where} [uids]: field {key!r} must be a string with {{id}} (and may have {{type}}), "
+                               f"got {form!r}")
+        stray = form.replace("{type}", "").replace("{id}", "")
+        if "{" in stray or "}" in stray:
+            raise ProfileError(f"{where} [uids]: field {key!r} knows only the placeholders {{type}} and {{id}}, "
+                               f"got {form!r}")
+    return default, dict(forms)
+
+
 def _resolve(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
@@ -317,6 +376,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     if not isinstance(tasks, dict):
         raise ProfileError(f"{where}: field 'tasks' must be a table")
     final_states = frozenset(_field(tasks, "final_states", list, f"{where} [tasks]")) if tasks else frozenset({"Finished"})
+    uid_form, uid_forms = _uid_forms(data.get("uids", {}), where)
     return Profile(
         actions=action_specs,
         task_final_states=final_states,
@@ -325,6 +385,9 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         entity_query=str(forms.get("entity_query", "format=Entity")),
         type_roots={k: tuple(v) for k, v in roots.items()},
         kinds=_expected_links(data, vocabulary, where),
+        operations=_operations(data.get("operations", {}), actions, where),
+        uid_form=uid_form,
+        uid_forms=uid_forms,
         name=_field(data, "name", str, where),
         api_version=_field(data, "api_version", str, where),
         products=tuple(str(p) for p in _field(data, "products", list, where)),

@@ -170,7 +170,8 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
 
     async with build_client(run.target) as client:
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
-                    snapshot=run.snapshot, after_walk=actions if mode != "none" or settings.dry_run else None)
+                    snapshot=run.snapshot, after_walk=actions if mode != "none" or settings.dry_run else None,
+                    operation_rels=run.profile.action_rels)
 
 
 def close_run(run: Run | None) -> None:

@@ -49,6 +49,11 @@ class Resource:
     """The first bytes of the body, for findings to show what came back."""
     via: Link | None = None
     """The first link the crawl followed to get here (None for the entry points)."""
+    method: str = "GET"
+    """How it was asked for: GET for everything the crawl walks, POST for the logon answer."""
+    location: str | None = None
+    """For the answer to a POST that created something (the logon session): where the created
+    resource lives, its Location header or else its own Href. Its links speak for that resource."""
 
     @property
     def kind(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -38,12 +39,14 @@ WRITE_RELS = frozenset({"Create", "Delete", "Edit"})
 or the resource itself already leads there."""
 
 
-def is_gettable(link: Link) -> bool:
-    """A link the crawl may follow with GET: it has an Href, is no write link, and names no `action`.
+def is_gettable(link: Link, operation_rels: Collection[str] = ()) -> bool:
+    """A link the crawl may follow with GET: it has an Href, is no write link, no operation link (a
+    Rel of `operation_rels`, the profile's action Rels), and names no `action`.
 
-    Actions (`?action=start`) change state; they belong to the action probes, never the crawl.
+    Actions (`?action=start`, or a documented `/nas/jobs/{ID}/start`) change state; they belong
+    to the action phase, never the crawl.
     """
-    if not link.href or link.rel in WRITE_RELS:
+    if not link.href or link.rel in WRITE_RELS or link.rel in operation_rels:
         return False
     query = httpx.URL(link.href).query.decode()
     return not any(key.lower() == "action" for key, _ in parse_qsl(query, keep_blank_values=True))

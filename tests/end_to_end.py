@@ -40,7 +40,8 @@ def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_re
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
             return await crawl(client, target, schemas=schemas, limits=Limits(max_resources=max_resources),
-                               probes=PROBES, after_walk=action_phase if actions != "none" else None)
+                               probes=PROBES, after_walk=action_phase if actions != "none" else None,
+                               operation_rels=profile.action_rels)
 
     return asyncio.run(go())
 

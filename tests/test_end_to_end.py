@@ -7,7 +7,7 @@ import pytest
 from conformance.mock import FAULTS
 from conformance.rules import RULES
 
-from end_to_end import crawl_mock, failing, judge
+from end_to_end import MOCK_ROOT, crawl_mock, failing, judge
 
 pytest_plugins = ["pytester"]
 
@@ -28,8 +28,24 @@ def test_the_crawl_of_the_clean_mock_reaches_the_documented_resource_types(clean
                      "BackupServer", "BackupJobSession", "BackupTaskSession", "Repository", "Backup",
                      "RestorePoint", "VmRestorePoint", "Replica", "Task"):
         assert expected in kinds, f"{expected} not reached; kinds: {sorted(kinds)}"
-    assert all(res.status == 200 for res in clean_snapshot)
+    assert {(res.method, res.status) for res in clean_snapshot} == {("GET", 200), ("POST", 201)}
     assert all(res.validated for res in clean_snapshot if res.content_type and "xml" in res.content_type)
+
+
+def test_the_logon_answer_is_in_the_snapshot_as_the_201_of_a_post_standing_for_the_session(clean_snapshot):
+    (answer,) = [res for res in clean_snapshot if res.method == "POST"]
+    session = clean_snapshot.meta["session_url"]
+    assert answer.url == MOCK_ROOT + "sessionMngr/?v=v1_7" and answer.status == 201
+    assert (answer.root, answer.kind, answer.location) == ("LogonSession", "LogonSession", session)
+    assert answer.validated and answer.links == clean_snapshot.get(session).links
+
+
+def test_a_defect_of_the_logon_answer_alone_fails_its_rule_on_the_logon_session():
+    found = judge(crawl_mock(["logon_link_without_type"]))
+    assert {key for key, items in found.items() if items} == {("LNK004", "LogonSession")}
+    logon = MOCK_ROOT + "sessionMngr/?v=v1_7"
+    assert {f.url for f in found[("LNK004", "LogonSession")]} == {logon}
+    assert all(f.reproduction.startswith("curl -sS -X POST -H 'Authorization: ***'") for f in found[("LNK004", "LogonSession")])
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 import httpx
 
+from .. import operations
 from ..links import Link
 from ..profiles import ActionSpec, Profile, path_template
 from ..snapshot import Snapshot
@@ -54,24 +54,20 @@ def _path(url: str) -> str:
     return httpx.URL(url).path.rstrip("/").lower()
 
 
-def misdirected(rel: str, href: str, owner: str, action_rels: frozenset[str]) -> str | None:
+def misdirected(rel: str, href: str, owner: str, profile: Profile, root_url: str) -> str | None:
     """Why a link does not point where its Rel says (None when it does): such a link is one finding
-    of the relations rules, and following it would only make a second one out of the same defect."""
-    if rel in action_rels:
-        if _path(href) != _path(owner):
+    of the relations rules, and following it would only make a second one out of the same defect.
+    Operation links are judged by the profile's forms (`[operations]`), as the rules judge them."""
+    if rel in profile.action_rels:
+        if operations.misdirected(profile, rel, href, owner, root_url) is not None:
             return "an action on another resource"
-        if _action_of(href) is None:
-            return "an action without ?action="
+        if operations.misnamed(profile, rel, href, owner, root_url) is not None:
+            return "an action without ?action=" if operations.action_of(href) is None else "an action named otherwise"
     elif rel in ("Edit", "Delete") and _path(href) != _path(owner):
         return f"an {rel} of another resource"
     elif rel == "Create" and _path(href) == _path(owner):
         return "a Create on the resource itself"
     return None
-
-
-def _action_of(href: str) -> str | None:
-    query = httpx.URL(href).query.decode()
-    return next((v for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() == "action"), None)
 
 
 def discover(snapshot: Snapshot, profile: Profile) -> tuple[list[Operation], list[str]]:
@@ -81,12 +77,12 @@ def discover(snapshot: Snapshot, profile: Profile) -> tuple[list[Operation], lis
     undescribed: set[str] = set()
     skipped: list[str] = []
     for res in sorted(snapshot, key=lambda r: r.url):
-        if res.error is not None or res.url == snapshot.root_url:
-            continue
+        if res.error is not None or res.url == snapshot.root_url or res.method != "GET":
+            continue  # the logon answer's links are those of the session, which the crawl read
         for link in res.links:
             if not link.rel or not link.href or link.owner not in (None, res.href):
                 continue  # links of embedded items speak for the items, which the crawl reads on their own
-            action = _action_of(link.href)
+            action = operations.action_of(link.href)
             if link.rel not in profile.actions:
                 if action is not None or link.rel in ("Create", "Delete", "Edit"):
                     undescribed.add(link.rel)
@@ -95,7 +91,7 @@ def discover(snapshot: Snapshot, profile: Profile) -> tuple[list[Operation], lis
             template = path_template(href or "", snapshot.root_url) if href else ""
             if not href or template.startswith(_LOGON):
                 continue
-            why = misdirected(link.rel, href, res.url, profile.action_rels)
+            why = misdirected(link.rel, href, res.url, profile, snapshot.root_url)
             if why is not None:
                 skipped.append(f"{link.describe()} of {res.url} not followed: {why} (the relations rules report it)")
                 continue

@@ -192,7 +192,8 @@ class Engine:
         polls, last, url = self.wait(answer)
         exchanges = [answer.exchange, *polls]
         if last.exchange.root == "Task":
-            for link in [l for l in last.links if is_gettable(l) and l.owner in (None, last.href)][:_LINKS_FOLLOWED]:
+            for link in [l for l in last.links if is_gettable(l, self.profile.action_rels)
+                         and l.owner in (None, last.href)][:_LINKS_FOLLOWED]:
                 target = resolve(link.href or "", last.exchange.url)
                 if target:
                     exchanges.append(self.wire.send("link", "GET", target).exchange)

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
     Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule, run_state_machine_as_test,
 )
 
+from ..profiles import Profile
 from ..urls import resolve
 from .discovery import Operation, allowed, misdirected
 from .engine import Engine, _ok, collection_of
@@ -62,11 +63,11 @@ class JobHandle:
         return f"job({self.name!r})"
 
 
-def _handle(entity: str, answer: Answer, action_rels: frozenset[str], origin: str | None = None) -> JobHandle:
+def _handle(entity: str, answer: Answer, profile: Profile, root_url: str, origin: str | None = None) -> JobHandle:
     """A job as its entity shows it; links that do not point where their Rel says are left out."""
     own = [(l.rel, resolve(l.href or "", entity) or "") for l in answer.links
            if l.rel in _RELS and l.href and l.owner in (None, answer.href)]
-    links = tuple((rel, href) for rel, href in own if misdirected(rel, href, entity, action_rels) is None)
+    links = tuple((rel, href) for rel, href in own if misdirected(rel, href, entity, profile, root_url) is None)
     create = next((h for r, h in links if r == "Create"), None)
     state = dict(answer.state)
     return JobHandle(entity, state.get("@Name", entity), state.get("JobType"), links,
@@ -85,7 +86,7 @@ def seeds(engine: Engine, ops: list[Operation], count: int = 2) -> tuple[list[Jo
     for owner in owners:
         got = engine.entity(owner)
         if _ok(got):
-            handles.append(_handle(owner, got, engine.profile.action_rels))
+            handles.append(_handle(owner, got, engine.profile, engine.snapshot.root_url))
     lists = [r for r in engine.snapshot if r.root == "EntityReferences" and handles
              and any(same_resource(resolve(m.href or "", r.url), handles[0].entity) for m in r.members)]
     lists.sort(key=lambda r: (r.url.count("/"), r.url))
@@ -202,7 +203,7 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
             ref = self._send("GET", resolve(named[0].href or "", jobs_list) or "", "setup")
             alternate = ref.rel("Alternate")
             url = (resolve(alternate[0].href or "", ref.exchange.url) if alternate else None) or ref.exchange.url
-            clone = _handle(url, self._send("GET", url, "setup"), engine.profile.action_rels, job.origin)
+            clone = _handle(url, self._send("GET", url, "setup"), engine.profile, engine.snapshot.root_url, job.origin)
             self.handles[clone.entity] = clone
             self.model[clone.entity] = Counter(self.model.get(job.entity, Counter()))
             self.changed = True

@@ -108,7 +108,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "findings": [_finding(f, kind) for f, kind in findings],
         "stale_waivers": [asdict(w) for w in getattr(run, "stale_waivers", [])],
         "resources": [
-            {"url": r.url, "status": r.status, "root": r.root, "type": r.type, "kind": r.kind,
+            {"url": r.url, "method": r.method, "status": r.status, "root": r.root, "type": r.type, "kind": r.kind,
              "links": len(r.links), "members": len(r.members), "elapsed_ms": r.elapsed_ms, "error": r.error}
             for r in sorted(snapshot, key=lambda r: r.url)
         ],

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..client import curl
 from ..links import Link
 from ..snapshot import Resource, Snapshot
 from ..urls import resolve
@@ -103,8 +104,11 @@ class RuleContext:
         """A Finding of the rule being run, with its reproduction and excerpt filled in."""
         assert self.rule is not None, "finding() is only available while a rule runs"
         target = url or res.url
+        reproduction = self.reproduce(target)
+        if res.method != "GET" and target == res.url:  # the logon answer: what shows it is the logon
+            reproduction = curl(res.method, target, {"Authorization": "Basic <user:password>"})
         return Finding(self.rule.id, self.rule.severity, target, expected, actual, link, message,
-                       self.reproduce(target), res.excerpt if target == res.url else "")
+                       reproduction, res.excerpt if target == res.url else "")
 
 
 RULES: dict[str, Rule] = {}

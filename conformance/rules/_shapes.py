@@ -7,10 +7,11 @@ from urllib.parse import parse_qsl
 import httpx
 
 from ..links import Link
+from ..parsing import media_kind
 from ..snapshot import Resource
 from ..urls import resolve
 
-__all__ = ["family", "owner_url", "path_of", "query_of"]
+__all__ = ["family", "owner_url", "path_of", "query_of", "root_element"]
 
 
 def path_of(url: str) -> str:
@@ -27,7 +28,9 @@ def owner_url(res: Resource, link: Link) -> str:
     """The URL of the element a link belongs to: an embedded item, or the document itself."""
     if link.owner and link.owner != res.href:
         return resolve(link.owner, res.url) or res.url
-    return res.url  # the document's own links speak for the URL fetched, whatever its Href says
+    # The document's own links speak for the URL fetched, whatever its Href says; those of the
+    # answer to a POST that created something (the logon session), for what it created.
+    return res.location or res.url
 
 
 def family(type_: str | None) -> str | None:
@@ -38,3 +41,9 @@ def family(type_: str | None) -> str | None:
         if type_.endswith(suffix) and len(type_) > len(suffix):
             return type_[: -len(suffix)]
     return type_
+
+
+def root_element(res: Resource) -> str | None:
+    """The document's root element, None for JSON: a JSON representation has none (its `root` is
+    its Type property), so the Type-to-root mapping has nothing to judge there."""
+    return None if media_kind(res.content_type) == "json" else res.root

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..snapshot import Resource
 from ..urls import resolve
 from ._catalog import Finding, RuleContext, Severity, rule
+from ._shapes import root_element
 
 _SOURCE = "links.md"
 
@@ -17,7 +18,7 @@ def _unjudged(ctx: RuleContext, res: Resource) -> bool:
         ctx.note(f"resource type {res.kind} is not listed in the profile's [kinds]; its links were not checked "
                  "against expectations")
         return True
-    if res.type and res.root and res.root not in ctx.profile.roots_for_type(res.type):
+    if res.type and root_element(res) and res.root not in ctx.profile.roots_for_type(res.type):
         ctx.note(f"{res.url} not checked: its Type {res.type} does not name its root {res.root} (see TYP005), so "
                  "its resource type is in doubt")
         return True

@@ -34,7 +34,7 @@ def xml_is_served_as_xml(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     Clients pick their parser from the Content-Type; a wrong one turns a valid document into an
     error on their side.
     """
-    if res.status == 200 and media_kind(res.content_type) != "xml":
+    if res.status in (200, 201) and media_kind(res.content_type) != "xml":  # 201: the logon answer
         yield ctx.finding(res, expected="Content-Type application/xml", actual=f"Content-Type {res.content_type!r}")
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..urls import is_gettable, resolve
-from ._shapes import family, owner_url, path_of, query_of
+from ._shapes import family, owner_url, path_of
 from ..links import Link
+from ..operations import misdirected, misnamed
 from ..snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
@@ -20,7 +21,7 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     is reported once per holder, not as a cascade of failures elsewhere.
     """
     for link in (*res.links, *res.members):
-        if not is_gettable(link):
+        if not is_gettable(link, ctx.profile.action_rels):
             continue
         url = resolve(link.href, res.url)  # type: ignore[arg-type]
         target = ctx.snapshot.get(url) if url else None
@@ -164,7 +165,7 @@ def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
                               actual=f"it links to {', '.join(str(b.href) for b in backs)}")
 
 
-def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str] | frozenset[str]) -> Iterator[Finding]:
+def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str]) -> Iterator[Finding]:
     """Links of these Rels whose Href is not on the resource that carries them."""
     for link in res.links:
         if link.rel in rels and link.href:
@@ -208,21 +209,40 @@ def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[F
 
 @rule("REL008", Severity.ERROR, fault="action_on_parent", source="links.md")
 def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """An action link (Start, Stop, ...) is an `?action=` on the resource that carries it.
+    """An action link (Start, Stop, ...) points at its own resource, or where the profile documents it.
 
     Clients invoke the action they see on a job against that job; an action pointed elsewhere
-    starts or stops the wrong thing.
+    starts or stops the wrong thing. The few operations documented on another URL (a NAS job's
+    `/start`, the scope rebuild of `/security`) are the profile's `[operations]`.
     """
-    yield from _links_off_their_resource(ctx, res, ctx.profile.action_rels)
+    for link in res.links:
+        if link.rel in ctx.profile.action_rels and link.href:
+            owner = owner_url(res, link)
+            href = resolve(link.href, res.url)
+            want = misdirected(ctx.profile, link.rel, href, owner, ctx.snapshot.root_url) if href else None
+            if want is not None:
+                shown = f"an Href on {want.path}" + (f" (documented: {want.form})" if want.form else "")
+                yield ctx.finding(res, link=link, url=owner, expected=shown, actual=f"Href={link.href!r}")
 
 
 @rule("REL009", Severity.ERROR, fault="action_without_query", source="links.md")
 def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """An action link's Href carries an `action` query parameter.
+    """An action link's Href names its action: `?action=...`, or the form the profile documents.
 
     Without it the Href is the resource's own URL: a client POSTing there does not start
     anything, and a crawler treats the action as a plain page.
     """
     for link in res.links:
-        if link.rel in ctx.profile.action_rels and link.href and "action" not in query_of(link.href):
-            yield ctx.finding(res, link=link, expected="an Href with ?action=...", actual=f"Href={link.href!r}")
+        if link.rel not in ctx.profile.action_rels or not link.href:
+            continue
+        href = resolve(link.href, res.url)
+        want = misnamed(ctx.profile, link.rel, href, owner_url(res, link), ctx.snapshot.root_url) if href else None
+        if want is None:
+            continue
+        if want.form is None:
+            expected = "an Href with ?action=..."
+        elif want.action is None:
+            expected = f"an Href without ?action= (documented: {want.form})"
+        else:
+            expected = f"an Href with ?action={want.action} (documented: {want.form})"
+        yield ctx.finding(res, link=link, expected=expected, actual=f"Href={link.href!r}")

@@ -1,13 +1,16 @@
-"""Types family: a link's Type, and a resource's own Type and Href, say what is really there."""
+"""Types family: a link's Type, and a resource's own Type, Href and UID, say what is really there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+
+import httpx
 
 from ..snapshot import Resource
 from ..urls import is_gettable, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
-from ._shapes import path_of, query_of
+from ._shapes import family, path_of, query_of, root_element
 
 
 def _format(ctx: RuleContext) -> tuple[str, str]:
@@ -26,10 +29,10 @@ def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding
     typed = ctx.profile.typed_rels
     candidates = [l for l in res.links if l.rel in typed] + list(res.members)
     for link in candidates:
-        if not link.type or not is_gettable(link):
+        if not link.type or not is_gettable(link, ctx.profile.action_rels):
             continue
         target = ctx.readable_target(res, link)
-        if target is None or target.root is None:
+        if target is None or root_element(target) is None:
             continue
         expected = ctx.profile.roots_for_type(link.type)
         if target.root not in expected:
@@ -69,17 +72,19 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
 
 @rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md")
 def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """A representation's own Href is the URL it was fetched from.
+    """A representation's own Href is the URL it was fetched from (answering a POST, what it created).
 
     Clients keep the Href as the object's identity for refreshes and bookmarks; an Href that
-    names another URL (or the other form) refreshes into something else.
+    names another URL (or the other form) refreshes into something else. The logon answer names
+    the session it opened, as its Location does.
     """
     if res.href:
         own = resolve(res.href, res.url)
+        url = res.location or res.url
         # Paths compare without regard to case, as the server matches them; a re-cased link is
         # the link's defect (REL005), not the document's.
-        if own is None or (path_of(own), query_of(own)) != (path_of(res.url), query_of(res.url)):
-            yield ctx.finding(res, expected=f"Href={res.url!r}", actual=f"Href={res.href!r}")
+        if own is None or (path_of(own), query_of(own)) != (path_of(url), query_of(url)):
+            yield ctx.finding(res, expected=f"Href={url!r}", actual=f"Href={res.href!r}")
 
 
 @rule("TYP005", Severity.ERROR, fault="root_type_mismatch", source="mapping_link_types_to_xml_schema.md")
@@ -87,10 +92,52 @@ def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A representation's own Type attribute names its root element (by the same mapping).
 
     The Type on the root is how a client that received a document knows what it holds; it must
-    agree with the document's element.
+    agree with the document's element. A JSON document has no root element: its Type alone says
+    what it is.
     """
-    if res.type and res.root:
+    if res.type and root_element(res):
         expected = ctx.profile.roots_for_type(res.type)
         if res.root not in expected:
             yield ctx.finding(res, expected=f"Type {res.type} on root {' or '.join(expected)}",
                               actual=f"root {res.root}")
+
+
+def _uid_pattern(form: str, type_: str | None, id_: str | None) -> re.Pattern[str]:
+    """The form as a pattern: the type exact, the id without regard to case (GUIDs come in either);
+    a part the document does not give (no Type, no Href) may be anything."""
+    parts = re.split(r"(\{type\}|\{id\})", form)
+    pattern = "".join(
+        (re.escape(type_) if type_ else "[^:]+") if part == "{type}"
+        else (f"(?i:{re.escape(id_)})" if id_ else ".+") if part == "{id}"
+        else re.escape(part)
+        for part in parts
+    )
+    return re.compile(pattern)
+
+
+def _uid_type(ctx: RuleContext, res: Resource) -> str | None:
+    """The type a UID must name: the Type less `Reference`, else the root of an entity."""
+    if res.type:
+        return family(res.type)
+    root = root_element(res)
+    return root if root and root not in ctx.profile.reference_roots else None
+
+
+@rule("TYP006", Severity.ERROR, fault="uid_of_another_type", source="resource_representation_for_ke.md")
+def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A resource's UID names its type and the id its Href ends with (`urn:veeam:Job:<id>` on `/jobs/<id>`).
+
+    The UID is how the API and its clients name an object across forms and resources (the
+    Alternate pair, the specs and filters that refer to a job); one that names another type or
+    another id sends them to another object. The form is the profile's (`[uids]`), with its
+    documented departures.
+    """
+    if not res.uid or ctx.profile.uid_form is None:
+        return
+    form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
+    type_ = _uid_type(ctx, res)
+    href = resolve(res.href, res.url) if res.href else None
+    id_ = httpx.URL(href).path.rstrip("/").rsplit("/", 1)[-1] if href else None
+    if not _uid_pattern(form, type_, id_).fullmatch(res.uid):
+        shown = form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
+        yield ctx.finding(res, expected=f"UID {shown}", actual=f"UID={res.uid!r}")

@@ -1,11 +1,15 @@
-"""`[actions.<Rel>]` in the profile: what following each Rel promises, checked with clear errors."""
+"""`[actions.<Rel>]` and `[operations]` in the profile: what following each Rel promises and where its links
+point, checked with clear errors."""
 
 from __future__ import annotations
 
 import pytest
 
+from conformance.actions.discovery import discover
 from conformance.errors import ProfileError
+from conformance.links import Link
 from conformance.profiles import data_dir, load_profile, path_template
+from conformance.snapshot import Resource, Snapshot
 
 BASE = (data_dir("profiles") / "v1_7.toml").read_text(encoding="utf-8")
 
@@ -91,3 +95,36 @@ def test_a_profile_without_action_tables_loads_with_none(tmp_path):
     start = BASE.index("\n[tasks]")
     profile = profile_with(tmp_path, "", replace=(BASE[start:], ""))
     assert profile.actions == {} and profile.task_final_states == frozenset({"Finished"})
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[operations."things/{id}"]\nUp = "{resource}/up"', "[operations.'things/{id}']: Rel 'Up' is missing from [rels] 'actions'"),
+    ('[operations."things/{id}"]\nStart = "start"', "field 'Start' must start with {resource} or '/'"),
+    ('[operations."things/{id}"]\nStart = "{resource}/{resource}"', "field 'Start' must start with {resource} or '/'"),
+])
+def test_a_bad_operations_table_is_refused_naming_the_table_and_the_field(tmp_path, table, message):
+    with pytest.raises(ProfileError) as caught:
+        profile_with(tmp_path, table)
+    assert message in str(caught.value)
+
+
+def test_discovery_follows_operation_links_in_the_forms_the_profile_documents():
+    root = "https://em:9398/api/"
+    nas, security, account = root + "nas/jobs/93df-1?format=Entity", root + "security", root + "security/accounts/129c-2"
+    snapshot = Snapshot(root)
+    for url, kind, links in (
+        (nas, "NasJob", [Link("Start", root + "nas/jobs/93df-1/start"), Link("Stop", root + "nas/jobs/93df-1?action=stop")]),
+        (security, "EnterpriseSecuritySettings", [Link("Start", root + "security/accounts?action=rebuildScope")]),
+        (account, "EnterpriseAccountReference", [Link("ToggleRestoreScopesEnabled", account)]),
+    ):
+        snapshot.add(Resource(url, 200, "application/xml", kind, kind, url, links=tuple(links)))
+    ops, notes = discover(snapshot, load_profile("v1_7"))
+    by_key = {op.key: op for op in ops}
+    assert set(by_key) == {"Start nas/jobs/{id}/start", "Start security/accounts?action=rebuildscope",
+                           "ToggleRestoreScopesEnabled security/accounts/{id}"}
+    assert by_key["Start nas/jobs/{id}/start"].spec.status == 202
+    rebuild = by_key["Start security/accounts?action=rebuildscope"].spec
+    assert (rebuild.method, rebuild.body, rebuild.status, rebuild.returns) == ("POST", "RebuildScopeJobSpec", 201, "Task")
+    assert by_key["ToggleRestoreScopesEnabled security/accounts/{id}"].spec.status == 204
+    assert any("Rel='Stop'" in note and "an action on another resource" in note for note in notes)
+

@@ -59,7 +59,7 @@ def root(response: httpx.Response) -> etree._Element:
 
 def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description():
     expected = {"link_without_rel": "LNK001", "relative_href": "LNK002", "foreign_href": "LNK003",
-                "down_link_without_type": "LNK004", "lowercase_rel": "LNK005", "href_with_fragment": "LNK006",
+                "down_link_without_type": "LNK004", "logon_link_without_type": "LNK004", "lowercase_rel": "LNK005", "href_with_fragment": "LNK006",
                 "typed_action_link": "LNK007", "duplicate_link": "LNK008", "stale_link_name": "LNK009",
                 "xml_as_text": "PRT001", "json_drops_link": "PRT002", "json_ignored": "PRT003",
                 "open_resource": "PRT004", "not_found_without_error": "PRT005", "method_not_allowed_as_500": "PRT006",
@@ -69,8 +69,8 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
                 "edit_elsewhere": "REL006", "create_on_self": "REL007", "action_on_parent": "REL008",
                 "action_without_query": "REL009", "undeclared_element": "SCH001", "type_mismatch": "TYP001",
                 "entity_format_ignored": "TYP002", "reference_is_entity": "TYP003", "stale_self_href": "TYP004",
-                "root_type_mismatch": "TYP005", "job_without_retry": "PRF001", "repository_related_link": "PRF002",
-                "tasks_hidden": "PRF003"}
+                "root_type_mismatch": "TYP005", "uid_of_another_type": "TYP006", "job_without_retry": "PRF001",
+                "repository_related_link": "PRF002", "tasks_hidden": "PRF003"}
     expected |= {"clone_crashes_on_bytes": "ACT001", "vm_spec_unchecked": "ACT002", "start_answers_200": "ACT003",
                  "clone_task_related_nowhere": "ACT004", "start_task_never_finishes": "ACT005",
                  "task_delete_ignored": "ACT006", "created_server_unlisted": "ACT007", "deleted_vm_lingers": "ACT008",
@@ -331,6 +331,17 @@ async def test_root_type_mismatch_types_a_repository_entity_as_a_reference(fetch
     broken = root(await fetch(("root_type_mismatch",), path))
     assert broken.tag.endswith("}Repository") and broken.get("Type") == "RepositoryReference"
     assert root(await fetch((), path)).get("Type") == "Repository"
+
+
+async def test_uid_of_another_type_names_every_backup_a_job_by_the_same_id(fetch):
+    id_ = item_id("backups")
+    for path in (entity_path("backups", "backups"), reference_path("backups", "backups")):
+        assert root(await fetch((), path)).get("UID") == f"urn:veeam:Backup:{id_}"
+        assert root(await fetch(("uid_of_another_type",), path)).get("UID") == f"urn:veeam:Job:{id_}"
+    listed = root(await fetch(("uid_of_another_type",), "/api/backups"))
+    assert {ref.get("UID") for ref in listed.iterfind("v:Ref", NS)} == {f"urn:veeam:Job:{i}" for i in DATA.backups}
+    job = root(await fetch(("uid_of_another_type",), entity_path("jobs", "jobs")))
+    assert job.get("UID") == f"urn:veeam:Job:{item_id('jobs')}"
 
 
 # -- protocol ----------------------------------------------------------------------------------------

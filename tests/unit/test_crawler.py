@@ -12,12 +12,12 @@ from conformance.urls import normalise_url
 from hand_api import ROOT, HandApi, link
 
 
-def run_crawl(api: HandApi, limits: Limits = Limits(), **target_kw):
+def run_crawl(api: HandApi, limits: Limits = Limits(), operation_rels=(), **target_kw):
     target = Target(ROOT, "admin", "pw", **target_kw)
 
     async def go():
         async with build_client(target, transport=api.transport()) as client:
-            return await crawl(client, target, limits=limits)
+            return await crawl(client, target, limits=limits, operation_rels=operation_rels)
 
     return asyncio.run(go())
 
@@ -25,7 +25,16 @@ def run_crawl(api: HandApi, limits: Limits = Limits(), **target_kw):
 def test_crawl_reaches_every_resource_linked_from_the_root_and_the_session():
     snap = run_crawl(HandApi(width=3))
     assert sorted(snap.resources) == sorted(
-        [ROOT, ROOT + "logonSessions/1", ROOT + "items"] + [f"{ROOT}items/{i}" for i in range(3)])
+        [ROOT, ROOT + "sessionMngr/?v=v1_7", ROOT + "logonSessions/1", ROOT + "items"]
+        + [f"{ROOT}items/{i}" for i in range(3)])
+
+
+def test_the_logon_answer_is_kept_as_the_201_of_a_post_standing_for_the_session_it_opened():
+    api = HandApi(width=1)
+    answer = run_crawl(api).get(ROOT + "sessionMngr/?v=v1_7")
+    assert (answer.method, answer.status, answer.root, answer.kind) == ("POST", 201, "LogonSession", "LogonSession")
+    assert answer.location == ROOT + "logonSessions/1" and {l.rel for l in answer.links} == {"Down", "Delete"}
+    assert [m for m, url in api.requests if url == ROOT + "sessionMngr/?v=v1_7"] == ["POST"]
 
 
 def test_each_url_is_fetched_once_however_often_it_is_linked():
@@ -40,6 +49,12 @@ def test_action_links_are_never_requested():
     run_crawl(api)
     assert not any("action=" in url for _, url in api.requests)
     assert {m for m, _ in api.requests} == {"GET", "POST", "DELETE"}
+
+
+def test_operation_links_are_never_requested_whatever_their_href():
+    api = HandApi(width=1, extra_links=link("Start", ROOT + "items/start"))
+    run_crawl(api, operation_rels={"Start"})
+    assert ("GET", ROOT + "items/start") not in api.requests
 
 
 def test_links_to_another_origin_are_not_followed():

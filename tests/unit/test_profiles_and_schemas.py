@@ -4,7 +4,7 @@ import pytest
 from lxml import etree
 
 from conformance.errors import ProfileError, SchemaError
-from conformance.profiles import available_profiles, load_profile
+from conformance.profiles import available_profiles, data_dir, load_profile
 from conformance.schema import load_schemas
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -33,6 +33,30 @@ def test_a_broken_profile_names_the_file_and_the_field(tmp_path, body, message):
     with pytest.raises(ProfileError, match=message) as info:
         load_profile(str(path))
     assert str(path) in str(info.value)
+
+
+
+V1_7 = (data_dir("profiles") / "v1_7.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[uids.forms]\nThing = "{id}"', "[uids]: field 'forms' needs a 'form'"),
+    ('[uids]\nform = "urn:veeam:{type}"', "[uids]: field 'form' must be a string with {id}"),
+    ('[uids]\nform = "urn:{kind}:{id}"', "[uids]: field 'form' knows only the placeholders {type} and {id}"),
+    ('[uids]\nform = "{id}"\nprefix = "urn"', "[uids]: unknown field 'prefix'"),
+])
+def test_a_bad_uids_table_is_refused_naming_the_field(tmp_path, table, message):
+    start, end = V1_7.index("[uids]\n"), V1_7.index("[types]\n")
+    path = tmp_path / "uids.toml"
+    path.write_text(V1_7[:start] + V1_7[end:] + "\n" + table)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(str(path))
+    assert message in str(caught.value)
+
+
+def test_the_v1_7_profile_gives_the_uid_form_and_its_documented_departure():
+    profile = load_profile("v1_7")
+    assert profile.uid_form == "urn:veeam:{type}:{id}" and profile.uid_forms == {"VlanConfiguration": "{id}"}
 
 
 def _xsd(path, elements, include=None):

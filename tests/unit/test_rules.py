@@ -95,3 +95,120 @@ def test_findings_carry_a_reproduction_and_the_response_excerpt():
     ctx = RuleContext(snap, load_profile("v1_7"), reproduce=lambda url: f"curl {url}")
     (f,) = run_rule(RULES["LNK001"], ctx, [res])
     assert f.reproduction == f"curl {JOB}" and f.excerpt == "<Job ..."
+
+
+# Operation links in the forms the profile documents ([operations]) instead of `?action=`.
+
+NAS_JOB = ROOT + "nas/jobs/93df-1?format=Entity"
+SECURITY = ROOT + "security"
+ACCOUNT = ROOT + "security/accounts/129c-2?format=Entity"
+
+
+def resource_at(url: str, root: str, *links: Link) -> Resource:
+    return Resource(url, 200, "application/xml", root, root, url, links=links)
+
+
+def action_findings(res: Resource) -> set[str]:
+    return {f.rule_id for rule_id in ("REL008", "REL009") for f in findings(rule_id, res)}
+
+
+@pytest.mark.parametrize("res", [
+    resource_at(NAS_JOB, "NASJob", *(Link(rel, ROOT + f"nas/jobs/93df-1/{op}") for rel, op in (
+        ("Start", "start"), ("Stop", "stop"), ("Retry", "retry"), ("ToggleScheduleEnabled", "toggleScheduleEnabled")))),
+    resource_at(SECURITY, "EnterpriseSecuritySettings", Link("Start", ROOT + "security/accounts?action=rebuildScope")),
+    resource_at(ACCOUNT, "EnterpriseAccount", Link("ToggleRestoreScopesEnabled", ROOT + "security/accounts/129c-2")),
+], ids=["nas job operations", "security scope rebuild", "account restore scope toggle"])
+def test_operation_links_in_their_documented_form_satisfy_rel008_and_rel009(res):
+    assert action_findings(res) == set()
+
+
+@pytest.mark.parametrize("res, broken", [
+    (resource_at(NAS_JOB, "NASJob", Link("Start", ROOT + "nas/jobs/93df-1?action=start")), {"REL008", "REL009"}),
+    (resource_at(NAS_JOB, "NASJob", Link("Start", ROOT + "nas/jobs/93df-1/stop")), {"REL008"}),
+    (resource_at(NAS_JOB, "NASJob", Link("Start", ROOT + "nas/jobs/93df-1/start?action=start")), {"REL009"}),
+    (resource_at(SECURITY, "EnterpriseSecuritySettings", Link("Start", ROOT + "security?action=rebuildScope")),
+     {"REL008"}),
+    (resource_at(SECURITY, "EnterpriseSecuritySettings", Link("Start", ROOT + "security/accounts?action=start")),
+     {"REL009"}),
+    (resource_at(ACCOUNT, "EnterpriseAccount", Link("ToggleRestoreScopesEnabled", ROOT + "security/accounts")),
+     {"REL008"}),
+    (resource_at(ACCOUNT, "EnterpriseAccount", Link("Delete", ROOT + "security/accounts/129c-2"),
+                 Link("Stop", ROOT + "security/accounts/129c-2")), {"REL009"}),
+], ids=["nas start as ?action=", "nas start on stop", "nas start with a query", "scope rebuild on /security",
+        "scope rebuild named start", "toggle on the collection", "undocumented action on the account"])
+def test_operation_links_in_any_other_form_violate_rel008_or_rel009(res, broken):
+    assert action_findings(res) == broken
+
+
+def test_a_finding_on_a_documented_operation_names_the_documented_form():
+    (f,) = findings("REL008", resource_at(NAS_JOB, "NASJob", Link("Retry", ROOT + "nas/jobs/93df-1?action=retry")))
+    assert f.expected == "an Href on /api/nas/jobs/93df-1/retry (documented: {resource}/retry)"
+
+
+# A representation's own Type, and its UID, against what it is.
+
+def test_a_case_only_departure_the_profile_documents_satisfies_typ005_and_typ001():
+    nas = resource_at(NAS_JOB, "NASJob")
+    assert findings("TYP005", replace(nas, type="NasJob")) == []
+    assert len(findings("TYP005", replace(nas, root="NasJob", type="NasJob"))) == 1
+    holder = job(Link("Related", NAS_JOB, "NasJob"))
+    assert findings("TYP001", holder, replace(nas, type="NasJob")) == []
+
+
+def test_a_json_representation_has_no_root_element_for_typ005_or_typ001_to_judge():
+    reference = Resource(ROOT + "jobs/1", 200, "application/json", "JobReference", "JobReference", ROOT + "jobs/1")
+    assert findings("TYP005", reference) == []
+    assert findings("TYP001", job(Link("Alternate", ROOT + "jobs/1", "JobReference")), reference) == []
+
+
+UID = "urn:veeam:Job:2851cb88-37b6-46ea-b2c8-47b55270169d"
+JOB_2851 = ROOT + "jobs/2851cb88-37b6-46ea-b2c8-47b55270169d"
+
+
+@pytest.mark.parametrize("res", [
+    Resource(JOB_2851 + "?format=Entity", 200, "application/xml", "Job", "Job", JOB_2851 + "?format=Entity", uid=UID),
+    Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851, uid=UID),
+    Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851,
+             uid="urn:veeam:Job:2851CB88-37B6-46EA-B2C8-47B55270169D"),
+    Resource(ROOT + "cloud/vlans/78c6", 200, "application/xml", "VlanConfiguration", uid="78c6"),
+    Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851),
+], ids=["entity", "reference", "id in upper case", "documented bare id", "no UID"])
+def test_a_uid_naming_the_type_and_the_href_id_satisfies_typ006(res):
+    assert findings("TYP006", res) == []
+
+
+@pytest.mark.parametrize("uid", [
+    "urn:veeam:Repository:2851cb88-37b6-46ea-b2c8-47b55270169d",
+    "urn:veeam:JobReference:2851cb88-37b6-46ea-b2c8-47b55270169d",
+    "urn:veeam:job:2851cb88-37b6-46ea-b2c8-47b55270169d",
+    "urn:veeam:Job:d1b85018-2769-45be-89bc-03f66b60e6cb",
+    "2851cb88-37b6-46ea-b2c8-47b55270169d",
+], ids=["another type", "the reference Type", "type in another case", "another id", "bare id"])
+def test_a_uid_naming_another_type_or_id_violates_typ006(uid):
+    (f,) = findings("TYP006", Resource(JOB_2851, 200, "application/xml", "EntityRef", "JobReference", JOB_2851, uid=uid))
+    assert f.expected == f"UID {UID}" and uid in f.actual
+
+
+# The logon answer: the 201 of a POST, judged as the session it opened.
+
+LOGON = ROOT + "sessionMngr/?v=v1_7"
+SESSION = ROOT + "logonSessions/5"
+
+
+def logon_answer(*links: Link, **kw) -> Resource:
+    return Resource(LOGON, 201, "application/xml", "LogonSession", "LogonSession", SESSION, links=links,
+                    method="POST", location=SESSION, **kw)
+
+
+def test_the_logon_answer_is_judged_as_the_session_it_opened():
+    good = logon_answer(Link("Delete", SESSION, owner=SESSION), Link("Up", ROOT, "EnterpriseManager", owner=SESSION))
+    for rule_id in ("REL006", "TYP004", "PRT001"):
+        assert findings(rule_id, good) == []
+    assert len(findings("REL006", logon_answer(Link("Delete", ROOT + "logonSessions/6", owner=SESSION)))) == 1
+    assert len(findings("TYP004", replace(good, href=ROOT + "logonSessions/6"))) == 1
+    assert len(findings("PRT001", replace(good, content_type="text/plain"))) == 1
+
+
+def test_a_finding_on_the_logon_answer_is_reproduced_by_logging_on():
+    (f,) = findings("LNK004", logon_answer(Link("Down", ROOT + "jobs", owner=SESSION)))
+    assert f.url == LOGON and f.reproduction == f"curl -sS -X POST -H 'Authorization: ***' '{LOGON}'"

@@ -33,16 +33,16 @@ GRAPH_PROFILE = replace(load_profile("v1_7"), kinds={
 def graph() -> dict[str, Resource]:
     up = Link("Up", SERVER, "BackupServerReference", "srv", None)
     return {
-        SERVER: Resource(SERVER, 200, "application/xml", "EntityRef", "BackupServerReference", SERVER, "srv", "urn:s:1",
+        SERVER: Resource(SERVER, 200, "application/xml", "EntityRef", "BackupServerReference", SERVER, "srv", "urn:veeam:BackupServer:1",
                          links=(Link("Alternate", SERVER_E, "BackupServer", "srv", SERVER),)),
-        SERVER_E: Resource(SERVER_E, 200, "application/xml", "BackupServer", "BackupServer", SERVER_E, "srv", "urn:s:1",
+        SERVER_E: Resource(SERVER_E, 200, "application/xml", "BackupServer", "BackupServer", SERVER_E, "srv", "urn:veeam:BackupServer:1",
                            links=(Link("Alternate", SERVER, "BackupServerReference", "srv", SERVER_E),
                                   Link("Down", JOBS, "JobReferenceList", None, SERVER_E))),
         JOBS: Resource(JOBS, 200, "application/xml", "EntityReferences",
                        members=(Link(None, JOB, "JobReference", "job"),)),
-        JOB: Resource(JOB, 200, "application/xml", "EntityRef", "JobReference", JOB, "job", "urn:j:7",
+        JOB: Resource(JOB, 200, "application/xml", "EntityRef", "JobReference", JOB, "job", "urn:veeam:Job:7",
                       links=(replace(up, owner=JOB), Link("Alternate", JOB_E, "Job", "job", JOB))),
-        JOB_E: Resource(JOB_E, 200, "application/xml", "Job", "Job", JOB_E, "job", "urn:j:7",
+        JOB_E: Resource(JOB_E, 200, "application/xml", "Job", "Job", JOB_E, "job", "urn:veeam:Job:7",
                         links=(replace(up, owner=JOB_E), Link("Alternate", JOB, "JobReference", "job", JOB_E),
                                Link("Edit", JOB, "JobReference", "job", JOB_E),
                                Link("Start", JOB + "?action=start", None, None, JOB_E))),
@@ -80,7 +80,7 @@ def test_a_collection_member_pointing_up_elsewhere_violates_rel003():
 
 def test_an_alternate_to_another_uid_violates_rel004():
     g = graph()
-    g[JOB_E] = replace(g[JOB_E], uid="urn:j:other")
+    g[JOB_E] = replace(g[JOB_E], uid="urn:veeam:Job:8")
     assert ("REL004", "JobReference") in failures(g)
 
 
@@ -148,7 +148,7 @@ def test_paging_links_that_lose_the_filter_violate_prt009():
     (["LNK001"], [], ["LNK001"]),
     (["lnk001,REL002"], [], ["LNK001", "REL002"]),
     (["protocol"], ["PRT009"], [f"PRT00{i}" for i in range(1, 9)]),
-    (["TYP"], [], [f"TYP00{i}" for i in range(1, 6)]),
+    (["TYP"], [], [f"TYP00{i}" for i in range(1, 7)]),
 ])
 def test_rules_are_selected_by_id_prefix_or_family(include, exclude, expected):
     assert [r.id for r in select_rules(include, exclude)] == expected

@@ -45,6 +45,15 @@ def _down_link_without_type(root: Node, context: Context) -> None:
             link.attrs.pop("Type", None)
 
 
+@document_fault("logon_link_without_type", "LNK004",
+                "the logon answer (201 to POST /api/sessionMngr/) has Down links without Type; the session as GET "
+                "returns it keeps them")
+def _logon_link_without_type(root: Node, context: Context) -> None:
+    if context.method == "POST" and root.name == "LogonSession":
+        for link in rel_links(root, "Down"):
+            link.attrs.pop("Type", None)
+
+
 @document_fault("lowercase_rel", "LNK005", "the first Up link of a Replica entity has Rel 'up' instead of 'Up'")
 def _lowercase_rel(root: Node, context: Context) -> None:
     for replica in entity_document(root, "Replica"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..kinds import KINDS
-from ..tree import Node
+from ..tree import Node, walk
 from ..views import entity, reference
 from .registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
 
@@ -66,3 +66,14 @@ def _stale_self_href(root: Node, context: Context) -> None:
 def _root_type_mismatch(root: Node, context: Context) -> None:
     for repository in entity_document(root, "Repository"):
         repository.attrs["Type"] = "RepositoryReference"
+
+
+@document_fault("uid_of_another_type", "TYP006",
+                "every Backup, in both forms and wherever it is embedded, names itself by a UID of type Job "
+                "(urn:veeam:Job:<its id>)")
+def _uid_of_another_type(root: Node, context: Context) -> None:
+    # Every copy alike, so the two forms of one backup keep one UID (REL004 holds). Not a repository:
+    # the clones the action phase sends name theirs by UID, and a server refuses an unknown one.
+    for element in walk(root):
+        if element.attrs.get("Type") in ("Backup", "BackupReference") and "UID" in element.attrs:
+            element.attrs["UID"] = KINDS["jobs"].uid(str(element.attrs["UID"]).rsplit(":", 1)[-1])
