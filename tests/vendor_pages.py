@@ -17,7 +17,7 @@ from pathlib import Path
 from conformance.offline import PROPERTY, fragment_reason
 from conformance.parsing import ParseError, parse_body
 
-__all__ = ["Example", "examples", "pages_folder"]
+__all__ = ["Example", "defects", "examples", "pages_folder"]
 
 _PROJECT = Path(__file__).resolve().parents[1]
 
@@ -150,3 +150,11 @@ def examples(folder: Path | None = None) -> list[Example]:
     if folder is None:
         return []
     return [ex for path in sorted(folder.glob("*.md")) for ex in page_examples(path)]
+
+
+def defects() -> dict[tuple[str, str], str]:
+    """The defects of the pages the suite is right to find: (example, rule) -> why it is one."""
+    import tomllib
+
+    data = tomllib.loads(Path(__file__).with_name("vendor_defects.toml").read_text(encoding="utf-8"))
+    return {(entry["example"], entry["rule"]): entry["why"] for entry in data["defect"]}

@@ -1,7 +1,7 @@
 """The rules that judge a document by its root alone hold on the vendor's own examples: the Type on
 a root names that root, and a UID names its type and its id. Complete documents are judged whole;
 of a cut-off one, its root's start tag, when the page gives all of it. What the rules do find there
-are defects of the pages, listed below with what is wrong."""
+are defects of the pages, listed in vendor_defects.toml with what is wrong."""
 
 from __future__ import annotations
 
@@ -15,22 +15,18 @@ from conformance.rules import RULES, RuleContext, run_rule
 from conformance.snapshot import Resource, Snapshot
 from conformance.urls import normalise_url
 
-from vendor_pages import Example, examples
+from vendor_pages import Example, defects, examples
 
 ROOT = "https://localhost:9398/api/"
 RULE_IDS = ("TYP005", "TYP006")
 MEDIA = {"xml": "application/xml", "json": "application/json"}
 PROFILE = load_profile("v1_7")
 
-PAGE_DEFECTS = {
-    # Request bodies sent back with an edit: the UID names another object than the Href.
-    "put_cloud_gatewaypools_id.md#7": {"TYP006"},
-    "put_jobs_id_actionedit.md#27": {"TYP006"},
-    # The vSphere self-service job settings shown with the vCloud organization's Type and Href
-    # (the vSphere pages' own links give them Type VSphereSelfServiceConfigJobSettings).
-    "get_selfservice_vsphere_configs_id_backupjobsettings.md#1": {"TYP005"},
-    "selfservice_vsphere_configs_id_backupsettings.md#1": {"TYP005"},
-}
+# What the rules do find there are the defects listed in vendor_defects.toml, with the reasons.
+PAGE_DEFECTS: dict[str, set[str]] = {}
+for _example, _rule in defects():
+    if _rule in ("TYP005", "TYP006"):
+        PAGE_DEFECTS.setdefault(_example, set()).add(_rule)
 
 EXAMPLES = examples()
 START_TAG = re.compile(r"^(?:<\?xml[^>]*\?>)?\s*<(\w+)((?:\s+[\w:]+=\"[^\"]*\")*)\s*/?>")
