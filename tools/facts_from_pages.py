@@ -134,6 +134,8 @@ def render(facts: Facts, stated: dict[str, set[str]], kept_roots: dict[str, str]
     for name in sorted(set(kept) - set(complex_names)):
         spec = kept[name]
         lines.append(f"[types.{name}]")
+        if spec.get("order"):
+            lines.append(f'order = "{spec["order"]}"')
         if "children" in spec:
             lines.append("children = " + _toml_list(spec["children"]))
         if "text" in spec:
@@ -241,6 +243,60 @@ def kept_types(folder: Path, skip: set[str]) -> tuple[dict[str, str], dict[str, 
     return roots, types
 
 
+_START_TAG = re.compile(r"^(?:<\?xml[^>]*\?>)?\s*<(\w+)((?:\s+[\w:]+=\"[^\"]*\")*)")
+
+
+def parameters(page: Path) -> list[tuple[str, str]]:
+    """(element, stated type) of the first Element/Type table after a page's "Parameters" heading."""
+    rows: list[tuple[str, str]] = []
+    lines = page.read_text(encoding="utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Parameters"), None)
+    if start is None:
+        return rows
+    for line in lines[start + 1:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2 and re.fullmatch(r"[A-Za-z]\w*", cells[0]):
+            if cells[0] not in ("Element", "Parameter"):
+                rows.append((cells[0], cells[1]))
+        elif rows:
+            break
+    return rows
+
+
+def shown_by_start_tag(folder: Path, facts: Facts, types: dict[str, str]) -> dict[str, dict]:
+    """Roots the pages show only cut off: what their start tags and parameter tables say.
+
+    Their order is unknown (a table's rows are not always the element order), so any order is
+    allowed; a list holds its singular items; a service holds links.
+    """
+    found: dict[str, dict] = {}
+    for ex in examples(folder):
+        match = _START_TAG.match(ex.body) if ex.media == "xml" and not ex.complete else None
+        if match is None or 'xmlns="http://www.veeam.com/ent/v1.0"' not in match.group(2):
+            continue
+        root = match.group(1)
+        if root in facts.roots or root in found or root in ("Link", "Links"):
+            continue
+        attrs = sorted(a for a in re.findall(r"([\w:]+)=", match.group(2)) if ":" not in a and a != "xmlns")
+        singular = next((s for s in (root[:-1], root[:-2], root[:-3] + "y", root.removesuffix("List"))
+                         if s != root and s in facts.count), None)
+        page = folder / (ex.page if ex.page.startswith("get_") else f"get_{ex.page}")
+        rows = parameters(page if page.is_file() else folder / ex.page)
+        if singular:
+            children = ["Links Links?", f"{singular} {singular}*"]
+        else:
+            children = ["Links Links?"]
+            for name, stated in rows:
+                if name in attrs or name in ("UID", "Name", "Href", "Type", "Links"):
+                    continue
+                kind = _TABLE_TYPES.get(stated, "string" if stated in ("String", "UidType") else "any")
+                if name in facts.has_children or facts.attrs.get(name):
+                    kind = name
+                children.append(f"{name} {kind}*")
+        found[root] = {"children": children, "attributes": attrs, "order": "any"}
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", type=Path)
@@ -261,6 +317,10 @@ def main() -> None:
     hand = set(args.hand.split(","))
     facts.roots -= hand
     kept_roots, kept = kept_types(args.keep, facts.roots | hand) if args.keep else ({}, {})
+    for root, spec in shown_by_start_tag(args.pages, facts, kept_roots).items():
+        if root not in kept_roots and root not in hand:
+            kept_roots[root] = root
+            kept.setdefault(root, spec)
     args.out.write_text(render(facts, table_types(args.pages), kept_roots, kept), encoding="utf-8")
 
 
