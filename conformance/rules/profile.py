@@ -25,7 +25,7 @@ def _unjudged(ctx: RuleContext, res: Resource) -> bool:
     return False
 
 
-@rule("PRF001", Severity.ERROR, fault="job_without_retry", source=_SOURCE)
+@rule("PRF001", Severity.ERROR, fault="job_without_clone", source=_SOURCE)
 def resource_carries_its_required_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every resource carries each Rel its profile requires of its resource type.
 

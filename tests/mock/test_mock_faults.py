@@ -69,7 +69,7 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
                 "edit_elsewhere": "REL006", "create_on_self": "REL007", "action_on_parent": "REL008",
                 "action_without_query": "REL009", "undeclared_element": "SCH001", "type_mismatch": "TYP001",
                 "entity_format_ignored": "TYP002", "reference_is_entity": "TYP003", "stale_self_href": "TYP004",
-                "root_type_mismatch": "TYP005", "uid_of_another_type": "TYP006", "job_without_retry": "PRF001",
+                "root_type_mismatch": "TYP005", "uid_of_another_type": "TYP006", "job_without_clone": "PRF001",
                 "repository_related_link": "PRF002", "tasks_hidden": "PRF003"}
     expected |= {"clone_crashes_on_bytes": "ACT001", "vm_spec_unchecked": "ACT002", "start_answers_200": "ACT003",
                  "clone_task_related_nowhere": "ACT004", "start_task_never_finishes": "ACT005",

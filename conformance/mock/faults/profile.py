@@ -10,13 +10,13 @@ from .registry import Context, document_fault, entity_document, own_id, rel_link
 __all__: list[str] = []
 
 
-@document_fault("job_without_retry", "PRF001", "a Job entity leaves out its Retry action link")
-def _job_without_retry(root: Node, context: Context) -> None:
+@document_fault("job_without_clone", "PRF001", "a Job entity leaves out its Clone action link, which every job carries")
+def _job_without_clone(root: Node, context: Context) -> None:
     for job in entity_document(root, "Job"):
         holder = job.child("Links")
-        for retry in rel_links(job, "Retry"):
+        for clone in rel_links(job, "Clone"):
             assert holder is not None
-            holder.children.remove(retry)
+            holder.children.remove(clone)
 
 
 @document_fault("repository_related_link", "PRF002",
