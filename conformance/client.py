@@ -1,8 +1,7 @@
-"""HTTP to the target: one configured httpx client, logon and logoff, bounded reads, redaction."""
+"""HTTP to the target: one configured httpx client, logon and logoff, bounded reads."""
 
 from __future__ import annotations
 
-import shlex
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -11,15 +10,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .errors import TargetError
+from .reproduce import SESSION_HEADER
 
 __all__ = [
-    "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "curl", "fetch", "logoff",
+    "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
     "logon", "normalise_root",
 ]
-
-SESSION_HEADER = "X-RestSvcSessionId"
-_SECRET_HEADERS = {SESSION_HEADER.lower(), "authorization", "cookie", "set-cookie"}
-REDACTED = "***"
 
 
 def normalise_root(url: str) -> str:
@@ -98,16 +94,6 @@ def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None =
         headers={"Accept": "application/xml", "User-Agent": "conformance-suite"},
         follow_redirects=False,
     )
-
-
-def curl(method: str, url: str, headers: dict[str, str] | None = None) -> str:
-    """A replayable command line with every secret masked, for findings and logs."""
-    parts = ["curl", "-sS", "-X", method] if method != "GET" else ["curl", "-sS"]
-    for key, value in (headers or {}).items():
-        shown = REDACTED if key.lower() in _SECRET_HEADERS else value
-        parts += ["-H", f"{key}: {shown}"]
-    parts.append(url)
-    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _describe(exc: httpx.HTTPError, url: str) -> str:

@@ -29,8 +29,9 @@ class RuleViolated(Exception):
 def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
     """Readable failure text: the rule, then every offending URL with its findings under it.
 
-    Full detail (link, expected, actual, curl) for the first URLs; past that, one line per URL,
-    so a failure on a large server stays readable yet still names every offender.
+    Full detail (link, expected, actual, the script that reproduces it) for the first URLs; past
+    that, one line per URL, so a failure on a large server stays readable yet still names every
+    offender. A script is shown once per URL unless a finding there needs another one.
     """
     by_url: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -42,6 +43,7 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
             lines.append(f"- {url} ({len(found)} finding(s))")
             continue
         lines.append(f"- {url}")
+        shown: set[str] = set()
         for finding in found:
             if finding.waiver:
                 lines.append(f"    waived:    {finding.waiver}")
@@ -51,7 +53,10 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
                 lines.append(f"    link:      {finding.link.describe()}")
             lines.append(f"    expected:  {finding.expected}")
             lines.append(f"    actual:    {finding.actual}")
-        lines.append(f"    reproduce: {found[0].reproduction}")
+            if finding.reproduction and finding.reproduction not in shown:
+                shown.add(finding.reproduction)
+                lines.append("    reproduce:")
+                lines += [f"      {line}" for line in finding.reproduction.splitlines()]
         excerpt = " ".join(found[0].excerpt.split())[:_EXCERPT]
         if excerpt:
             lines.append(f"    answered:  {excerpt}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -21,6 +21,7 @@ from lxml import etree
 from .errors import ConformanceError
 from .parsing import ParseError, media_kind, parse_body, parse_xml
 from .profiles import Profile
+from .reproduce import Replay
 from .rules import Finding, Rule, RuleContext, evaluate
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
@@ -245,13 +246,12 @@ def check_file(path: Path, profile: Profile, schemas: SchemaSet | None, rules: S
     if res.error:
         return FileVerdict(path, error=res.error)
 
-    def reproduce(url: str) -> str:
-        if url.startswith(("http://", "https://")):
-            return f"saved in {path}; live: curl -sS -H 'X-RestSvcSessionId: ***' '{url}'"
-        return f"saved in {path}"
-
-    found = evaluate(RuleContext(snapshot, profile, reproduce), rules)
-    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in found.items() if items],
+    replay = Replay(snapshot.root_url, note=f"saved in {path}; this fetches it again from a live server")
+    found = evaluate(RuleContext(snapshot, profile, replay=replay), rules)
+    # A document without an Href of its own has no live URL to fetch again: the file is the evidence.
+    live = {key: [f if f.url.startswith(("http://", "https://")) else replace(f, reproduction=f"saved in {path}")
+                  for f in items] for key, items in found.items() if items}
+    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in live.items()],
                        undeclared_root=res.undeclared_root)
 
 

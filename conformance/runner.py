@@ -4,17 +4,20 @@ schemas, crawl, and hand the snapshot to the rules."""
 from __future__ import annotations
 
 import asyncio
+import shlex
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
-from .client import SESSION_HEADER, Target, build_client, curl, normalise_root
+from .client import Target, build_client, normalise_root
 from .crawler import CrawlProgress, Limits, crawl
 from .errors import TargetError
 from .probes import PROBES
 from .profiles import Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
+from .reproduce import Replay
 from .rules import Finding, Rule, RuleContext, Severity
 from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
@@ -79,8 +82,28 @@ class Run:
 
     def context(self) -> RuleContext:
         """One context per item, sharing one memo: indexes are built once per run, not per item."""
-        headers = {SESSION_HEADER: "<session id>", "Accept": "application/xml"}
-        return RuleContext(self.snapshot, self.profile, lambda url: curl("GET", url, headers), cache=self._cache)
+        return RuleContext(self.snapshot, self.profile, replay=self.replay(), cache=self._cache)
+
+    def replay(self) -> Replay:
+        """How reproductions reach this run's target, with its TLS options; for the mock, which is
+        gone when the run ends, the command that starts one like it on the same port."""
+        settings, target = self.settings, self.target
+        tls = ("-k",) if settings.insecure else ("--cacert", str(settings.ca_bundle)) if settings.ca_bundle else ()
+        session = self.snapshot.meta.get("session_url")
+        replay = Replay(target.url, target.api_version, target.user, tls, session_urls=frozenset({session} - {None}))
+        if settings.target != "mock":
+            return replay
+        from .mock import DEFAULT_PASSWORD, DEFAULT_USER, PASSWORD_ENV as MOCK_PASSWORD_ENV
+
+        port = urlsplit(target.url).port
+        command = ["conformance", "mock", "--port", str(port), "--size", str(settings.mock_size),
+                   "--seed", str(settings.mock_seed), *(a for f in settings.mock_fault for a in ("--fault", f))]
+        if target.api_version != "v1_7":
+            command += ["--api-version", target.api_version]
+        if target.user != DEFAULT_USER:
+            command += ["--user", target.user]
+        return replace(replay, mock=shlex.join(command),
+                       password=f"${{{MOCK_PASSWORD_ENV}:-{DEFAULT_PASSWORD}}}")
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:

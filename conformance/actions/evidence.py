@@ -10,14 +10,13 @@ an example failed, so that hypothesis can shrink it. Nothing here sends a reques
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 import httpx
 
-from ..client import curl
+from ..reproduce import SESSION_HEADER, Request
 
 __all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "problems", "same_resource"]
 
@@ -44,6 +43,8 @@ class Exchange:
     error_status: str | None = None
     """`StatusCode` of an `Error` body."""
     location: str | None = None
+    href: str | None = None
+    """The answer's own Href (absolute): what a Task or a logon session says it is."""
     task_state: str | None = None
     """`State` of a `Task` body."""
     schema_errors: tuple[str, ...] = ()
@@ -52,14 +53,20 @@ class Exchange:
     error: str | None = None
     """Why no response arrived."""
 
-    def curl(self) -> str:
-        """A replayable command line: the session id masked, the body as sent (passwords masked)."""
-        line = curl(self.method, self.url, dict(self.headers))
-        if not self.body:
-            return line
-        if self.binary:
-            return f"{line} --data-binary $'{self.body}'"
-        return f"{line} --data-binary {shlex.quote(self.body)}"
+    def request(self) -> Request:
+        """The request as a reproduction sends it: the logon (Basic credentials) or a request with
+        or without the session id, its Content-Type and body, and the URLs a write's answer named
+        (a Task's Href, a Location), which a replay reads from its own answer."""
+        names = {k.lower() for k, _ in self.headers}
+        kept = tuple((k, v) for k, v in self.headers if k.lower() not in ("authorization", SESSION_HEADER.lower()))
+        reveals: list[tuple[str, str]] = []
+        if self.method != "GET":
+            if self.location and self.location != self.url:
+                reveals.append(("location", self.location))
+            if self.href and self.href not in (self.url, self.location):
+                reveals.append(("href", self.href))
+        return Request(self.method, self.url, kept, self.body, self.binary, session=SESSION_HEADER.lower() in names,
+                       logon="authorization" in names, reveals=tuple(reveals))
 
     def answered(self) -> str:
         if self.status is None:
@@ -76,7 +83,7 @@ class Exchange:
 
 def show_body(body: bytes | None) -> tuple[str, bool]:
     """A request body as evidence shows it, and whether it is binary: text as is (passwords
-    masked), anything else as `\\xNN` escapes (for curl's `$'...'`)."""
+    masked), anything else as `\\xNN` escapes (for `printf`)."""
     if not body:
         return "", False
     try:
@@ -128,8 +135,8 @@ class ActionEvidence:
     middle: State = ()
     after: State = ()
     observe: tuple[str, ...] = ()
-    steps: tuple[str, ...] = ()
-    """The requests of a minimal failing sequence, as curl lines."""
+    steps: tuple[Exchange, ...] = ()
+    """The requests of a minimal failing sequence, in order, from its logon on."""
     divergence: str | None = None
     """How the server's state departed from what the sequence should have left (expected; actual)."""
 
@@ -141,15 +148,19 @@ class ActionEvidence:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ActionEvidence:
         values = dict(data)
-        values["exchanges"] = tuple(Exchange(**{**e, "headers": tuple(tuple(h) for h in e.get("headers", ())),
-                                                "schema_errors": tuple(e.get("schema_errors", ()))})
-                                    for e in values.get("exchanges", ()))
+        for name in ("exchanges", "steps"):
+            values[name] = tuple(_exchange(e) for e in values.get(name, ()) if isinstance(e, Mapping))
         for f in fields(cls):
             if f.name in ("before", "middle", "after"):
                 values[f.name] = tuple(tuple(pair) for pair in values.get(f.name, ()))
-            elif f.name in ("final_states", "up", "lingering", "observe", "steps"):
+            elif f.name in ("final_states", "up", "lingering", "observe"):
                 values[f.name] = tuple(values.get(f.name, ()))
         return cls(**values)
+
+
+def _exchange(data: Mapping[str, Any]) -> Exchange:
+    return Exchange(**{**data, "headers": tuple(tuple(h) for h in data.get("headers", ())),
+                       "schema_errors": tuple(data.get("schema_errors", ()))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +170,8 @@ class Problem:
     expected: str
     actual: str
     exchange: Exchange | None = None
-    reproduction: str = ""
+    steps: tuple[Exchange, ...] = ()
+    """The requests that replay it, when they are not the evidence's own exchanges (a sequence)."""
 
 
 def same_resource(a: str | None, b: str | None) -> bool:
@@ -301,7 +313,7 @@ def sequences(ev: ActionEvidence) -> Iterator[Problem]:
     """ACT010: a sequence of actions leaves the state the model of the sequence predicts."""
     if ev.check == "sequence" and ev.divergence:
         expected, _, actual = ev.divergence.partition("; actually ")
-        yield Problem(expected, actual or ev.divergence, None, "\n".join(ev.steps))
+        yield Problem(expected, actual or ev.divergence, None, ev.steps)
 
 
 JUDGES: Mapping[str, Callable[[ActionEvidence], Iterator[Problem]]] = {

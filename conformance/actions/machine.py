@@ -6,7 +6,7 @@ in between (with a session of its own, never the crawl's). It keeps a model of w
 should hold: a clone holds what its original held, and the two change apart; a VM added is
 listed, one removed is not; a job's last VM cannot be removed. After every step that changes
 something the server is compared with the model; when they part, hypothesis shrinks the
-sequence, and the shortest one found is kept as evidence with its requests as curl lines
+sequence, and the shortest one found is kept as evidence with the requests that replay it
 (ACT010).
 
 A step's own answer is judged like a single request (no 5xx, the documented status): a server
@@ -29,7 +29,7 @@ from ..profiles import Profile
 from ..urls import resolve
 from .discovery import Operation, allowed, misdirected
 from .engine import Engine, _ok, collection_of
-from .evidence import ActionEvidence, problems
+from .evidence import ActionEvidence, Exchange, problems
 from .evidence import same_resource
 from .strategies import PLAIN, SpecModel, as_payload, valid_body
 from .wire import Answer, Stopped
@@ -99,11 +99,11 @@ class _Shared:
 
     token: str | None = None
     session: str | None = None
-    logon: str = ""
-    """The logon request, as a curl line: where a reproduction starts."""
+    logon: Exchange | None = None
+    """The logon request: where a reproduction starts."""
     jobs: set[str] = field(default_factory=set)
     """Every job the list has shown so far: a clone is the one it did not show before."""
-    steps: list[str] = field(default_factory=list)
+    steps: list[Exchange] = field(default_factory=list)
     divergence: str = ""
     owner: str | None = None
     step_problems: dict[tuple[str, str, int | None], ActionEvidence] = field(default_factory=dict)
@@ -132,7 +132,7 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
 
         def __init__(self) -> None:
             super().__init__()
-            self.trace: list[str] = []
+            self.trace: list[Exchange] = []
             self.owners: list[str] = []
             self.model: dict[str, Counter[str]] = {}
             self.handles: dict[str, JobHandle] = {}
@@ -144,7 +144,7 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
 
         def _logon(self) -> None:
             answer = wire.send("action", "POST", creds.logon_url, auth=(creds.user, creds.password))
-            shared.logon = answer.exchange.curl()
+            shared.logon = answer.exchange
             if self.trace:  # a log-off step: the new logon is part of the sequence
                 self.trace.append(shared.logon)
             own = answer.rel("Delete")
@@ -154,7 +154,7 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
         def _send(self, method: str, url: str, purpose: str = "action", **kw: object) -> Answer:
             answer = wire.send(purpose, method, url, token=shared.token, **kw)  # type: ignore[arg-type]
             if purpose == "action":
-                self.trace.append(answer.exchange.curl())
+                self.trace.append(answer.exchange)
             return answer
 
         def _judge(self, rel: str, owner: str, href: str, answer: Answer, *, judge: bool = True,
@@ -210,7 +210,8 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
             return clone
 
         def _diverged(self, message: str, shown: Answer | None) -> None:
-            shared.steps = [shared.logon, *self.trace, *([shown.exchange.curl()] if shown is not None else [])]
+            logon = [shared.logon] if shared.logon is not None else []
+            shared.steps = [*logon, *self.trace, *([shown.exchange] if shown is not None else [])]
             shared.divergence = message
             shared.owner = self.owners[0] if self.owners else None
             raise Divergence(message)

@@ -22,6 +22,7 @@ from ..client import SESSION_HEADER
 from ..links import Link
 from ..parsing import ParseError, parse_body
 from ..schema import SchemaSet, judge
+from ..urls import resolve
 from .evidence import Exchange, State, show_body
 
 __all__ = ["Answer", "Stopped", "Wire"]
@@ -151,7 +152,7 @@ class Wire:
             except ParseError:
                 doc, element = None, None
             if doc is not None:
-                facts["root"] = doc.root
+                facts.update(root=doc.root, href=resolve(doc.href, sent.url) if doc.href else None)
                 answer.update(href=doc.href, links=doc.links, members=doc.members)
             if element is not None:
                 facts.update(_element_facts(element, doc.root if doc else None, self.schemas))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ..client import curl
 from ..links import Link
+from ..reproduce import Replay, Request
 from ..snapshot import Resource, Snapshot
 from ..urls import resolve
 
@@ -42,7 +42,8 @@ class Finding:
     link: Link | None = None
     message: str = ""
     reproduction: str = ""
-    """A curl command line, secrets masked."""
+    """A shell script that logs on and sends the requests that showed the problem; secrets are
+    environment variables in it, never values (`reproduce.Replay`)."""
     excerpt: str = ""
     """The start of what the server answered."""
     waiver: str = ""
@@ -72,12 +73,22 @@ class RuleContext:
 
     snapshot: Snapshot
     profile: Profile
-    reproduce: Callable[[str], str] = lambda url: f"curl -sS {url}"
+    replay: Replay | None = None
+    """How reproductions reach the target; by default what the snapshot says of its run."""
     rule: Rule | None = None
     notes: list[str] = field(default_factory=list)
+    """What a rule could not check and why (a target that failed, evidence missing)."""
     cache: dict = field(default_factory=dict)
     """Memo for indexes several rules build over the snapshot (members of collections, ...)."""
-    """What a rule could not check and why (a target that failed, evidence missing)."""
+
+    def reproduce(self, requests: Sequence[Request]) -> str:
+        """The script that sends these requests (after a logon) against the run's target."""
+        if self.replay is None:
+            meta = self.snapshot.meta
+            session = meta.get("session_url")
+            return Replay(self.snapshot.root_url, meta.get("api_version") or "latest", meta.get("user") or "admin",
+                          session_urls=frozenset({session} if session else ())).script(requests)
+        return self.replay.script(requests)
 
     def target(self, res: Resource, link: Link) -> Resource | None:
         """The crawled resource a link's Href names, or None when the crawl did not fetch it."""
@@ -100,15 +111,28 @@ class RuleContext:
             self.notes.append(text)
 
     def finding(self, res: Resource, *, expected: str, actual: str, link: Link | None = None,
-                message: str = "", url: str | None = None) -> Finding:
-        """A Finding of the rule being run, with its reproduction and excerpt filled in."""
+                message: str = "", url: str | None = None,
+                shown_by: Sequence[str | Request] | None = None) -> Finding:
+        """A Finding of the rule being run, with its reproduction and excerpt filled in.
+
+        `shown_by` are the requests whose answers show the problem (a URL stands for its GET): a
+        link's target when the target answered wrongly, not the page holding the link. By default
+        the GET of the resource the finding is about.
+        """
         assert self.rule is not None, "finding() is only available while a rule runs"
         target = url or res.url
-        reproduction = self.reproduce(target)
-        if res.method != "GET" and target == res.url:  # the logon answer: what shows it is the logon
-            reproduction = curl(res.method, target, {"Authorization": "Basic <user:password>"})
+        if res.method != "GET" and target == res.url and not shown_by:
+            # The logon answer: what shows it is the logon itself.
+            shown_by = [Request(res.method, target, session=False, logon=True)]
+        requests = [r if isinstance(r, Request) else Request("GET", r) for r in (shown_by or [target])]
+        last = requests[-1]
+        answered = None
+        if last.method == "GET" and last.session:
+            answered = res if last.url == res.url else self.snapshot.get(last.url)
+        elif last.logon and last.url == res.url:
+            answered = res
         return Finding(self.rule.id, self.rule.severity, target, expected, actual, link, message,
-                       reproduction, res.excerpt if target == res.url else "")
+                       self.reproduce(requests), answered.excerpt if answered is not None else "")
 
 
 RULES: dict[str, Rule] = {}

@@ -2,8 +2,9 @@
 
 These rules judge the evidence of the action phase (`snapshot.actions`), which only exists when
 `--actions` allowed requests beyond GET; without it they have nothing to judge and pass. Findings
-attach to the crawled resource that offered the link, and reproduce with the request that showed
-the problem (a whole sequence of requests for ACT010), session id and passwords masked.
+attach to the crawled resource that offered the link, and reproduce with the scenario's requests in
+order up to the one that showed the problem (the whole sequence for ACT010), passwords in request
+bodies masked.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from ..actions.evidence import (
-    ActionEvidence, Problem, creations, deletions, outcomes, refusals, reversals, sequences, server_errors,
+    ActionEvidence, Exchange, Problem, creations, deletions, outcomes, refusals, reversals, sequences, server_errors,
     task_completion, task_removal, task_soundness,
 )
 from ..links import Link
@@ -20,14 +21,24 @@ from ..snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
 
+def _steps(ev: ActionEvidence, problem: Problem) -> tuple[Exchange, ...]:
+    """The requests that replay a problem: a sequence's own, else the scenario's up to the answer
+    that showed it (all of them when no single answer did)."""
+    if problem.steps:
+        return problem.steps
+    shown = next((i for i, e in enumerate(ev.exchanges) if e is problem.exchange), None)
+    return ev.exchanges if shown is None else ev.exchanges[:shown + 1]
+
+
 def _judged(ctx: RuleContext, res: Resource, judge: Callable[[ActionEvidence], Iterator[Problem]]) -> Iterator[Finding]:
     for ev in ctx.snapshot.actions_for(res.url):
         for problem in judge(ev):
-            shown = problem.exchange or (ev.exchanges[0] if ev.exchanges else None)
+            steps = _steps(ev, problem)
+            shown = problem.exchange or (steps[-1] if steps else None)
             finding = ctx.finding(res, expected=problem.expected, actual=problem.actual,
-                                  link=Link(ev.rel, ev.href), message=f"{ev.rel}: {ev.case}")
-            yield replace(finding, reproduction=problem.reproduction or (shown.curl() if shown else ""),
-                          excerpt=shown.excerpt if shown else "")
+                                  link=Link(ev.rel, ev.href), message=f"{ev.rel}: {ev.case}",
+                                  shown_by=[e.request() for e in steps] or None)
+            yield replace(finding, excerpt=shown.excerpt if shown else "")
 
 
 @rule("ACT001", Severity.ERROR, fault="clone_crashes_on_bytes", source="http_response_codes.md")

@@ -141,4 +141,4 @@ def link_name_matches_target(ctx: RuleContext, res: Resource) -> Iterator[Findin
         target = ctx.readable_target(res, link)
         if target is not None and target.name and target.name != link.name:
             yield ctx.finding(res, link=link, expected=f"Name={target.name!r} (the target's Name)",
-                              actual=f"Name={link.name!r}")
+                              actual=f"Name={link.name!r}", shown_by=[res.url, target.url])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from ..links import Link
 from ..parsing import media_kind
+from ..reproduce import SESSION_HEADER, Request
 from ..snapshot import Resource
 from ..urls import resolve
 from ._catalog import Finding, RuleContext, Severity, rule
@@ -15,12 +17,18 @@ from ._shapes import query_of
 def _probe_finding(ctx: RuleContext, res: Resource, probe, expected: str, actual: str,
                    link: Link | None = None) -> Finding:
     finding = ctx.finding(res, expected=expected, actual=actual, link=link,
-                          message=f"probe {probe.name}: {probe.method} {probe.request_url}")
-    headers = " ".join(f"-H '{k}: {v}'" for k, v in probe.headers)
-    reproduction = f"curl -sS -X {probe.method} {headers} '{probe.request_url}'".replace("  ", " ")
-    from dataclasses import replace
+                          message=f"probe {probe.name}: {probe.method} {probe.request_url}",
+                          shown_by=_probe_requests(probe))
+    return replace(finding, excerpt=probe.excerpt)
 
-    return replace(finding, reproduction=reproduction, excerpt=probe.excerpt)
+
+def _probe_requests(probe) -> list[Request]:
+    """The probe's own request as it was sent: no session for `anonymous`, the old one after logoff."""
+    headers = tuple((k, v) for k, v in probe.headers if k.lower() != SESSION_HEADER.lower())
+    sent = Request(probe.method, probe.request_url, headers, session=probe.name != "anonymous")
+    if probe.name == "after_logoff":
+        return [Request("DELETE", probe.request_url, note="log off, then send the old session id again"), sent]
+    return [sent]
 
 
 def _answered(probe) -> str:

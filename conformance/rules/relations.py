@@ -28,7 +28,7 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
         if target is None or target.error is None:
             continue  # not fetched (budget, origin) or fine
         yield ctx.finding(res, link=link, expected="HTTP 200 with a readable representation",
-                          actual=f"{url}: {target.error}")
+                          actual=f"{url}: {target.error}", shown_by=[target.url])
 
 
 def _members_index(ctx: RuleContext, collection: Resource) -> tuple[set[str], set[str]]:
@@ -92,7 +92,7 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
             yield ctx.finding(res, link=link, url=child.url,
                               expected=f"the parent lists {child.url} in a Down collection "
                                        f"({', '.join(c.url for c in relevant)})",
-                              actual="the parent's collections do not list it")
+                              actual="the parent's collections do not list it", shown_by=[c.url for c in relevant])
 
 
 @rule("REL003", Severity.ERROR, fault="foreign_member", source="links.md")
@@ -119,7 +119,8 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
             if ups and not any(path_of(resolve(u.href, member.url) or "") == path_of(owner.url) for u in ups):
                 yield ctx.finding(res, link=link, url=owner.url,
                                   expected=f"every member of {collection.url} points Up to {owner.url}",
-                                  actual=f"{member.url} points Up to {', '.join(str(u.href) for u in ups)}")
+                                  actual=f"{member.url} points Up to {', '.join(str(u.href) for u in ups)}",
+                                  shown_by=[member.url])
 
 
 @rule("REL004", Severity.ERROR, fault="alternate_other_uid", source="resource_representation_for_ke.md")
@@ -139,10 +140,10 @@ def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Ite
             continue
         if source.uid and target.uid and source.uid != target.uid:
             yield ctx.finding(res, link=link, url=source.url, expected=f"UID {source.uid}",
-                              actual=f"{target.url} has UID {target.uid}")
+                              actual=f"{target.url} has UID {target.uid}", shown_by=[source.url, target.url])
         elif (source.root in reference_roots) == (target.root in reference_roots):
             yield ctx.finding(res, link=link, url=source.url, expected="the other form (reference <-> entity)",
-                              actual=f"{source.root} -> {target.root}")
+                              actual=f"{source.root} -> {target.root}", shown_by=[source.url, target.url])
 
 
 @rule("REL005", Severity.ERROR, fault="alternate_one_way", source="resource_representation_for_ke.md")
@@ -162,7 +163,7 @@ def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
         backs = [b for b in target.links if b.rel == "Alternate" and b.owner in (None, target.href)]
         if backs and not any(resolve(b.href or "", target.url) == start for b in backs):
             yield ctx.finding(res, link=link, url=start, expected=f"{target.url} links Alternate back to {start}",
-                              actual=f"it links to {', '.join(str(b.href) for b in backs)}")
+                              actual=f"it links to {', '.join(str(b.href) for b in backs)}", shown_by=[target.url])
 
 
 def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str]) -> Iterator[Finding]:

@@ -37,7 +37,7 @@ def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding
         expected = ctx.profile.roots_for_type(link.type)
         if target.root not in expected:
             yield ctx.finding(res, link=link, expected=f"Type {link.type} -> root {' or '.join(expected)}",
-                              actual=f"{target.url} returns {target.root}")
+                              actual=f"{target.url} returns {target.root}", shown_by=[target.url])
 
 
 @rule("TYP002", Severity.ERROR, fault="entity_format_ignored", source="resource_representation_for_ke.md")
