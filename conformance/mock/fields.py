@@ -56,7 +56,11 @@ def _retention() -> list[Node]:
 
 def _job(v: View, job: Any) -> list[Node]:
     includes = [object_in_job(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
-    details: list[Node] = [el("Includes", None, *includes, items="ObjectInJob")]
+    if job.job_type == "BackupCopy":  # what it copies is linked, not listed: none in the mock
+        details = [el("LinkedJobIncludes", None), el("LinkedBackupIncludes", None),
+                   el("LinkedBackupRepositoryIncludes", None)]
+    else:
+        details = [el("Includes", None, *includes, items="ObjectInJob")]
     if job.job_type == "Backup":
         details += [_guest_processing(), *_retention()]
     info = el(_JOB_INFO[job.job_type], None, *details)
