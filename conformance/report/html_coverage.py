@@ -73,7 +73,8 @@ def coverage_html(run: Any, log: ItemLog | None = None) -> str:
 def actions_html(actions: dict[str, Any] | None) -> str:
     """The action phase as the terminal reports it, with its "not checked" notes and errors in full."""
     if not actions:
-        return "<p>No action phase: nothing was sent beyond the crawl's GETs, the logon and the logoff.</p>"
+        return ("<p>No action phase (--actions none): nothing was sent beyond the crawl's GETs, the logon and "
+                "the logoff.</p>")
     mode = escape(str(actions.get("mode")))
     profile = escape(str(actions.get("hypothesis_profile")))
     plan = actions.get("plan") or []
