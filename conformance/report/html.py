@@ -1,104 +1,131 @@
-"""The conformance summary at the top of the pytest-html report: verdict, counts, matrix,
-coverage and the link map, drawn from the same figures as the terminal and the results JSON."""
+"""The conformance report in the pytest-html page, leading with what is wrong.
+
+In reading order: the verdict, the findings grouped by rule, the rules x resource types matrix,
+the coverage (open), the action phase, the link map; then pytest-html's own summary and results
+table, which lists the failing items but not the passing or skipped ones (the matrix shows each,
+and two thousand passing rows made the page megabytes long), and last the Environment, folded.
+The figures come from the same counts as the terminal and the results JSON. Every string a server
+supplied (Types, Hrefs, Names, bodies) is escaped: a hostile server must not script the report.
+"""
 
 from __future__ import annotations
 
+import os
+from collections import Counter, defaultdict
+from datetime import datetime
 from html import escape
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..rules import RULES
+from .html_coverage import actions_html, coverage, coverage_html
+from .html_findings import anchor, findings_html
+from .html_matrix import cell_outcomes, matrix_html
+from .html_page import BEGIN, END, relayout_file
+from .item_log import ItemLog
 from .linkmap import link_map_svg
-from .text import summary_counts, undeclared_roots
+from .text import summary_counts
 
 __all__ = ["HtmlSummary", "coverage", "summary_html"]
 
-_CELL = {"passed": ("✓", "#2e7d32", "#e8f5e9"), "failed": ("✗", "#c62828", "#ffebee"),
-         "waived": ("~", "#ef6c00", "#fff3e0"), "error": ("!", "#6a1b9a", "#f3e5f5")}
+
+def _failing_kinds(run: Any, log: ItemLog | None) -> dict[str, list[str]]:
+    """kind -> the rules failing on it, in catalog order."""
+    order = {rule_id: i for i, rule_id in enumerate(RULES)}
+    out: dict[str, list[str]] = defaultdict(list)
+    for (rule_id, kind), (outcome, _) in cell_outcomes(run.results, log).items():
+        if outcome in ("failed", "error"):
+            out[kind].append(rule_id)
+    return {kind: sorted(rules, key=lambda r: (order.get(r, len(order)), r)) for kind, rules in out.items()}
 
 
-def coverage(run: Any) -> dict[str, Any]:
-    """What the crawl found against what the profile knows about."""
-    snapshot, profile = run.snapshot, run.profile
-    rels = {l.rel for r in snapshot for l in r.links if l.rel}
-    return {
-        "kinds": sorted(snapshot.kinds()),
-        "rels_found": sorted(rels & profile.rel_vocabulary),
-        "rels_unseen": sorted(profile.rel_vocabulary - rels),
-        "rels_unknown": sorted(rels - profile.rel_vocabulary),
-        "actions_found": sorted(rels & profile.action_rels),
-        "actions_unseen": sorted(profile.action_rels - rels),
-        "undeclared_roots": undeclared_roots(snapshot),
-    }
+def _when(iso: Any) -> str:
+    """A timestamp to the second: the microseconds of an ISO time are noise to a reader."""
+    try:
+        return datetime.fromisoformat(str(iso)).isoformat(sep=" ", timespec="seconds")
+    except ValueError:
+        return str(iso or "")
 
 
-def _matrix(run: Any) -> str:
-    kinds = sorted({kind for _, kind in run.results})
-    rule_ids = [r for r in RULES if any(key[0] == r for key in run.results)]
-    head = "".join(f'<th style="writing-mode:vertical-rl;font-weight:normal">{escape(k)}</th>' for k in kinds)
-    rows = []
-    for rule_id in rule_ids:
-        cells = []
-        for kind in kinds:
-            result = run.results.get((rule_id, kind))
-            if result is None:
-                cells.append('<td style="color:#999;text-align:center" title="not run">–</td>')
-                continue
-            mark, colour, back = _CELL[result.outcome]
-            tip = f"{rule_id} on {kind}: {result.outcome}, {len(result.findings)} finding(s)"
-            cells.append(f'<td style="text-align:center;color:{colour};background:{back}" title="{escape(tip)}">'
-                         f"{mark}</td>")
-        rule = RULES[rule_id]
-        rows.append(f'<tr><th style="text-align:left;font-weight:normal" title="{escape(rule.statement)}">'
-                    f"{rule_id} <small>{rule.severity}</small></th>{''.join(cells)}</tr>")
-    return (f'<table style="border-collapse:collapse;font-size:11px"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
-            '<p><small>✓ pass · ✗ fail · ~ waived (baseline or below --fail-on) · ! rule error · – not run</small></p>')
+def _section(ident: str, title: str, body: str) -> str:
+    return f'<details open id="{ident}"><summary>{title}</summary>{body}</details>'
 
 
-def _undeclared(gaps: list[dict[str, Any]]) -> str:
-    return "; ".join(f"<code>{escape(g['root'])}</code> ({g['resources']} resource(s), e.g. "
-                     f"<code>{escape(g['example'])}</code>)" for g in gaps) or "none"
-
-
-def summary_html(run: Any) -> str:
+def summary_html(run: Any, log: ItemLog | None = None) -> str:
+    """The whole conformance part of the page, between markers that let the page be rearranged."""
     c = summary_counts(run)
-    cov = coverage(run)
-    colour = "#2e7d32" if c["verdict"] == "conformant" else "#c62828"
+    ok = c["verdict"] == "conformant"
     severities = ", ".join(f"{n} {escape(s)}" for s, n in c["by_severity"].items())
-    failing = {kind for (_, kind), r in run.results.items() if r.outcome in ("failed", "error")}
-    incomplete = "" if c["complete"] else '<p style="color:#c62828"><b>INCOMPLETE</b>: the crawl did not finish.</p>'
+    incomplete = "" if c["complete"] else '<p class="gap"><b>INCOMPLETE</b>: the crawl did not finish.</p>'
     stale = "".join(f"<li>{escape(w.rule)} {escape(w.kind or '')} {escape(w.url or '')}: {escape(w.reason)}</li>"
                     for w in run.stale_waivers)
+    started = _when(run.snapshot.meta.get("started"))
+    nav = ('<nav><a href="#conformance-findings">Findings</a><a href="#conformance-matrix">Matrix</a>'
+           '<a href="#conformance-coverage">Coverage</a><a href="#conformance-actions">Action phase</a>'
+           '<a href="#conformance-linkmap">Link map</a><a href="#results-table">Test results</a>'
+           '<a href="#conformance-environment">Environment</a></nav>')
+    css = files(__package__).joinpath("report.css").read_text(encoding="utf-8")
+    link_map = link_map_svg(run.snapshot, _failing_kinds(run, log), href=lambda rule_id: "#" + anchor(rule_id))
     return (
-        f'<h2 style="color:{colour}">Verdict: {escape(c["verdict"])}</h2>{incomplete}'
+        f'{BEGIN}<style>{css}</style><section id="conformance">'
+        f'<h2 class="verdict {"ok" if ok else "bad"}">{"✓" if ok else "✗"} Verdict: {escape(c["verdict"])}</h2>'
+        f"{incomplete}"
         f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>: "
         f"{c['resources']} resources of {c['kinds']} types crawled, {c['items_run']} items run, "
-        f"{c['items_failed']} failed; {c['findings']} new findings ({severities}); {c['waived']} waived.</p>"
+        f"{c['items_failed']} failed; {c['findings']} new findings ({severities}); {c['waived']} waived."
+        f"{f' Run started {escape(str(started))}.' if started else ''}</p>"
         + (f"<p>Stale waivers (matched nothing; remove them):</p><ul>{stale}</ul>" if stale else "")
-        + "<details open><summary><b>Rules × resource types</b></summary>" + _matrix(run) + "</details>"
-        "<details><summary><b>Coverage</b></summary>"
-        f"<p>{len(cov['kinds'])} resource types: {escape(', '.join(cov['kinds']))}</p>"
-        f"<p>Rels found: {escape(', '.join(cov['rels_found']))}<br>Rels of the profile never seen: "
-        f"{escape(', '.join(cov['rels_unseen']) or 'none')}<br>Rels outside the profile: "
-        f"{escape(', '.join(cov['rels_unknown']) or 'none')}</p>"
-        f"<p>Actions found: {escape(', '.join(cov['actions_found']) or 'none')}; never seen: "
-        f"{escape(', '.join(cov['actions_unseen']) or 'none')}</p>"
-        f"<p>Root elements no loaded schema declares (their documents were not validated): "
-        f"{_undeclared(cov['undeclared_roots'])}</p></details>"
-        "<details open><summary><b>Link map</b> (resource types; red: a failing item)</summary>"
-        f'<div style="overflow-x:auto">{link_map_svg(run.snapshot, failing)}</div></details>'
+        + nav
+        + findings_html(run.results.values())
+        + _section("conformance-matrix", "Rules × resource types", matrix_html(run.results, log))
+        + _section("conformance-coverage", "Coverage: what was checked, and what could not be", coverage_html(run, log))
+        + _section("conformance-actions", "Action phase", actions_html(run.snapshot.meta.get("actions")))
+        + _section("conformance-linkmap", "Link map: resource types from the logon session down",
+                   f'<div class="linkmap">{link_map}</div>')
+        + f"</section>{END}"
     )
 
 
 class HtmlSummary:
-    """Registered only when pytest-html is active, so its hooks are never unknown to pytest."""
+    """pytest-html hooks; registered only when pytest-html is active, so they are never unknown."""
 
     def __init__(self, config: pytest.Config):
         self.config = config
+        self.log = ItemLog()
+        self.unlisted: Counter[str] = Counter()
+        self._report_data: Any = None
+        html = None if hasattr(config, "workerinput") else config.getoption("htmlpath", None)
+        # resolved as pytest-html resolves it, at configure time; an xdist worker writes no page
+        self.path = Path.cwd() / Path(os.path.expandvars(html)).expanduser() if html else None
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "Link-contract conformance report"
+        self._report_data = report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.log.record(report)
+
+    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
+        """Failing items keep their row (with the node id escaped: it holds a server's Type); passing
+        and skipped ones are left out of the table but still counted in pytest-html's filters."""
+        if ItemLog.key(report) is None:
+            return
+        test_id = report.nodeid + ("" if report.when == "call" else f"::{report.when}")
+        for index, cell in enumerate(cells):
+            if str(cell).startswith('<td class="col-testId">'):
+                cells[index] = f'<td class="col-testId">{escape(test_id)}</td>'
+        if report.outcome not in ("passed", "skipped") or hasattr(report, "wasxfail"):
+            return
+        if report.when == "call" or report.outcome == "skipped":  # what pytest-html itself would count
+            self.unlisted[report.outcome] += 1
+            try:
+                self._report_data.outcomes = report.outcome
+            except (AttributeError, KeyError, TypeError):
+                pass
+        cells.clear()
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
@@ -106,4 +133,16 @@ class HtmlSummary:
 
         run = self.config.stash.get(run_key, None)
         if run is not None:
-            prefix.append(summary_html(run))
+            prefix.append(summary_html(run, self.log))
+        if self.unlisted:
+            counts = " and ".join(f"{n} {'passing' if outcome == 'passed' else 'skipped'}"
+                                  for outcome, n in sorted(self.unlisted.items()))
+            summary.append(f"<p>{counts} conformance items are counted here but not listed in the table below: "
+                           '<a href="#conformance-matrix">the matrix</a> shows each of them.</p>')
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Any:
+        result = yield  # pytest-html writes the page in its own (trylast) implementation
+        if self.path is not None:
+            relayout_file(self.path)
+        return result

@@ -1,19 +1,30 @@
-"""The API's link map as SVG: resource types as nodes, Rels as edges, violations marked."""
+"""The API's link map as SVG: resource types as a tree, from the logon session down.
+
+Every Rel between every pair of types drawn at once is a hairball, so the map draws one tree:
+each type sits under the type that links Down to it (the one it links Up to, where exactly one
+does; else the nearest to the logon session), a type's reference and entity forms share a row
+(joined by Alternate), and every other link is in the type's tooltip. Types no Down link reaches
+from the logon session (the API root, failed fetches) follow in a group of their own. Types with a
+failing item are red and link to their findings.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
 
 from ..urls import resolve
 
-__all__ = ["kind_edges", "link_map_svg"]
+__all__ = ["Row", "kind_edges", "link_map_svg", "type_tree"]
+
+Edges = Mapping[tuple[str, str], set[str]]
 
 _NAV_RELS = ("Down", "Up", "Alternate", "Related")
-_PER_ROW = 6
-_COLOURS = {"Down": "#1565c0", "Up": "#6a1b9a", "Alternate": "#9e9d24", "Related": "#00838f"}
+_ROW_H, _BOX_H, _INDENT, _CHAR_W = 26, 20, 24, 6.4
+_BAD_TEXT = ' fill="#b71c1c" font-weight="bold"'
 
 
 def kind_edges(snapshot: Any) -> dict[tuple[str, str], set[str]]:
@@ -31,60 +42,174 @@ def kind_edges(snapshot: Any) -> dict[tuple[str, str], set[str]]:
     return dict(edges)
 
 
-def _layers(kinds: list[str], edges: dict[tuple[str, str], set[str]], start: str | None) -> dict[str, int]:
-    """Breadth-first depth over Down links from the entry point, so the map reads top-down."""
-    depth = {start: 0} if start in kinds else {}
-    frontier = list(depth)
-    while frontier:
-        nxt = []
-        for kind in frontier:
-            for (a, b), rels in edges.items():
-                if a == kind and b not in depth and ("Down" in rels or "Alternate" in rels):
-                    depth[b] = depth[kind] + 1
-                    nxt.append(b)
-        frontier = nxt
-    deepest = max(depth.values(), default=0)
-    for kind in kinds:
-        depth.setdefault(kind, deepest + 1)
-    return depth
+@dataclass(frozen=True)
+class Row:
+    """One row of the map: a type (and its reference form, if any) at a depth under its parent."""
+
+    depth: int
+    kinds: tuple[str, ...]
+    parent: str | None = None
+    """The first kind of the parent row; None for a tree's root and for a group's heading."""
+    heading: str = ""
 
 
-def link_map_svg(snapshot: Any, failing_kinds: set[str], start: str | None = "LogonSession") -> str:
-    """A layered drawing; red nodes have a failing item. Edges are coloured by Rel."""
-    kinds = sorted(snapshot.kinds())
-    edges = kind_edges(snapshot)
-    depth = _layers(kinds, edges, start)
-    layers: dict[int, list[str]] = defaultdict(list)
+def _forms(kinds: list[str], edges: Edges) -> dict[str, str]:
+    """kind -> the kind that leads its row: `XReference` joins `X` when Alternate links them."""
+    lead = {kind: kind for kind in kinds}
+    present = set(kinds)
     for kind in kinds:
-        layers[depth[kind]].append(kind)
-    rows: dict[int, list[str]] = {}
-    for _, names in sorted(layers.items()):  # a wide layer wraps onto several rows
-        for start_index in range(0, len(names), _PER_ROW):
-            rows[len(rows)] = names[start_index:start_index + _PER_ROW]
-    box_w, box_h, gap_x, gap_y = 190, 26, 14, 56
-    width = max(len(r) for r in rows.values()) * (box_w + gap_x) + gap_x if rows else 200
-    pos: dict[str, tuple[float, float]] = {}
-    for level, names in sorted(rows.items()):
-        offset = (width - len(names) * (box_w + gap_x) + gap_x) / 2
-        for i, name in enumerate(names):
-            pos[name] = (offset + i * (box_w + gap_x), 20 + level * (box_h + gap_y))
-    height = (max(rows) + 1) * (box_h + gap_y) + 40 if rows else 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-             f'font-family="sans-serif" font-size="11" role="img" aria-label="link map">']
+        ref = kind + "Reference"
+        if ref in present and ("Alternate" in edges.get((kind, ref), ()) or "Alternate" in edges.get((ref, kind), ())):
+            lead[ref] = kind
+    return lead
+
+
+def type_tree(kinds: list[str], edges: Edges, start: str | None = "LogonSession") -> list[Row]:
+    """The rows of the map in reading order: trees of Down links, rooted at `start` first."""
+    lead = _forms(kinds, edges)
+    units = sorted(set(lead.values()))
+    members: dict[str, list[str]] = defaultdict(list)
+    for kind in sorted(kinds):
+        members[lead[kind]].append(kind)
+    down: dict[str, set[str]] = defaultdict(set)
+    up: dict[str, set[str]] = defaultdict(set)
+    direct: dict[str, set[str]] = defaultdict(set)  # parent unit -> units whose lead kind it links Down to
+    for (a, b), rels in edges.items():
+        ua, ub = lead.get(a), lead.get(b)
+        if ua is None or ub is None or ua == ub:
+            continue
+        if "Down" in rels:
+            down[ua].add(ub)
+            if b == ub:
+                direct[ua].add(ub)
+        if "Up" in rels:
+            up[ua].add(ub)
+
+    parent: dict[str, str | None] = {}
+    level: dict[str, int] = {}
+    rows: list[Row] = []
+
+    def grow(root: str) -> None:
+        """Breadth-first from `root` over Down links; then a type moves under the one type it links Up to."""
+        parent[root], level[root] = None, 0
+        frontier, reached = [root], [root]
+        while frontier:
+            found: dict[str, list[str]] = defaultdict(list)
+            for unit in frontier:
+                for child in down[unit]:
+                    if child not in parent:
+                        found[child].append(unit)
+            for child, parents in sorted(found.items()):
+                # a collection links Down to the entity form; a list of references only to the reference
+                parent[child] = min(parents, key=lambda p: (child not in direct[p], p))
+                level[child] = level[parent[child]] + 1
+            frontier = sorted(found)
+            reached += frontier
+        for unit in reached[1:]:
+            confirmed = [p for p in sorted(up[unit]) if unit in down[p] and p in level and level[p] >= 0]
+            if len(confirmed) == 1 and confirmed[0] != parent[unit] and not _below(confirmed[0], unit, parent):
+                parent[unit] = confirmed[0]
+
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for unit in reached[1:]:
+            children[parent[unit]].append(unit)
+
+        def walk(unit: str, depth: int) -> None:
+            above = parent[unit]
+            rows.append(Row(depth, tuple(members[unit]), above))
+            for child in sorted(children[unit]):
+                walk(child, depth + 1)
+
+        walk(root, 0)
+        for unit in reached:
+            level[unit] = -1  # placed: later trees neither enter nor re-parent it
+
+    first = lead.get(start or "", None)
+    if first is not None:
+        grow(first)
+    rest = [u for u in units if u not in parent]
+    if rest and first is not None:
+        rows.append(Row(0, (), heading=f"Not reached by Down links from {start}:"))
+    while rest:
+        pending = set(rest)
+        roots = [u for u in rest if not any(u in down[p] for p in pending if p != u)] or rest[:1]
+        grow(roots[0])
+        rest = [u for u in rest if u not in parent]
+    return rows
+
+
+def _below(candidate: str, unit: str, parent: Mapping[str, str | None]) -> bool:
+    """Whether `candidate` lies in the subtree of `unit` (moving `unit` under it would make a loop)."""
+    seen: set[str] = set()
+    node: str | None = candidate
+    while node is not None and node not in seen:
+        if node == unit:
+            return True
+        seen.add(node)
+        node = parent.get(node)
+    return False
+
+
+def _tooltip(kind: str, edges: Edges, resources: int, failing: list[str]) -> str:
+    by_rel: dict[str, list[str]] = defaultdict(list)
     for (a, b), rels in sorted(edges.items()):
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        rel = next(r for r in _NAV_RELS if r in rels)
-        parts.append(f'<line x1="{x1 + box_w / 2:.0f}" y1="{y1 + box_h:.0f}" x2="{x2 + box_w / 2:.0f}" y2="{y2:.0f}" '
-                     f'stroke="{_COLOURS[rel]}" stroke-opacity="0.45"><title>{escape(a)} -&gt; {escape(b)}: '
-                     f'{escape(", ".join(sorted(rels)))}</title></line>')
-    for kind, (x, y) in pos.items():
-        bad = kind in failing_kinds
-        fill, stroke = ("#ffebee", "#c62828") if bad else ("#e8f5e9", "#2e7d32")
-        parts.append(f'<g><rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="5" fill="{fill}" '
-                     f'stroke="{stroke}" stroke-width="{2 if bad else 1}"/><text x="{x + box_w / 2:.0f}" '
-                     f'y="{y + 17:.0f}" text-anchor="middle">{escape(kind)}{" ✗" if bad else ""}</text></g>')
-    legend_y = height - 14
-    for i, rel in enumerate(_NAV_RELS):
-        parts.append(f'<text x="{10 + i * 90}" y="{legend_y}" fill="{_COLOURS[rel]}">— {rel}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        if a == kind:
+            for rel in rels:
+                by_rel[rel].append(b)
+    lines = [f"{kind}: {resources} resource(s)"]
+    if failing:
+        lines.append("failing: " + ", ".join(failing))
+    lines += [f"{rel} -> {', '.join(by_rel[rel])}" for rel in _NAV_RELS if by_rel[rel]]
+    return "\n".join(lines)
+
+
+def _width(kind: str, bad: bool) -> float:
+    return len(kind) * _CHAR_W + (30 if bad else 16)
+
+
+def link_map_svg(snapshot: Any, failing: Mapping[str, list[str]] | set[str], start: str | None = "LogonSession",
+                 href: Any = None) -> str:
+    """The map as inline SVG. `failing`: kind -> its failing rule ids; `href(rule_id)`: where a
+    failing type links to (its findings)."""
+    failing = {k: [] for k in failing} if isinstance(failing, set) else dict(failing)
+    groups = snapshot.kinds()
+    kinds = sorted(groups)
+    edges = kind_edges(snapshot)
+    rows = type_tree(kinds, edges, start)
+    x_of: dict[str, float] = {}
+    y_of: dict[str, float] = {}
+    parts: list[str] = []
+    right = 200.0
+    for index, row in enumerate(rows):
+        y = 8 + index * _ROW_H
+        if row.heading or not row.kinds:
+            parts.append(f'<text x="8" y="{y + 14:.0f}" font-style="italic" fill="#555">{escape(row.heading)}</text>')
+            continue
+        x = 8 + row.depth * _INDENT
+        if row.parent is not None and row.parent in x_of:
+            px, py = x_of[row.parent] + 8, y_of[row.parent] + _BOX_H
+            parts.append(f'<path d="M{px:.0f} {py:.0f}V{y + _BOX_H / 2:.0f}H{x:.0f}" fill="none" stroke="#78909c"/>')
+        x_of[row.kinds[0]], y_of[row.kinds[0]] = x, y
+        for position, kind in enumerate(row.kinds):
+            if position:
+                parts.append(f'<text x="{x + 4:.0f}" y="{y + 14:.0f}" fill="#9e9d24">⇄</text>')
+                x += 20
+            bad = kind in failing
+            width = _width(kind, bad)
+            fill, stroke = ("#ffebee", "#c62828") if bad else ("#f1f8e9", "#7cb342")
+            tip = _tooltip(kind, edges, len(groups.get(kind, [])), failing.get(kind, []))
+            box = (f'<g><title>{escape(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{width:.0f}" '
+                   f'height="{_BOX_H}" rx="4" fill="{fill}" stroke="{stroke}" stroke-width="{2 if bad else 1}"/>'
+                   f'<text x="{x + 8:.0f}" y="{y + 14:.0f}"{_BAD_TEXT if bad else ""}>'
+                   f'{escape(kind)}{" ✗" if bad else ""}</text></g>')
+            if bad and href is not None and failing.get(kind):
+                box = f'<a href="{escape(href(failing[kind][0]))}">{box}</a>'
+            parts.append(box)
+            x += width + 4
+        right = max(right, x)
+    height = 8 + len(rows) * _ROW_H + 24
+    legend = (f'<text x="8" y="{height - 8}" fill="#555">lines: Down, from the type above · ⇄ Alternate '
+              "(entity and reference form) · red: a failing item (click: its findings) · hover: all its links</text>")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(right + 8, 720):.0f}" height="{height}" '
+            f'font-family="sans-serif" font-size="11" role="img" aria-label="link map of the resource types">'
+            + "".join(parts) + legend + "</svg>")

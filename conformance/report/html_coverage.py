@@ -1,0 +1,107 @@
+"""What the run covered and what it could not check: the crawl, the items and the action phase.
+
+A verdict is only worth what was checked, so the gaps (roots no schema declares, Rels and actions
+never met, items that could not check something, operations the action phase could not follow)
+are shown open beside the findings, not folded away.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from .item_log import ItemLog
+from .text import undeclared_roots
+
+__all__ = ["actions_html", "coverage", "coverage_html"]
+
+_NOTES_OPEN = 20
+"""Up to this many items' "not checked" notes are listed open; more are folded."""
+
+
+def coverage(run: Any) -> dict[str, Any]:
+    """What the crawl found against what the profile knows about."""
+    snapshot, profile = run.snapshot, run.profile
+    rels = {l.rel for r in snapshot for l in r.links if l.rel}
+    return {
+        "kinds": sorted(snapshot.kinds()),
+        "rels_found": sorted(rels & profile.rel_vocabulary),
+        "rels_unseen": sorted(profile.rel_vocabulary - rels),
+        "rels_unknown": sorted(rels - profile.rel_vocabulary),
+        "actions_found": sorted(rels & profile.action_rels),
+        "actions_unseen": sorted(profile.action_rels - rels),
+        "undeclared_roots": undeclared_roots(snapshot),
+    }
+
+
+def _words(names: list[str]) -> str:
+    return escape(", ".join(names)) or "none"
+
+
+def _undeclared(gaps: list[dict[str, Any]]) -> str:
+    return "; ".join(f"<code>{escape(g['root'])}</code> ({g['resources']} resource(s), e.g. "
+                     f"<code>{escape(g['example'])}</code>)" for g in gaps) or "none"
+
+
+def _item_notes(log: ItemLog | None) -> str:
+    if log is None or not log.notes:
+        return ""
+    items = "".join(f"<li><b>{escape(rule)}[{escape(kind)}]</b>: {'<br>'.join(escape(n) for n in notes)}</li>"
+                    for (rule, kind), notes in sorted(log.notes.items()))
+    opened = " open" if len(log.notes) <= _NOTES_OPEN else ""
+    return (f"<details{opened}><summary>Not checked by {len(log.notes)} item(s) (they passed on what they could "
+            f'check)</summary><ul class="notes">{items}</ul></details>')
+
+
+def coverage_html(run: Any, log: ItemLog | None = None) -> str:
+    cov, meta = coverage(run), run.snapshot.meta
+    budget = meta.get("skipped_budget", 0)
+    crawl = (f"<p>Crawl: {len(run.snapshot)} resources fetched; {budget} link(s) not followed over the budget "
+             f"(--max-resources {escape(str(meta.get('max_resources', '?')))}), "
+             f"{meta.get('skipped_origin', 0)} off-origin link(s) not followed.</p>") if meta else ""
+    gap = ' class="gap"' if cov["undeclared_roots"] else ""
+    return (
+        f"{crawl}<p>{len(cov['kinds'])} resource types: {_words(cov['kinds'])}</p>"
+        f"<p>Rels found: {_words(cov['rels_found'])}<br>Rels of the profile never seen: "
+        f"{_words(cov['rels_unseen'])}<br>Rels outside the profile: {_words(cov['rels_unknown'])}</p>"
+        f"<p>Actions found: {_words(cov['actions_found'])}; never seen: {_words(cov['actions_unseen'])}</p>"
+        f"<p{gap}>Root elements no loaded schema declares (their documents were not validated): "
+        f"{_undeclared(cov['undeclared_roots'])}</p>" + _item_notes(log)
+    )
+
+
+def actions_html(actions: dict[str, Any] | None) -> str:
+    """The action phase as the terminal reports it, with its "not checked" notes and errors in full."""
+    if not actions:
+        return ("<p>No action phase (--actions none): nothing was sent beyond the crawl's GETs, the logon and "
+                "the logoff.</p>")
+    mode = escape(str(actions.get("mode")))
+    profile = escape(str(actions.get("hypothesis_profile")))
+    plan = actions.get("plan") or []
+    listing = "<pre>" + escape("\n".join(plan)) + "</pre>" if plan else ""
+    if actions.get("dry_run"):
+        return (f"<p>Dry run (--actions {mode}, {profile}): the action phase would send the following, "
+                f"and sent none of it.</p>{listing}")
+    if mode == "none":
+        return ("<p>--actions none: nothing was sent beyond the crawl's GETs, the logon and the logoff; the ACT "
+                "rules had nothing to judge.</p>"
+                + (f"<details><summary>What --actions all would send</summary>{listing}</details>" if plan else ""))
+    sent = ", ".join(f"{n} {escape(str(method))}" for method, n in sorted(actions.get("requests", {}).items()))
+    operations = actions.get("operations", [])
+    held = actions.get("held_back", [])
+    parts = [f"<p>--actions {mode} ({profile}): {len(operations)} operation(s) followed, {sent or 'no requests'} "
+             f"in {escape(str(actions.get('elapsed_s', 0)))} s; {len(held)} held back.</p>"]
+    for error in actions.get("errors", []):
+        parts.append(f'<p class="gap"><b>Error in the action phase:</b> {escape(str(error))}</p>')
+    notes = actions.get("notes", [])
+    parts.append(f"<p{' class=gap' if notes else ''}>Not checked: "
+                 + ("none" if not notes else f"{len(notes)} operation note(s)") + "</p>")
+    if notes:
+        parts.append('<ul class="notes">' + "".join(f"<li>{escape(str(n))}</li>" for n in notes) + "</ul>")
+    if held:
+        parts.append("<p>Held back (not allowed by --actions " + mode + "): "
+                     + escape(", ".join(map(str, held))) + "</p>")
+    if operations:
+        parts.append(f"<details><summary>Operations followed ({len(operations)})</summary><ul>"
+                     + "".join(f"<li><code>{escape(str(op))}</code></li>" for op in operations) + "</ul></details>")
+    return "".join(parts)

@@ -1,0 +1,112 @@
+"""The findings, grouped by rule: what a reader of the report came for.
+
+Each rule with findings gets one block: severity, statement, the resource types and URLs it hit,
+and per finding the link, what was expected, what was found and the request that reproduces it.
+A large server can yield thousands of findings of one rule, so only the first few are shown in
+full and the next ones as a line each; the rest are counted (the results JSON has every one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from ..rules import RULES, Finding
+
+__all__ = ["IN_FULL", "AS_LINES", "anchor", "findings_html"]
+
+IN_FULL = 10
+"""Findings per rule shown with link, expected, actual, reproduction and excerpt."""
+AS_LINES = 100
+"""Findings per rule shown after those as one line each (URL, actual)."""
+_EXCERPT = 300
+
+
+def anchor(rule_id: str) -> str:
+    """The id of a rule's block, so the matrix and the link map can point at it."""
+    return f"finding-{rule_id}"
+
+
+def _row(label: str, value: str, pre: bool = False) -> str:
+    body = f"<pre>{escape(value)}</pre>" if pre else escape(value)
+    return f"<tr><th>{label}</th><td>{body}</td></tr>"
+
+
+def _in_full(finding: Finding, kind: str) -> str:
+    rows = []
+    if finding.waiver:
+        rows.append(_row("waived", finding.waiver))
+    if finding.message:
+        rows.append(_row("request", finding.message))
+    if finding.link is not None:
+        rows.append(_row("link", finding.link.describe()))
+    rows += [_row("expected", finding.expected), _row("actual", finding.actual)]
+    excerpt = " ".join(finding.excerpt.split())[:_EXCERPT]
+    if excerpt:
+        rows.append(_row("answered", excerpt))
+    repro = (f'<div class="repro">reproduce:<pre>{escape(finding.reproduction)}</pre></div>'
+             if finding.reproduction else "")
+    return (f'<div class="finding"><div class="url">{escape(finding.url)} <small>({escape(kind)})</small></div>'
+            f"<table>{''.join(rows)}</table>{repro}</div>")
+
+
+def _rule_block(rule_id: str, found: Sequence[tuple[Finding, str]], waived: bool) -> str:
+    rule = RULES.get(rule_id)
+    severity = str(found[0][0].severity)
+    statement = rule.statement if rule else ""
+    kinds = sorted({kind for _, kind in found})
+    urls = {f.url for f, _ in found}
+    source = f"; vendor page: {escape(rule.source)}" if rule and rule.source else ""
+    parts = [f'<div class="rule-findings {"waived" if waived else escape(severity)}" id="{anchor(rule_id)}'
+             f'{"-waived" if waived else ""}">'
+             f'<h3><span class="sev {escape(severity)}">{escape(severity)}</span> {escape(rule_id)} '
+             f"{escape(statement)}</h3>"
+             f'<p class="meta">{len(found)} finding(s) on {len(urls)} resource(s) of type(s) '
+             f"{', '.join(f'<code>{escape(k)}</code>' for k in kinds)}{source}</p>"]
+    parts += [_in_full(f, kind) for f, kind in found[:IN_FULL]]
+    lines = found[IN_FULL:IN_FULL + AS_LINES]
+    if lines:
+        parts.append('<ul class="more">' + "".join(
+            f"<li>{escape(f.url)} <small>({escape(kind)})</small>: {escape(f.actual)}</li>" for f, kind in lines)
+            + "</ul>")
+    rest = len(found) - IN_FULL - len(lines)
+    if rest > 0:
+        parts.append(f'<p class="more">... and {rest} more finding(s) of {escape(rule_id)}: the results JSON '
+                     "lists every one, and the item's failure text below every URL.</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _by_rule(findings: Iterable[tuple[Finding, str]]) -> list[tuple[str, list[tuple[Finding, str]]]]:
+    """Rules by severity (errors first), then in catalog order; findings by URL within a rule."""
+    groups: dict[str, list[tuple[Finding, str]]] = {}
+    for finding, kind in findings:
+        groups.setdefault(finding.rule_id, []).append((finding, kind))
+    order = {rule_id: i for i, rule_id in enumerate(RULES)}
+    def rank(group: tuple[str, list[tuple[Finding, str]]]) -> tuple[int, int, str]:
+        rule_id, found = group
+        return -max(int(f.severity) for f, _ in found), order.get(rule_id, len(order)), rule_id
+
+    ranked = sorted(groups.items(), key=rank)
+    return [(rule_id, sorted(found, key=lambda fk: (fk[0].url, fk[1]))) for rule_id, found in ranked]
+
+
+def findings_html(results: Iterable[Any]) -> str:
+    """The findings section of the report, from the run's item results."""
+    everything = [(f, r.kind) for r in results for f in r.findings]
+    new = [(f, kind) for f, kind in everything if not f.waiver]
+    waived = [(f, kind) for f, kind in everything if f.waiver]
+    head = (f'<h2 id="conformance-findings">Findings: {len(new)} new'
+            f'{f", {len(waived)} waived" if waived else ""}</h2>')
+    if not new:
+        body = "<p>No rule found anything new on this target.</p>"
+    else:
+        body = "".join(_rule_block(rule_id, found, waived=False) for rule_id, found in _by_rule(new))
+    if waived:
+        body += (f"<details><summary>Waived findings ({len(waived)}): known from the baseline or below "
+                 "--fail-on</summary>"
+                 + "".join(_rule_block(rule_id, found, waived=True) for rule_id, found in _by_rule(waived))
+                 + "</details>")
+    return head + body
+
