@@ -15,7 +15,8 @@ from .text import summary_counts, undeclared_roots
 __all__ = ["HtmlSummary", "coverage", "summary_html"]
 
 _CELL = {"passed": ("✓", "#2e7d32", "#e8f5e9"), "failed": ("✗", "#c62828", "#ffebee"),
-         "waived": ("~", "#ef6c00", "#fff3e0"), "error": ("!", "#6a1b9a", "#f3e5f5")}
+         "waived": ("~", "#ef6c00", "#fff3e0"), "error": ("!", "#6a1b9a", "#f3e5f5"),
+         "skipped": ("–", "#757575", "#fafafa")}
 
 
 def coverage(run: Any) -> dict[str, Any]:
@@ -43,17 +44,19 @@ def _matrix(run: Any) -> str:
         for kind in kinds:
             result = run.results.get((rule_id, kind))
             if result is None:
-                cells.append('<td style="color:#999;text-align:center" title="not run">–</td>')
+                cells.append('<td title="not selected"></td>')
                 continue
             mark, colour, back = _CELL[result.outcome]
-            tip = f"{rule_id} on {kind}: {result.outcome}, {len(result.findings)} finding(s)"
+            tip = f"{rule_id} on {kind}: " + (f"not judged: {result.reason}" if result.outcome == "skipped" else
+                                              f"{result.outcome}, {len(result.findings)} finding(s)")
             cells.append(f'<td style="text-align:center;color:{colour};background:{back}" title="{escape(tip)}">'
                          f"{mark}</td>")
         rule = RULES[rule_id]
         rows.append(f'<tr><th style="text-align:left;font-weight:normal" title="{escape(rule.statement)}">'
                     f"{rule_id} <small>{rule.severity}</small></th>{''.join(cells)}</tr>")
     return (f'<table style="border-collapse:collapse;font-size:11px"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
-            '<p><small>✓ pass · ✗ fail · ~ waived (baseline or below --fail-on) · ! rule error · – not run</small></p>')
+            '<p><small>✓ pass (judged, found fine) · ✗ fail · ~ waived (baseline or below --fail-on) · ! rule error · '
+            '– not judged: nothing to judge, or could not run (the reason on hover) · blank: not selected</small></p>')
 
 
 def _undeclared(gaps: list[dict[str, Any]]) -> str:

@@ -15,7 +15,8 @@ def _format(ctx: RuleContext) -> tuple[str, str]:
     return name.lower(), value
 
 
-@rule("TYP001", Severity.ERROR, fault="type_mismatch", source="mapping_link_types_to_xml_schema.md")
+@rule("TYP001", Severity.ERROR, fault="type_mismatch", source="mapping_link_types_to_xml_schema.md",
+      subject="typed links (and list members) with a Type to a document the crawl read")
 def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A link's Type predicts the root element its Href returns (the four naming rules plus the
     profile's documented exceptions).
@@ -31,13 +32,15 @@ def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding
         target = ctx.readable_target(res, link)
         if target is None or target.root is None:
             continue
+        ctx.judged(res)
         expected = ctx.profile.roots_for_type(link.type)
         if target.root not in expected:
             yield ctx.finding(res, link=link, expected=f"Type {link.type} -> root {' or '.join(expected)}",
                               actual=f"{target.url} returns {target.root}")
 
 
-@rule("TYP002", Severity.ERROR, fault="entity_format_ignored", source="resource_representation_for_ke.md")
+@rule("TYP002", Severity.ERROR, fault="entity_format_ignored", source="resource_representation_for_ke.md",
+      subject="URLs that ask for the entity form (`?format=Entity`)")
 def entity_query_returns_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A URL that asks for the entity form (`?format=Entity`) returns an entity, not a reference.
 
@@ -45,11 +48,15 @@ def entity_query_returns_entity(ctx: RuleContext, res: Resource) -> Iterator[Fin
     reference form hides them.
     """
     name, value = _format(ctx)
-    if query_of(res.url).get(name, "").lower() == value.lower() and res.root in ctx.profile.reference_roots:
+    if query_of(res.url).get(name, "").lower() != value.lower():
+        return
+    ctx.judged(res)
+    if res.root in ctx.profile.reference_roots:
         yield ctx.finding(res, expected="an entity root", actual=f"{res.root} (a reference form)")
 
 
-@rule("TYP003", Severity.ERROR, fault="reference_is_entity", source="resource_representation_for_ke.md")
+@rule("TYP003", Severity.ERROR, fault="reference_is_entity", source="resource_representation_for_ke.md",
+      subject="plain URLs of resources whose entity form the crawl read too")
 def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A key resource's plain URL returns its reference form, when an entity form exists beside it.
 
@@ -57,17 +64,21 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
     being small.
     """
     name, value = _format(ctx)
-    if name in query_of(res.url) or res.root in ctx.profile.reference_roots:
+    if name in query_of(res.url):
         return
     separator = "&" if "?" in res.url else "?"
     entity_url = resolve(f"{res.url}{separator}{ctx.profile.entity_query}", res.url)
     entity = ctx.snapshot.get(entity_url) if entity_url else None
-    if entity is not None and entity.error is None and entity.root not in ctx.profile.reference_roots:
+    if entity is None or entity.error is not None:
+        return
+    ctx.judged(res)
+    if res.root not in ctx.profile.reference_roots and entity.root not in ctx.profile.reference_roots:
         yield ctx.finding(res, expected=f"a reference root ({', '.join(sorted(ctx.profile.reference_roots))})",
                           actual=f"{res.root}, the same form as {entity.url}")
 
 
-@rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md")
+@rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md",
+      subject="representations with an Href of their own")
 def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A representation's own Href is the URL it was fetched from.
 
@@ -75,6 +86,7 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
     names another URL (or the other form) refreshes into something else.
     """
     if res.href:
+        ctx.judged(res)
         own = resolve(res.href, res.url)
         # Paths compare without regard to case, as the server matches them; a re-cased link is
         # the link's defect (REL005), not the document's.
@@ -82,7 +94,8 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
             yield ctx.finding(res, expected=f"Href={res.url!r}", actual=f"Href={res.href!r}")
 
 
-@rule("TYP005", Severity.ERROR, fault="root_type_mismatch", source="mapping_link_types_to_xml_schema.md")
+@rule("TYP005", Severity.ERROR, fault="root_type_mismatch", source="mapping_link_types_to_xml_schema.md",
+      subject="representations with a Type of their own")
 def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A representation's own Type attribute names its root element (by the same mapping).
 
@@ -90,6 +103,7 @@ def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     agree with the document's element.
     """
     if res.type and res.root:
+        ctx.judged(res)
         expected = ctx.profile.roots_for_type(res.type)
         if res.root not in expected:
             yield ctx.finding(res, expected=f"Type {res.type} on root {' or '.join(expected)}",
