@@ -1,18 +1,26 @@
-"""The pytest items: one per rule and resource type, failing with every offending URL."""
+"""The pytest items: one per rule and resource type, failing with every offending URL.
+
+Items hang under one node, `conformance`, that no file backs: their node ids (`conformance::LNK004[Job]`)
+are the same on every server and run, and can be passed back to pytest to run them again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import pytest
 
-from .rules import Finding, Rule, run_rule
+from .rules import RULES, Finding, Rule, run_rule
 from .rules.selection import select_rules
 from .runner import ItemResult, Run
 from .snapshot import Resource
 
-__all__ = ["ConformanceCollector", "ConformanceItem", "RuleViolated", "format_findings"]
+__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "family_markers", "format_findings",
+           "node_arguments", "register_markers", "select_node_ids", "skip_reason", "type_marker"]
+
+NODE = "conformance"
+"""The name and node id of the node every item hangs under."""
 
 _DETAILED = 25
 _EXCERPT = 160
@@ -63,14 +71,45 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
+def skip_reason(rule: Rule, notes: Sequence[str]) -> str:
+    """Why an item judged nothing: what stopped the rule (its first note), else that the resource
+    type holds nothing the rule judges."""
+    if not notes:
+        return rule.nothing_to_judge()
+    more = f" (and {len(notes) - 1} more not checked)" if len(notes) > 1 else ""
+    return f"{notes[0]}{more}"
+
+
+def type_marker(kind: str) -> str:
+    """The marker of one resource type: `-m type_Job` selects Job alone, where `-k Job`, a substring
+    match, also selects BackupJobSession and JobReference."""
+    return f"type_{kind}"
+
+
+def family_markers() -> dict[str, str]:
+    """Marker name -> description for each rule family (`-m attributes`, `-k attributes`)."""
+    families = dict.fromkeys(rule.family for rule in RULES.values())
+    return {family: f"conformance items of the {family} rules" for family in families}
+
+
+def register_markers(config: pytest.Config, markers: dict[str, str]) -> None:
+    """Declare markers (name -> description) not declared yet, so that `--strict-markers` accepts them."""
+    known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
+    for name, description in markers.items():
+        if name not in known:
+            config.addinivalue_line("markers", f"{name}: {description}")
+
+
 class ConformanceItem(pytest.Item):
     """Rule x resource type: node ids carry no server-specific ids, so runs compare."""
 
     def __init__(self, *, rule: Rule, kind: str, resources: list[Resource], run: Run, **kwargs: Any):
         super().__init__(**kwargs)
         self.rule, self.kind, self.resources, self.run = rule, kind, resources, run
-        self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity)))
-        self.keywords[rule.family] = True
+        self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity),
+                                                     kind=kind))
+        self.add_marker(getattr(pytest.mark, rule.family))
+        self.add_marker(getattr(pytest.mark, type_marker(kind)))
         self.user_properties += [("rule", rule.id), ("severity", str(rule.severity)), ("kind", kind),
                                  ("resources", len(resources))]
 
@@ -78,11 +117,16 @@ class ConformanceItem(pytest.Item):
         ctx = self.run.context()
         try:
             findings = self.run.judge(self.rule, self.kind, list(run_rule(self.rule, ctx, self.resources)))
-            if ctx.notes:  # what could not be checked is said, not silently skipped
-                self.add_report_section("call", "not checked", "\n".join(ctx.notes))
         except Exception:
             self.run.record(ItemResult(self.rule.id, self.kind, "error", (), len(self.resources)))
             raise
+        if ctx.notes:  # what could not be checked is said, not silently skipped
+            self.add_report_section("call", "not checked", "\n".join(ctx.notes))
+        if not findings and not self.rule.applied(ctx):
+            # Nothing judged is not "judged and found fine": the item is skipped, with the reason.
+            reason = skip_reason(self.rule, ctx.notes)
+            self.run.record(ItemResult(self.rule.id, self.kind, "skipped", (), len(self.resources), reason))
+            pytest.skip(reason)
         new = [f for f in findings if not f.waiver]
         outcome = "failed" if new else "waived" if findings else "passed"
         self.run.record(ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources)))
@@ -112,9 +156,35 @@ class ConformanceCollector(pytest.Collector):
     def collect(self) -> Iterator[ConformanceItem]:
         groups = {kind: [r for r in resources if r.error is None]
                   for kind, resources in self.run.snapshot.kinds().items()}
+        # The types are known only now, after the crawl.
+        register_markers(self.config, {type_marker(kind): f"conformance items of the resource type {kind}"
+                                       for kind in groups})
         settings = self.run.settings
         for rule in select_rules(settings.rules, settings.skip_rules):
             for kind, resources in groups.items():
                 if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
                     yield ConformanceItem.from_parent(self, name=f"{rule.id}[{kind}]", rule=rule, kind=kind,
                                                       resources=resources, run=self.run)
+
+
+def node_arguments(args: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(other arguments, node ids of conformance items): `conformance`, `conformance::LNK004` and
+    `conformance::LNK004[Job]` name items, not paths, so pytest must not look for them on disk."""
+    others: list[str] = []
+    node_ids: list[str] = []
+    for arg in args:
+        (node_ids if arg == NODE or arg.startswith(f"{NODE}::") else others).append(arg)
+    return others, node_ids
+
+
+def _names(item: pytest.Item, node_id: str) -> bool:
+    """Whether a node id names the item as pytest matches them: the item itself, every item below a
+    node (`conformance`), or every resource type of a rule (`conformance::LNK004`)."""
+    return node_id in (item.nodeid, NODE) or item.nodeid.startswith(f"{node_id}[")
+
+
+def select_node_ids(items: Sequence[pytest.Item], node_ids: Sequence[str]) -> tuple[list[pytest.Item], list[str]]:
+    """(the items the node ids name, in collection order; the node ids that name none)."""
+    chosen = [item for item in items if any(_names(item, node_id) for node_id in node_ids)]
+    unmatched = [node_id for node_id in node_ids if not any(_names(item, node_id) for item in items)]
+    return chosen, unmatched

@@ -17,6 +17,7 @@ from .settings import Settings, add_options, resolve
 
 settings_key = pytest.StashKey[Settings]()
 run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done
+node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
 
 _EXIT_USAGE = pytest.ExitCode.USAGE_ERROR
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
@@ -27,11 +28,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "conformance_rule(id, family, severity): item checks the conformance rule `id`")
+    config.addinivalue_line("markers", "conformance_rule(id, family, severity, kind): item checks the conformance "
+                                       "rule `id` on the resource type `kind`")
     config.addinivalue_line("markers", "unsafe: item may change state on the target (actions beyond GET)")
     settings = resolve(config)
     config.stash[settings_key] = settings
-    if settings.active and config.pluginmanager.hasplugin("html"):
+    if not settings.active:
+        return
+    from .items import family_markers, node_arguments, register_markers
+
+    register_markers(config, family_markers())
+    # Node ids such as `conformance::LNK004[Job]` name items, not files: pytest must not look for
+    # them on disk; they select among the items once the crawl has made them.
+    others, node_ids = node_arguments(config.args)
+    if node_ids:
+        config.args = others
+        config.stash[node_ids_key] = node_ids
+    if config.pluginmanager.hasplugin("html"):
         from .report.html import HtmlSummary
 
         config.pluginmanager.register(HtmlSummary(config), "conformance-html")
@@ -69,29 +82,43 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     settings = _settings(config)
     if settings is None or hasattr(config, "workerinput"):
         return
-    from .items import ConformanceCollector
+    from .items import NODE, ConformanceCollector, select_node_ids
 
     run = _start(config, settings)  # the crawl decides which items exist, so it runs at collection
 
-    collector = ConformanceCollector.from_parent(session, name="conformance", nodeid="conformance", run=run)
+    collector = ConformanceCollector.from_parent(session, name=NODE, nodeid=NODE, run=run)
     added = list(collector.collect())
+    node_ids = config.stash.get(node_ids_key, None)
+    if node_ids:
+        added, unmatched = select_node_ids(added, node_ids)
+        if unmatched:  # as pytest answers a test id that names no test
+            raise pytest.UsageError(*(f"not found: {node_id}\n(no conformance item of this run has that id)"
+                                      for node_id in unmatched))
     items.extend(added)
     # Tell the reporters, so "collected N items" counts these too (they come from no file).
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
 
 
+def _stop_reason(session: pytest.Session, exitstatus: int) -> str | None:
+    """Why the session ended before every item ran (Ctrl-C, `-x`), or None."""
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "interrupted"
+    if session.shouldfail or session.shouldstop:
+        return str(session.shouldfail or session.shouldstop)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-html and the terminal summary read the run
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .runner import close_run
 
     run = session.config.stash.get(run_key, None)
+    if run is not None:
+        run.stopped = _stop_reason(session, exitstatus)
     if run is not None and run.settings.json:
         from .report.results import build_results, write_results
 
-        interrupted = "interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED else None
-        if not run.snapshot.meta.get("complete"):
-            interrupted = interrupted or "the crawl did not finish"
-        run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus),
-                                                                            interrupted=interrupted))
+        run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus)))
     close_run(run)
 
 

@@ -37,10 +37,13 @@ class ItemResult:
     rule_id: str
     kind: str
     outcome: str
-    """'passed', 'failed' or 'error' (the rule itself crashed)."""
+    """'passed' (judged and found fine), 'failed', 'waived' (every finding waived), 'skipped' (nothing
+    to judge) or 'error' (the rule itself crashed)."""
     findings: tuple[Finding, ...]
     resources: int
     """How many resources of the kind the rule looked at."""
+    reason: str = ""
+    """Why a skipped item judged nothing."""
 
 
 @dataclass
@@ -55,6 +58,8 @@ class Run:
     mock: Any = None
     results: dict[tuple[str, str], ItemResult] = field(default_factory=dict)
     """Item outcomes by (rule id, kind), filled as items run; deselected items never appear."""
+    stopped: str | None = None
+    """Why the session ended before every item ran (interrupted, a stop on the first failure), else None."""
 
     def record(self, result: ItemResult) -> None:
         self.results[(result.rule_id, result.kind)] = result

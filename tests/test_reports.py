@@ -9,9 +9,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
+
+from conformance.report.text import verdict
+from conformance.runner import ItemResult
 
 pytest_plugins = ["pytester"]
 
@@ -129,7 +133,53 @@ def test_an_interrupted_run_still_writes_results_marked_incomplete(pytester):
     result = pytester.runpytest_subprocess("--conformance-target", "mock", "--conformance-only",
                                            "-p", "no:cacheprovider", "--conformance-json", "r.json", "--html", "r.html")
     assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*verdict: incomplete*", "INCOMPLETE: interrupted; *"])
+    assert "verdict: conformant" not in result.stdout.str()
     data = json.loads((pytester.path / "r.json").read_text())
-    assert data["complete"] is False and data["interrupted"] == "interrupted"
+    assert data["complete"] is False and data["interrupted"] == "interrupted" and data["verdict"] == "incomplete"
     assert 0 < sum(data["counts"]["items"].values()) < 100
     assert (pytester.path / "r.html").exists()
+
+
+def test_the_html_matrix_marks_an_item_with_nothing_to_judge_apart_from_a_pass(faulty_run):
+    cwd, _ = faulty_run
+    data = json.loads((cwd / "reports" / "results.json").read_text())
+    html = (cwd / "reports" / "conformance.html").read_text()
+    items = data["counts"]["items"]
+    assert items["skipped"] > 0
+    assert html.count("<td>✓") == items["passed"]
+    assert html.count("<td class=n") >= items["skipped"]  # and the cells of no item at all
+    # Why a rule's cells were not run is said once, on its row.
+    assert "(–: nothing to judge: PRF003 judges only the logon session" in html
+    assert "– not run or not applicable" in html
+
+
+def _run_with(*outcomes: str, crawled: bool = True, stopped: str | None = None) -> SimpleNamespace:
+    results = {(f"R{i}", "Job"): ItemResult(f"R{i}", "Job", outcome, (), 1) for i, outcome in enumerate(outcomes)}
+    return SimpleNamespace(results=results, snapshot=SimpleNamespace(meta={"complete": crawled}), stopped=stopped)
+
+
+@pytest.mark.parametrize("run, expected", [
+    (_run_with("passed", "skipped"), "conformant"),
+    (_run_with("waived", "skipped"), "conformant"),
+    (_run_with(), "nothing judged"),  # --collect-only, or a -k that selects nothing
+    (_run_with("skipped", "skipped"), "nothing judged"),
+    (_run_with("passed", stopped="interrupted"), "incomplete"),
+    (_run_with("passed", crawled=False), "incomplete"),
+    (_run_with("passed", "failed", stopped="interrupted"), "violations found"),
+    (_run_with("passed", "error"), "violations found"),
+])
+def test_conformant_needs_something_judged_in_a_run_that_completed(run, expected):
+    assert verdict(run) == expected
+
+
+@pytest.mark.parametrize("args, code", [(["--collect-only"], pytest.ExitCode.OK),
+                                        (["-k", "no_such_item"], pytest.ExitCode.NO_TESTS_COLLECTED)])
+def test_a_run_that_judged_nothing_is_not_called_conformant(pytester, args, code):
+    result = pytester.runpytest("--conformance-target", "mock", "--conformance-only", "-p", "no:cacheprovider",
+                                "--conformance-actions", "none", "--conformance-mock-size", "10",
+                                "--conformance-json", "r.json", *args)
+    assert result.ret == code
+    result.stdout.fnmatch_lines(["*verdict: nothing judged*"])
+    assert "verdict: conformant" not in result.stdout.str()
+    assert json.loads((pytester.path / "r.json").read_text())["verdict"] == "nothing judged"

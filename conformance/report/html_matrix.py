@@ -58,6 +58,9 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
     rows = []
     for rule_id in rule_ids:
         rule = RULES.get(rule_id)
+        # The reason most of a rule's cells were not run is said once, on the row, not on each cell.
+        reasons = Counter(why for (r, _), (outcome, why) in cells.items() if r == rule_id and outcome == "not run")
+        usual = reasons.most_common(1)[0][0] if reasons else ""
         tds = []
         for kind in kinds:
             outcome, why = cells.get((rule_id, kind), ("not run", ""))
@@ -65,11 +68,14 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
             if outcome == "passed":
                 tds.append(f"<td>{mark}")
                 continue
+            if outcome == "not run" and why == usual:
+                tds.append(f"<td class={css}>{mark}")
+                continue
             tip = f"{rule_id} on {kind}: {outcome}{': ' + why if why else ''}"
             if outcome in ("failed", "error"):
                 mark = f'<a href="#{anchor(rule_id)}">{mark}</a>'
             tds.append(f'<td class={css} title="{escape(tip)}">{mark}')
-        statement = escape(rule.statement) if rule else ""
+        statement = escape(rule.statement + (f" (–: {usual})" if usual else "")) if rule else ""
         severity = f" <small>{rule.severity}</small>" if rule else ""
         rows.append(f'<tr><th{" class=bad" if rule_id in bad_rules else ""} title="{statement}">'
                     f"{escape(rule_id)}{severity}</th>{''.join(tds)}</tr>")

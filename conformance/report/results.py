@@ -18,7 +18,7 @@ from typing import Any
 from ..profiles import Profile
 from ..rules import RULES, Finding, Severity
 from ..snapshot import Snapshot
-from .text import undeclared_roots
+from .text import stop_reason, undeclared_roots, verdict
 
 __all__ = ["RESULTS_SCHEMA", "build_results", "write_results"]
 
@@ -70,7 +70,10 @@ def _schemas(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def build_results(run: Any, *, exit_status: int | None = None, interrupted: str | None = None) -> dict[str, Any]:
-    """Everything a person or a pipeline needs from one run, as plain data."""
+    """Everything a person or a pipeline needs from one run, as plain data.
+
+    `interrupted` defaults to why the run stopped early, or that the crawl did not finish (`stop_reason`).
+    """
     snapshot, settings = run.snapshot, run.settings
     results = list(run.results.values())
     findings = [(f, r.kind) for r in results for f in r.findings]
@@ -78,10 +81,13 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
     outcomes = Counter(r.outcome for r in results)
     rules = []
     for rule in RULES.values():
-        per_kind = {r.kind: r.outcome for r in results if r.rule_id == rule.id}
+        per_kind = sorted((r.kind, r) for r in results if r.rule_id == rule.id)
         if per_kind:
             rules.append({"id": rule.id, "severity": str(rule.severity), "family": rule.family,
-                          "statement": rule.statement, "source": rule.source, "outcomes": dict(sorted(per_kind.items()))})
+                          "statement": rule.statement, "source": rule.source,
+                          "outcomes": {kind: r.outcome for kind, r in per_kind},
+                          "skipped": {kind: r.reason for kind, r in per_kind if r.outcome == "skipped"}})
+    interrupted = interrupted or stop_reason(run)
     complete = bool(snapshot.meta.get("complete")) and interrupted is None and outcomes.get("error", 0) == 0
     return {
         "schema": RESULTS_SCHEMA,
@@ -94,12 +100,13 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "finished": datetime.now(timezone.utc).isoformat(),
         "complete": complete,
         "interrupted": interrupted,
+        "verdict": verdict(run),
         "exit_status": exit_status,
         "gate": {"fail_on": str(settings.fail_on), "baseline": str(settings.baseline) if settings.baseline else None},
         "counts": {
             "resources": len(snapshot),
             "kinds": len(snapshot.kinds()),
-            "items": {k: outcomes.get(k, 0) for k in ("passed", "failed", "waived", "error")},
+            "items": {k: outcomes.get(k, 0) for k in ("passed", "failed", "waived", "skipped", "error")},
             "findings": {str(s): sum(1 for f, _ in findings if f.severity == s) for s in sorted(Severity, reverse=True)},
             "new_findings": {str(s): sum(1 for f in new if f.severity == s) for s in sorted(Severity, reverse=True)},
             "waived_findings": len(findings) - len(new),

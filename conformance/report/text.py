@@ -7,7 +7,35 @@ from typing import Any
 
 from ..rules import Severity
 
-__all__ = ["action_lines", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots"]
+__all__ = ["action_lines", "stop_reason", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots",
+           "verdict"]
+
+
+def stop_reason(run: Any) -> str | None:
+    """Why the run covers less than it set out to (the session stopped early, the crawl did not
+    finish), or None when it ran to the end."""
+    stopped = getattr(run, "stopped", None)
+    if stopped:
+        return stopped
+    return None if run.snapshot.meta.get("complete") else "the crawl did not finish"
+
+
+def verdict(run: Any) -> str:
+    """The one verdict every output shows. "conformant" is earned, not the default: it needs a run
+    that completed and judged something (an item that passed), and no new finding.
+
+    "violations found" as soon as one item failed or crashed, complete or not; otherwise
+    "incomplete" when the crawl or the session stopped early (Ctrl-C, `-x`), and "nothing judged"
+    when no item ran (`--collect-only`, a `-k` that selects nothing) or every item was skipped.
+    """
+    outcomes = Counter(result.outcome for result in run.results.values())
+    if outcomes["failed"] or outcomes["error"]:
+        return "violations found"
+    if stop_reason(run):
+        return "incomplete"
+    if not outcomes["passed"] and not outcomes["waived"]:
+        return "nothing judged"
+    return "conformant"
 
 
 def summary_counts(run: Any) -> dict[str, Any]:
@@ -15,20 +43,24 @@ def summary_counts(run: Any) -> dict[str, Any]:
     findings = run.findings
     new = [f for f in findings if not f.waiver]
     by_severity = Counter(str(f.severity) for f in new)
-    failed_items = sum(1 for result in run.results.values() if result.outcome in ("failed", "error"))
+    outcomes = Counter(result.outcome for result in run.results.values())
+    stopped = stop_reason(run)
     return {
         "target": run.snapshot.meta.get("target"),
         "profile": run.profile.name,
         "resources": len(run.snapshot),
         "kinds": len(run.snapshot.kinds()),
         "items_run": len(run.results),
-        "items_failed": failed_items,
+        "items_passed": outcomes["passed"],
+        "items_failed": outcomes["failed"] + outcomes["error"],
+        "items_skipped": outcomes["skipped"],
         "findings": len(new),
         "waived": len(findings) - len(new),
         "stale": len(run.stale_waivers),
         "by_severity": {str(s): by_severity.get(str(s), 0) for s in sorted(Severity, reverse=True)},
-        "complete": bool(run.snapshot.meta.get("complete")),
-        "verdict": "conformant" if not new and failed_items == 0 else "violations found",
+        "complete": stopped is None,
+        "stopped": stopped,
+        "verdict": verdict(run),
     }
 
 
@@ -54,11 +86,11 @@ def summary_lines(run: Any) -> list[str]:
     lines = [
         f"target {c['target']}  profile {c['profile']}",
         f"{c['resources']} resources of {c['kinds']} types crawled; {c['items_run']} items run, "
-        f"{c['items_failed']} failed",
+        f"{c['items_failed']} failed, {c['items_passed']} passed, {c['items_skipped']} skipped (nothing to judge)",
         f"verdict: {c['verdict']} ({c['findings']} new findings: {severities}; {c['waived']} waived)",
     ]
     if not c["complete"]:
-        lines.append("INCOMPLETE: the crawl did not finish; results cover what was checked so far")
+        lines.append(f"INCOMPLETE: {c['stopped']}; results cover what was checked so far")
     lines += undeclared_lines(run.snapshot)
     for waiver in run.stale_waivers:
         lines.append(f"stale waiver: {waiver.rule} {waiver.kind or ''} {waiver.url or ''} matched nothing "

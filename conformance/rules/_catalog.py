@@ -65,6 +65,18 @@ class Rule:
     fault: str
     source: str
     check: CheckFunction = field(repr=False)
+    subject: str | None = None
+    """What the rule judges, in words ("links with a typed Rel"), where it is not every resource:
+    a resource type without any is skipped for the rule, not passed. None: every resource."""
+
+    def applied(self, ctx: RuleContext) -> bool:
+        """Whether the rule, just run with `ctx`, had something to judge (see `RuleContext.judged`)."""
+        return self.subject is None or bool(ctx.subjects)
+
+    def nothing_to_judge(self) -> str:
+        """The reason an item of the rule is skipped: its resource type offered nothing to judge.
+        It names no type, so that pytest's skip summary folds the rule's items into one line."""
+        return f"nothing to judge: {self.id} judges {self.subject}"
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,9 @@ class RuleContext:
     """What a rule could not check and why (a target that failed, evidence missing)."""
     cache: dict = field(default_factory=dict)
     """Memo for indexes several rules build over the snapshot (members of collections, ...)."""
+    subjects: set[str] = field(default_factory=set)
+    """URLs of the resources the rule found something to judge on: none means the rule did not
+    apply, which is not the same as a pass."""
 
     def reproduce(self, requests: Sequence[Request]) -> str:
         """The script that sends these requests (after a logon) against the run's target."""
@@ -106,6 +121,11 @@ class RuleContext:
             return None
         return target
 
+    def judged(self, res: Resource) -> None:
+        """Record that the rule found something of its subject on `res` and judged it (a finding
+        records it too), so that a silent rule means "fine" only where it had something to judge."""
+        self.subjects.add(res.url)
+
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
@@ -120,6 +140,7 @@ class RuleContext:
         the GET of the resource the finding is about.
         """
         assert self.rule is not None, "finding() is only available while a rule runs"
+        self.judged(res)
         target = url or res.url
         if res.method != "GET" and target == res.url and not shown_by:
             # The logon answer: what shows it is the logon itself.
@@ -138,20 +159,29 @@ class RuleContext:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: Severity, *, fault: str, source: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check: the first docstring line is its statement, the rest its explanation.
+def split_doc(docstring: str | None) -> tuple[str, str]:
+    """(statement, explanation) of a rule's docstring: the first paragraph, joined into one line
+    however it is wrapped, and the paragraphs after it."""
+    statement, _, rest = inspect.cleandoc(docstring or "").partition("\n\n")
+    return " ".join(statement.split()), rest.strip()
+
+
+def rule(id: str, severity: Severity, *, fault: str, source: str,
+         subject: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check: the docstring's first paragraph is its statement, the rest its explanation.
 
     `fault` names the mock fault that breaks exactly this rule; `source` the vendor page the
-    expectation rests on, so a disputed finding can be settled.
+    expectation rests on, so a disputed finding can be settled; `subject`, for a rule that does not
+    judge every resource, what it judges: its check then calls `RuleContext.judged` on each resource
+    where it finds some, and a resource type where it finds none is skipped with that reason.
     """
 
     def register(func: CheckFunction) -> CheckFunction:
         if id in RULES:
             raise ValueError(f"rule id {id!r} is declared twice ({RULES[id].check.__qualname__} and {func.__qualname__})")
-        doc = inspect.cleandoc(func.__doc__ or "")
-        statement, _, rest = doc.partition("\n")
+        statement, rest = split_doc(func.__doc__)
         family = func.__module__.rsplit(".", 1)[-1]
-        RULES[id] = Rule(id, severity, family, statement.strip(), rest.strip(), fault, source, func)
+        RULES[id] = Rule(id, severity, family, statement, rest, fault, source, func, subject)
         return func
 
     return register
@@ -159,7 +189,7 @@ def rule(id: str, severity: Severity, *, fault: str, source: str) -> Callable[[C
 
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
     """Every finding of one rule over some resources."""
-    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache)
+    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects)
     for res in resources:
         yield from rule.check(bound, res)
 

@@ -19,25 +19,31 @@ def _absolute(href: str) -> bool:
     return u.scheme in ("http", "https") and bool(u.host)
 
 
-@rule("LNK001", Severity.ERROR, fault="link_without_rel", source="attributes_of_a_link_element.md")
+@rule("LNK001", Severity.ERROR, fault="link_without_rel", source="attributes_of_a_link_element.md",
+      subject="links")
 def link_has_rel(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every Link has a non-empty Rel.
 
     The Rel is the only thing that tells a client what following the link means; a link without
     one cannot be chosen by a client that navigates by relation.
     """
+    if res.links:
+        ctx.judged(res)
     for link in res.links:
         if not (link.rel or "").strip():
             yield ctx.finding(res, link=link, expected="a non-empty Rel attribute", actual=f"Rel={link.rel!r}")
 
 
-@rule("LNK002", Severity.ERROR, fault="relative_href", source="attributes_of_a_link_element.md")
+@rule("LNK002", Severity.ERROR, fault="relative_href", source="attributes_of_a_link_element.md",
+      subject="links")
 def link_href_is_absolute(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every Link has an absolute http(s) Href.
 
     Hrefs are opaque to clients, which follow them as given; a missing or relative Href forces
     them to guess a base URL, which breaks behind proxies and load balancers.
     """
+    if res.links:
+        ctx.judged(res)
     for link in res.links:
         if not link.href:
             yield ctx.finding(res, link=link, expected="an Href attribute", actual="no Href")
@@ -45,7 +51,8 @@ def link_href_is_absolute(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
             yield ctx.finding(res, link=link, expected="an absolute http(s) URL", actual=f"Href={link.href!r}")
 
 
-@rule("LNK003", Severity.ERROR, fault="foreign_href", source="attributes_of_a_link_element.md")
+@rule("LNK003", Severity.ERROR, fault="foreign_href", source="attributes_of_a_link_element.md",
+      subject="links with an absolute Href")
 def link_href_sameorigin(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every absolute Href has the API root's origin (scheme, host and port).
 
@@ -54,13 +61,17 @@ def link_href_sameorigin(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """
     root = origin(ctx.snapshot.root_url)
     for link in res.links:
-        if link.href and _absolute(link.href) and origin(link.href) != root:
+        if not (link.href and _absolute(link.href)):
+            continue
+        ctx.judged(res)
+        if origin(link.href) != root:
             scheme, host, port = root
             yield ctx.finding(res, link=link, expected=f"origin {scheme}://{host}:{port}",
                               actual=f"Href={link.href!r}")
 
 
-@rule("LNK004", Severity.ERROR, fault="down_link_without_type", source="attributes_of_a_link_element.md")
+@rule("LNK004", Severity.ERROR, fault="down_link_without_type", source="attributes_of_a_link_element.md",
+      subject="links with a typed Rel (Up, Down, Alternate, ...)")
 def resource_link_has_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Links to resources (the profile's typed Rels: Up, Down, Alternate, ...) carry a Type.
 
@@ -69,11 +80,15 @@ def resource_link_has_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     """
     typed = ctx.profile.typed_rels
     for link in res.links:
-        if link.rel in typed and not (link.type or "").strip():
+        if link.rel not in typed:
+            continue
+        ctx.judged(res)
+        if not (link.type or "").strip():
             yield ctx.finding(res, link=link, expected=f"a Type on a {link.rel} link", actual="no Type")
 
 
-@rule("LNK005", Severity.ERROR, fault="lowercase_rel", source="links.md")
+@rule("LNK005", Severity.ERROR, fault="lowercase_rel", source="links.md",
+      subject="links with a Rel")
 def rel_in_vocabulary(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every Rel belongs to the profile's vocabulary, compared case-sensitively (`up` is not `Up`).
 
@@ -82,14 +97,18 @@ def rel_in_vocabulary(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """
     vocabulary = ctx.profile.rel_vocabulary
     for link in res.links:
-        if link.rel and link.rel.strip() and link.rel not in vocabulary:
+        if not (link.rel and link.rel.strip()):
+            continue
+        ctx.judged(res)
+        if link.rel not in vocabulary:
             near = [v for v in vocabulary if v.lower() == link.rel.lower()]
             hint = f" (did the server mean {near[0]!r}?)" if near else ""
             yield ctx.finding(res, link=link, expected="a Rel of the profile's vocabulary",
                               actual=f"Rel={link.rel!r}{hint}")
 
 
-@rule("LNK006", Severity.WARNING, fault="href_with_fragment", source="attributes_of_a_link_element.md")
+@rule("LNK006", Severity.WARNING, fault="href_with_fragment", source="attributes_of_a_link_element.md",
+      subject="links with an Href")
 def href_has_no_fragment(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """No Href carries a fragment (`#...`).
 
@@ -97,11 +116,15 @@ def href_has_no_fragment(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     resource; it is a sign of Hrefs assembled by string concatenation.
     """
     for link in res.links:
-        if link.href and "#" in link.href:
+        if not link.href:
+            continue
+        ctx.judged(res)
+        if "#" in link.href:
             yield ctx.finding(res, link=link, expected="an Href without '#'", actual=f"Href={link.href!r}")
 
 
-@rule("LNK007", Severity.WARNING, fault="typed_action_link", source="links.md")
+@rule("LNK007", Severity.WARNING, fault="typed_action_link", source="links.md",
+      subject="action links (the profile's action Rels)")
 def action_link_has_no_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Action links (Start, Stop, Clone, ...) carry no Type.
 
@@ -109,11 +132,15 @@ def action_link_has_no_type(ctx: RuleContext, res: Resource) -> Iterator[Finding
     a Type on it misleads clients that pick a parser by Type.
     """
     for link in res.links:
-        if link.rel in ctx.profile.action_rels and link.type:
+        if link.rel not in ctx.profile.action_rels:
+            continue
+        ctx.judged(res)
+        if link.type:
             yield ctx.finding(res, link=link, expected=f"no Type on a {link.rel} link", actual=f"Type={link.type!r}")
 
 
-@rule("LNK008", Severity.WARNING, fault="duplicate_link", source="links.md")
+@rule("LNK008", Severity.WARNING, fault="duplicate_link", source="links.md",
+      subject="links")
 def no_duplicate_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """No element lists the same (Rel, Href) pair twice.
 
@@ -121,6 +148,8 @@ def no_duplicate_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     should have been there instead.
     """
     seen: set[tuple[str | None, str | None, str | None]] = set()
+    if res.links:
+        ctx.judged(res)
     for link in res.links:
         key = (link.owner, link.rel, link.href)
         if key in seen:
@@ -128,7 +157,8 @@ def no_duplicate_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
         seen.add(key)
 
 
-@rule("LNK009", Severity.WARNING, fault="stale_link_name", source="attributes_of_a_link_element.md")
+@rule("LNK009", Severity.WARNING, fault="stale_link_name", source="attributes_of_a_link_element.md",
+      subject="links with a Name to a named resource the crawl read")
 def link_name_matches_target(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A link's Name, where given, is the Name of the resource it points at.
 
@@ -139,6 +169,9 @@ def link_name_matches_target(ctx: RuleContext, res: Resource) -> Iterator[Findin
         if not link.name:
             continue
         target = ctx.readable_target(res, link)
-        if target is not None and target.name and target.name != link.name:
+        if target is None or not target.name:
+            continue
+        ctx.judged(res)
+        if target.name != link.name:
             yield ctx.finding(res, link=link, expected=f"Name={target.name!r} (the target's Name)",
                               actual=f"Name={link.name!r}", shown_by=[res.url, target.url])

@@ -25,7 +25,8 @@ def _unjudged(ctx: RuleContext, res: Resource) -> bool:
     return False
 
 
-@rule("PRF001", Severity.ERROR, fault="job_without_clone", source=_SOURCE)
+@rule("PRF001", Severity.ERROR, fault="job_without_clone", source=_SOURCE,
+      subject="resources of a type the profile lists in [kinds]")
 def resource_carries_its_required_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every resource carries each Rel its profile requires of its resource type.
 
@@ -41,12 +42,14 @@ def resource_carries_its_required_links(ctx: RuleContext, res: Resource) -> Iter
         ctx.note(f"{res.url} not checked for {', '.join(missing)}: it has a link without Rel (see LNK001), which "
                  "may be the one missing")
         return
+    ctx.judged(res)
     for rel in missing:
         yield ctx.finding(res, expected=f"a link with Rel={rel} (required of {res.kind} in profile {ctx.profile.name})",
                           actual=f"no {rel} link; it carries {', '.join(sorted(r for r in present if r)) or 'none'}")
 
 
-@rule("PRF002", Severity.WARNING, fault="repository_related_link", source=_SOURCE)
+@rule("PRF002", Severity.WARNING, fault="repository_related_link", source=_SOURCE,
+      subject="resources of a type the profile lists in [kinds]")
 def resource_carries_only_expected_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A resource carries only the Rels (and, where the profile pins them, the Types) its profile expects.
 
@@ -56,6 +59,7 @@ def resource_carries_only_expected_links(ctx: RuleContext, res: Resource) -> Ite
     """
     if _unjudged(ctx, res):
         return
+    ctx.judged(res)
     expected = ctx.profile.kinds[res.kind]
     for link in res.own_links:
         if not link.rel or link.rel not in ctx.profile.rel_vocabulary:
@@ -81,7 +85,8 @@ def offered_kinds(ctx: RuleContext) -> set[str]:
     return offered
 
 
-@rule("PRF003", Severity.WARNING, fault="tasks_hidden", source=_SOURCE)
+@rule("PRF003", Severity.WARNING, fault="tasks_hidden", source=_SOURCE,
+      subject="only the logon session the crawl started from")
 def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every resource type the profile lists that the server's links offer is met by the crawl.
 
@@ -94,6 +99,7 @@ def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iter
     session = ctx.snapshot.meta.get("session_url")
     if not session or resolve(session, ctx.snapshot.root_url) != res.url:
         return  # only a crawl has a starting point; saved files (`conformance check`) prove no coverage
+    ctx.judged(res)
     # Met as a document, or embedded in one (a list's items): either way the rules saw its links.
     met = set(ctx.snapshot.kinds()) | {m.type for r in ctx.snapshot for m in r.members if m.type}
     budget = ctx.snapshot.meta.get("skipped_budget", 0)

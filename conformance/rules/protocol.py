@@ -35,14 +35,18 @@ def _answered(probe) -> str:
     return f"HTTP {probe.status} {probe.content_type or ''} root {probe.root}" if probe.status else f"{probe.error}"
 
 
-@rule("PRT001", Severity.ERROR, fault="xml_as_text", source="http_response_codes.md")
+@rule("PRT001", Severity.ERROR, fault="xml_as_text", source="http_response_codes.md",
+      subject="documents the crawl fetched with HTTP 200")
 def xml_is_served_as_xml(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A request that accepts XML (the default) gets an XML Content-Type.
 
     Clients pick their parser from the Content-Type; a wrong one turns a valid document into an
     error on their side.
     """
-    if res.status in (200, 201) and media_kind(res.content_type) != "xml":  # 201: the logon answer
+    if res.status not in (200, 201):  # 201: the logon answer
+        return  # saved files (`conformance check`) have no status
+    ctx.judged(res)
+    if media_kind(res.content_type) != "xml":
         yield ctx.finding(res, expected="Content-Type application/xml", actual=f"Content-Type {res.content_type!r}")
 
 
@@ -68,7 +72,8 @@ def _on(owner: str | None) -> str:
     return f" on the item {owner}" if owner else ""
 
 
-@rule("PRT002", Severity.ERROR, fault="json_drops_link", source="links.md")
+@rule("PRT002", Severity.ERROR, fault="json_drops_link", source="links.md",
+      subject="JSON answers of the JSON probe")
 def json_carries_the_same_links(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """The JSON representation of a URL carries the same links as its XML representation.
 
@@ -79,6 +84,7 @@ def json_carries_the_same_links(ctx: RuleContext, res: Resource) -> Iterator[Fin
     for probe in ctx.snapshot.probes_for(res.url, "json"):
         if probe.status != 200 or probe.root is None:
             continue
+        ctx.judged(res)
         xml, json = _link_keys(res.links, res), _link_keys(probe.links, res)
         for key in sorted(xml.keys() - json.keys(), key=str):
             yield _probe_finding(ctx, res, probe, f"JSON has {xml[key].describe()}{_on(key[0])}", "missing from JSON",
@@ -88,18 +94,21 @@ def json_carries_the_same_links(ctx: RuleContext, res: Resource) -> Iterator[Fin
                                  f"JSON adds {json[key].describe()}{_on(key[0])}", link=json[key])
 
 
-@rule("PRT003", Severity.ERROR, fault="json_ignored", source="http_response_codes.md")
+@rule("PRT003", Severity.ERROR, fault="json_ignored", source="http_response_codes.md",
+      subject="answers of the JSON probe (`Accept: application/json`)")
 def json_is_served_when_asked(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A request with `Accept: application/json` gets a JSON representation.
 
     The docs promise both formats for every resource; ignoring Accept breaks every JSON client.
     """
     for probe in ctx.snapshot.probes_for(res.url, "json"):
+        ctx.judged(res)
         if probe.status != 200 or media_kind(probe.content_type) != "json":
             yield _probe_finding(ctx, res, probe, "HTTP 200 with Content-Type application/json", _answered(probe))
 
 
-@rule("PRT004", Severity.ERROR, fault="open_resource", source="authentication_and_security.md")
+@rule("PRT004", Severity.ERROR, fault="open_resource", source="authentication_and_security.md",
+      subject="answers of the probe without session")
 def no_session_is_401_with_error(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Without a session id, a resource answers 401 with an Error body.
 
@@ -107,44 +116,52 @@ def no_session_is_401_with_error(ctx: RuleContext, res: Resource) -> Iterator[Fi
     401 leaves clients without the reason.
     """
     for probe in ctx.snapshot.probes_for(res.url, "anonymous"):
+        ctx.judged(res)
         if probe.status != 401 or probe.root != "Error":
             yield _probe_finding(ctx, res, probe, "HTTP 401 with an Error body", _answered(probe))
 
 
-@rule("PRT005", Severity.ERROR, fault="not_found_without_error", source="http_response_codes.md")
+@rule("PRT005", Severity.ERROR, fault="not_found_without_error", source="http_response_codes.md",
+      subject="answers of the unknown-id probe")
 def unknown_id_is_404_with_error(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """An id nobody has answers 404 with an Error body.
 
     Clients tell "gone" from "broken" by the status, and show the Error's message to people.
     """
     for probe in ctx.snapshot.probes_for(res.url, "missing"):
+        ctx.judged(res)
         if probe.status != 404 or probe.root != "Error":
             yield _probe_finding(ctx, res, probe, "HTTP 404 with an Error body", _answered(probe))
 
 
-@rule("PRT006", Severity.ERROR, fault="method_not_allowed_as_500", source="http_response_codes.md")
+@rule("PRT006", Severity.ERROR, fault="method_not_allowed_as_500", source="http_response_codes.md",
+      subject="answers of the PATCH probe (sent only when --actions allows writes)")
 def unsupported_method_is_405(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A method the resource does not support answers 405 with an Error body.
 
     A 500 for a client mistake hides real server errors in monitoring and makes clients retry.
     """
     for probe in ctx.snapshot.probes_for(res.url, "method"):
+        ctx.judged(res)
         if probe.status != 405 or probe.root != "Error":
             yield _probe_finding(ctx, res, probe, "HTTP 405 with an Error body", _answered(probe))
 
 
-@rule("PRT007", Severity.ERROR, fault="session_survives_logout", source="authentication_and_security.md")
+@rule("PRT007", Severity.ERROR, fault="session_survives_logout", source="authentication_and_security.md",
+      subject="answers of the probe with the session id after logoff")
 def logoff_ends_the_session(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """After the session is deleted (logoff), its session id is refused with 401.
 
     A session id that outlives logoff is a credential that never expires.
     """
     for probe in ctx.snapshot.probes_for(res.url, "after_logoff"):
+        ctx.judged(res)
         if probe.status != 401:
             yield _probe_finding(ctx, res, probe, "HTTP 401 for the old session id", _answered(probe))
 
 
-@rule("PRT008", Severity.WARNING, fault="error_status_mismatch", source="http_response_codes.md")
+@rule("PRT008", Severity.WARNING, fault="error_status_mismatch", source="http_response_codes.md",
+      subject="Error bodies the probes were answered with")
 def error_body_matches_status(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """An Error body's StatusCode is the HTTP status it came with.
 
@@ -152,7 +169,10 @@ def error_body_matches_status(ctx: RuleContext, res: Resource) -> Iterator[Findi
     sends them to the wrong cause.
     """
     for probe in ctx.snapshot.probes:
-        if probe.url == res.url and probe.root == "Error" and probe.error_status != str(probe.status):
+        if probe.url != res.url or probe.root != "Error":
+            continue
+        ctx.judged(res)
+        if probe.error_status != str(probe.status):
             yield _probe_finding(ctx, res, probe, f"StatusCode=\"{probe.status}\"",
                                  f"StatusCode={probe.error_status!r}")
 
@@ -160,7 +180,8 @@ def error_body_matches_status(ctx: RuleContext, res: Resource) -> Iterator[Findi
 _PAGING = {"First", "Previous", "Next", "Last"}
 
 
-@rule("PRT009", Severity.ERROR, fault="paging_drops_filter", source="query_service.md")
+@rule("PRT009", Severity.ERROR, fault="paging_drops_filter", source="query_service.md",
+      subject="paging links (First, Previous, Next, Last) of query results")
 def paging_links_keep_the_query(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A query result's paging links keep its query (type, filter, sort, format, page size) and
     number their pages consistently (First is 1, Next and Previous step by one).
@@ -176,6 +197,7 @@ def paging_links_keep_the_query(ctx: RuleContext, res: Resource) -> Iterator[Fin
     for link in res.links:
         if link.rel not in _PAGING or not link.href:
             continue
+        ctx.judged(res)
         there = query_of(link.href)
         lost = {k: v for k, v in kept.items() if there.get(k, "").lower() != v.lower()}
         if lost:

@@ -12,7 +12,8 @@ from ..snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
 
-@rule("REL001", Severity.ERROR, fault="dangling_link", source="links.md")
+@rule("REL001", Severity.ERROR, fault="dangling_link", source="links.md",
+      subject="GET-able links whose target the crawl fetched")
 def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every GET-able link the crawl followed answers 200 with a readable body.
 
@@ -25,8 +26,11 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
             continue
         url = resolve(link.href, res.url)  # type: ignore[arg-type]
         target = ctx.snapshot.get(url) if url else None
-        if target is None or target.error is None:
-            continue  # not fetched (budget, origin) or fine
+        if target is None:
+            continue  # not fetched (budget, origin)
+        ctx.judged(res)
+        if target.error is None:
+            continue
         yield ctx.finding(res, link=link, expected="HTTP 200 with a readable representation",
                           actual=f"{url}: {target.error}", shown_by=[target.url])
 
@@ -63,7 +67,8 @@ def _kind_family(res: Resource | None) -> str | None:
     return family(res.type or res.root) if res is not None else None
 
 
-@rule("REL002", Severity.ERROR, fault="up_sideways", source="links.md")
+@rule("REL002", Severity.ERROR, fault="up_sideways", source="links.md",
+      subject="Up links to a parent with a Down collection of the child's kind")
 def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """An Up link leads to the parent, and the parent lists the child in its Down collection.
 
@@ -82,12 +87,14 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
         # link's Type does (BackupJobSessionReferenceList holds BackupJobSessions).
         downs = _down_collections(ctx, parent)
         if any(path_of(c.url) == path_of(child.url) for _, c in downs):
+            ctx.judged(res)
             continue  # the parent links Down to the child itself
         relevant = [c for link_down, c in downs
                     if child_family in _members_index(ctx, c)[0]
                     or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
         if not relevant:
             continue
+        ctx.judged(res)
         if not any(path_of(child.url) in _members_index(ctx, c)[1] for c in relevant):
             yield ctx.finding(res, link=link, url=child.url,
                               expected=f"the parent lists {child.url} in a Down collection "
@@ -95,7 +102,8 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
                               actual="the parent's collections do not list it", shown_by=[c.url for c in relevant])
 
 
-@rule("REL003", Severity.ERROR, fault="foreign_member", source="links.md")
+@rule("REL003", Severity.ERROR, fault="foreign_member", source="links.md",
+      subject="Down collections whose members link Up to the kind that links them")
 def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """The members of a Down collection point back Up to the resource that links the collection.
 
@@ -116,6 +124,8 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
                 continue
             ups = [u for u in member.links if u.rel == "Up" and u.owner in (None, member.href)
                    and family(u.type) == owner_family]
+            if ups:
+                ctx.judged(res)
             if ups and not any(path_of(resolve(u.href, member.url) or "") == path_of(owner.url) for u in ups):
                 yield ctx.finding(res, link=link, url=owner.url,
                                   expected=f"every member of {collection.url} points Up to {owner.url}",
@@ -123,7 +133,8 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
                                   shown_by=[member.url])
 
 
-@rule("REL004", Severity.ERROR, fault="alternate_other_uid", source="resource_representation_for_ke.md")
+@rule("REL004", Severity.ERROR, fault="alternate_other_uid", source="resource_representation_for_ke.md",
+      subject="Alternate links to a document the crawl read")
 def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """An Alternate link joins the reference and the entity form of one resource (same UID).
 
@@ -138,6 +149,7 @@ def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Ite
         target = ctx.readable_target(res, link)
         if source is None or target is None:
             continue
+        ctx.judged(res)
         if source.uid and target.uid and source.uid != target.uid:
             yield ctx.finding(res, link=link, url=source.url, expected=f"UID {source.uid}",
                               actual=f"{target.url} has UID {target.uid}", shown_by=[source.url, target.url])
@@ -146,7 +158,8 @@ def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Ite
                               actual=f"{source.root} -> {target.root}", shown_by=[source.url, target.url])
 
 
-@rule("REL005", Severity.ERROR, fault="alternate_one_way", source="resource_representation_for_ke.md")
+@rule("REL005", Severity.ERROR, fault="alternate_one_way", source="resource_representation_for_ke.md",
+      subject="Alternate links to a document that links Alternate back")
 def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Following Alternate twice comes back to where it started.
 
@@ -161,6 +174,8 @@ def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
         if target is None:
             continue
         backs = [b for b in target.links if b.rel == "Alternate" and b.owner in (None, target.href)]
+        if backs:
+            ctx.judged(res)
         if backs and not any(resolve(b.href or "", target.url) == start for b in backs):
             yield ctx.finding(res, link=link, url=start, expected=f"{target.url} links Alternate back to {start}",
                               actual=f"it links to {', '.join(str(b.href) for b in backs)}", shown_by=[target.url])
@@ -170,6 +185,7 @@ def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str]) -
     """Links of these Rels whose Href is not on the resource that carries them."""
     for link in res.links:
         if link.rel in rels and link.href:
+            ctx.judged(res)
             owner = owner_url(res, link)
             if not owner.startswith(("http://", "https://")):
                 # A saved document that names no Href of its own: where it lives is unknown.
@@ -181,7 +197,8 @@ def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str]) -
                                   actual=f"Href={link.href!r}")
 
 
-@rule("REL006", Severity.ERROR, fault="edit_elsewhere", source="links.md")
+@rule("REL006", Severity.ERROR, fault="edit_elsewhere", source="links.md",
+      subject="Edit and Delete links")
 def edit_and_delete_point_at_their_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Edit and Delete links point at the resource that carries them.
 
@@ -191,7 +208,8 @@ def edit_and_delete_point_at_their_resource(ctx: RuleContext, res: Resource) -> 
     yield from _links_off_their_resource(ctx, res, {"Edit", "Delete"})
 
 
-@rule("REL007", Severity.ERROR, fault="create_on_self", source="links.md")
+@rule("REL007", Severity.ERROR, fault="create_on_self", source="links.md",
+      subject="Create links")
 def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A Create link points at a collection (or a create action), never at the resource itself.
 
@@ -201,6 +219,7 @@ def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[F
     for link in res.links:
         if link.rel != "Create" or not link.href:
             continue
+        ctx.judged(res)
         owner = owner_url(res, link)
         href = resolve(link.href, res.url)
         target = ctx.target(res, link)
@@ -212,7 +231,8 @@ def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[F
                               actual=f"{target.url} is the single resource {target.uid}")
 
 
-@rule("REL008", Severity.ERROR, fault="action_on_parent", source="links.md")
+@rule("REL008", Severity.ERROR, fault="action_on_parent", source="links.md",
+      subject="action links (the profile's action Rels)")
 def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """An action link (Start, Stop, ...) points at its own resource, or where the profile documents it.
 
@@ -230,7 +250,8 @@ def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterato
                 yield ctx.finding(res, link=link, url=owner, expected=shown, actual=f"Href={link.href!r}")
 
 
-@rule("REL009", Severity.ERROR, fault="action_without_query", source="links.md")
+@rule("REL009", Severity.ERROR, fault="action_without_query", source="links.md",
+      subject="action links (the profile's action Rels)")
 def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """An action link's Href names its action: `?action=...`, or the form the profile documents.
 
@@ -241,6 +262,8 @@ def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Fi
         if link.rel not in ctx.profile.action_rels or not link.href:
             continue
         href = resolve(link.href, res.url)
+        if href:
+            ctx.judged(res)
         want = misnamed(ctx.profile, link.rel, href, owner_url(res, link), ctx.snapshot.root_url) if href else None
         if want is None:
             continue

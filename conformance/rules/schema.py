@@ -20,7 +20,8 @@ def _undeclared(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
     return index
 
 
-@rule("SCH001", Severity.ERROR, fault="undeclared_element", source="link_types_and_xml_schema.md")
+@rule("SCH001", Severity.ERROR, fault="undeclared_element", source="link_types_and_xml_schema.md",
+      subject="XML documents whose root element a loaded schema declares")
 def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every XML representation validates against the profile's schemas.
 
@@ -35,5 +36,7 @@ def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Findin
         ctx.note(f"{len(urls)} {res.kind} document(s) not checked: no loaded schema declares their root element "
                  f"{res.undeclared_root} (e.g. {urls[0]})")
         return
+    if res.validated:
+        ctx.judged(res)
     for message in res.schema_errors:
         yield ctx.finding(res, expected="a document valid against the schemas", actual=message)

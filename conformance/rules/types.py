@@ -18,7 +18,8 @@ def _format(ctx: RuleContext) -> tuple[str, str]:
     return name.lower(), value
 
 
-@rule("TYP001", Severity.ERROR, fault="type_mismatch", source="mapping_link_types_to_xml_schema.md")
+@rule("TYP001", Severity.ERROR, fault="type_mismatch", source="mapping_link_types_to_xml_schema.md",
+      subject="typed links (and list members) with a Type to a document the crawl read")
 def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A link's Type predicts the root element its Href returns (the four naming rules plus the
     profile's documented exceptions).
@@ -34,13 +35,15 @@ def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding
         target = ctx.readable_target(res, link)
         if target is None or root_element(target) is None:
             continue
+        ctx.judged(res)
         expected = ctx.profile.roots_for_type(link.type)
         if target.root not in expected:
             yield ctx.finding(res, link=link, expected=f"Type {link.type} -> root {' or '.join(expected)}",
                               actual=f"{target.url} returns {target.root}", shown_by=[target.url])
 
 
-@rule("TYP002", Severity.ERROR, fault="entity_format_ignored", source="resource_representation_for_ke.md")
+@rule("TYP002", Severity.ERROR, fault="entity_format_ignored", source="resource_representation_for_ke.md",
+      subject="URLs that ask for the entity form (`?format=Entity`)")
 def entity_query_returns_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A URL that asks for the entity form (`?format=Entity`) returns an entity, not a reference.
 
@@ -48,11 +51,15 @@ def entity_query_returns_entity(ctx: RuleContext, res: Resource) -> Iterator[Fin
     reference form hides them.
     """
     name, value = _format(ctx)
-    if query_of(res.url).get(name, "").lower() == value.lower() and res.root in ctx.profile.reference_roots:
+    if query_of(res.url).get(name, "").lower() != value.lower():
+        return
+    ctx.judged(res)
+    if res.root in ctx.profile.reference_roots:
         yield ctx.finding(res, expected="an entity root", actual=f"{res.root} (a reference form)")
 
 
-@rule("TYP003", Severity.ERROR, fault="reference_is_entity", source="resource_representation_for_ke.md")
+@rule("TYP003", Severity.ERROR, fault="reference_is_entity", source="resource_representation_for_ke.md",
+      subject="plain URLs of resources whose entity form the crawl read too")
 def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A key resource's plain URL returns its reference form, when an entity form exists beside it.
 
@@ -60,17 +67,21 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
     being small.
     """
     name, value = _format(ctx)
-    if name in query_of(res.url) or res.root in ctx.profile.reference_roots:
+    if name in query_of(res.url):
         return
     separator = "&" if "?" in res.url else "?"
     entity_url = resolve(f"{res.url}{separator}{ctx.profile.entity_query}", res.url)
     entity = ctx.snapshot.get(entity_url) if entity_url else None
-    if entity is not None and entity.error is None and entity.root not in ctx.profile.reference_roots:
+    if entity is None or entity.error is not None:
+        return
+    ctx.judged(res)
+    if res.root not in ctx.profile.reference_roots and entity.root not in ctx.profile.reference_roots:
         yield ctx.finding(res, expected=f"a reference root ({', '.join(sorted(ctx.profile.reference_roots))})",
                           actual=f"{res.root}, the same form as {entity.url}")
 
 
-@rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md")
+@rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md",
+      subject="representations with an Href of their own")
 def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A representation's own Href is the URL it was fetched from (answering a POST, what it created).
 
@@ -79,6 +90,7 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
     the session it opened, as its Location does.
     """
     if res.href:
+        ctx.judged(res)
         own = resolve(res.href, res.url)
         url = res.location or res.url
         # Paths compare without regard to case, as the server matches them; a re-cased link is
@@ -87,7 +99,8 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
             yield ctx.finding(res, expected=f"Href={url!r}", actual=f"Href={res.href!r}")
 
 
-@rule("TYP005", Severity.ERROR, fault="root_type_mismatch", source="mapping_link_types_to_xml_schema.md")
+@rule("TYP005", Severity.ERROR, fault="root_type_mismatch", source="mapping_link_types_to_xml_schema.md",
+      subject="representations with a Type of their own")
 def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A representation's own Type attribute names its root element (by the same mapping).
 
@@ -96,6 +109,7 @@ def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     what it is.
     """
     if res.type and root_element(res):
+        ctx.judged(res)
         expected = ctx.profile.roots_for_type(res.type)
         if res.root not in expected:
             yield ctx.finding(res, expected=f"Type {res.type} on root {' or '.join(expected)}",
@@ -123,7 +137,8 @@ def _uid_type(ctx: RuleContext, res: Resource) -> str | None:
     return root if root and root not in ctx.profile.reference_roots else None
 
 
-@rule("TYP006", Severity.ERROR, fault="uid_of_another_type", source="resource_representation_for_ke.md")
+@rule("TYP006", Severity.ERROR, fault="uid_of_another_type", source="resource_representation_for_ke.md",
+      subject="representations with a UID")
 def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A resource's UID names its type and the id its Href ends with (`urn:veeam:Job:<id>` on `/jobs/<id>`).
 
@@ -134,6 +149,7 @@ def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """
     if not res.uid or ctx.profile.uid_form is None:
         return
+    ctx.judged(res)
     form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
     type_ = _uid_type(ctx, res)
     href = resolve(res.href, res.url) if res.href else None

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from conformance.rules import RULES
+from conformance.rules._catalog import split_doc
 from conformance.rules.docs import _FAMILIES, rules_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -22,3 +23,17 @@ def test_the_catalog_has_at_least_25_rules_each_in_a_family_with_a_documented_ti
     assert len(RULES) >= 25
     assert {r.family for r in RULES.values()} == set(_FAMILIES)
     assert {"schema", "attributes", "relations", "types", "protocol", "profile"} <= set(_FAMILIES)
+
+
+def test_a_statement_is_the_docstrings_whole_first_paragraph_however_it_is_wrapped():
+    doc = """A link's Type predicts the root element its Href returns (the four naming rules plus the
+    profile's documented exceptions).
+
+    Clients choose the class to deserialise into from the Type.
+    """
+    assert split_doc(doc) == ("A link's Type predicts the root element its Href returns (the four naming rules "
+                              "plus the profile's documented exceptions).",
+                              "Clients choose the class to deserialise into from the Type.")
+    for rule in RULES.values():
+        assert rule.statement.endswith(".") and "\n" not in rule.statement, rule.id
+    assert RULES["TYP001"].statement.endswith("plus the profile's documented exceptions).")

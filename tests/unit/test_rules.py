@@ -214,3 +214,32 @@ def test_a_finding_on_the_logon_answer_is_reproduced_by_logging_on():
     assert f.url == LOGON
     assert "-X POST" in f.reproduction and "sessionMngr/?v=v1_7" in f.reproduction
     assert "$CONFORMANCE_PASSWORD" in f.reproduction or "CONFORMANCE_PASSWORD" in f.reproduction
+
+
+def judged(rule_id: str, *resources: Resource) -> tuple[list, bool]:
+    """(findings, whether the rule had something to judge) of one rule on the first resource."""
+    snap = Snapshot(ROOT)
+    for res in resources:
+        snap.add(res)
+    ctx = RuleContext(snap, PROFILE)
+    found = list(run_rule(RULES[rule_id], ctx, [resources[0]]))
+    return found, RULES[rule_id].applied(ctx)
+
+
+def test_every_rule_says_what_it_judges_so_that_nothing_to_judge_is_no_pass():
+    for rule in RULES.values():
+        assert rule.subject, rule.id
+        assert rule.nothing_to_judge() == f"nothing to judge: {rule.id} judges {rule.subject}"
+
+
+def test_a_rule_finding_nothing_it_judges_did_not_apply_and_one_finding_it_clean_did():
+    assert judged("LNK007", job(GOOD)) == ([], False)  # no action link to judge
+    assert judged("LNK007", job(GOOD, Link("Start", ROOT + "jobs/1?action=start"))) == ([], True)
+    assert judged("PRT009", job(GOOD)) == ([], False)  # not a query result
+    found, applied = judged("LNK004", job(Link("Down", ROOT + "jobs/1/includes")))
+    assert len(found) == 1 and applied  # a finding is a judgement too
+
+
+def test_a_rule_that_declares_no_subject_judges_every_resource_it_is_given():
+    rule = replace(RULES["LNK001"], subject=None)
+    assert rule.applied(RuleContext(Snapshot(ROOT), PROFILE))

@@ -1,0 +1,104 @@
+"""The items through pytest: a pass means judged and found fine, items are selected by family and
+exact type, and a failure's node id runs it again."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conformance.rules import RULES
+
+pytest_plugins = ["pytester"]
+
+READ_ONLY = ("--conformance-target", "mock", "--conformance-only", "--conformance-actions", "none",
+             "--conformance-mock-size", "10")
+
+
+def node_ids(result: pytest.RunResult) -> list[str]:
+    """The node ids `--collect-only -q` listed."""
+    return [line for line in result.stdout.lines if line.startswith("conformance::")]
+
+
+def test_what_a_rule_could_not_judge_is_skipped_with_the_reason_never_passed(pytester):
+    result = pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "-v", "-rs", "--conformance-json", "r.json")
+    assert result.ret == 0
+    out = result.stdout.str()
+    # --actions none followed no operation link: the ACT rules judged nothing anywhere.
+    assert not re.search(r"::ACT\d+\[\w+\] PASSED", out)
+    result.stdout.fnmatch_lines(["conformance::ACT001[[]Job[]] SKIPPED (no operation link was followed*",
+                                 "SKIPPED [[]*[]] *: no operation link was followed: --actions none sends nothing "
+                                 "beyond the crawl's GETs"])
+    # PRF003 judges the logon session alone; on any other type it has no subject.
+    result.stdout.fnmatch_lines(["conformance::PRF003[[]Job[]] SKIPPED (nothing to judge*",
+                                 "conformance::PRF003[[]LogonSession[]] PASSED*",
+                                 "SKIPPED [[]*[]] *: nothing to judge: PRF003 judges only the logon session*"])
+    skipped = result.parseoutcomes()["skipped"]
+    result.stdout.fnmatch_lines([f"*items run, 0 failed, * passed, {skipped} skipped (nothing to judge)"])
+    data = json.loads((pytester.path / "r.json").read_text())
+    assert data["counts"]["items"]["skipped"] == skipped
+    act001 = next(rule for rule in data["rules"] if rule["id"] == "ACT001")
+    assert set(act001["outcomes"].values()) == {"skipped"}
+    assert "--actions none" in act001["skipped"]["Job"]
+    prf003 = next(rule for rule in data["rules"] if rule["id"] == "PRF003")
+    assert prf003["outcomes"]["LogonSession"] == "passed" and "LogonSession" not in prf003["skipped"]
+    assert prf003["skipped"]["Job"] == "nothing to judge: PRF003 judges only the logon session the crawl started from"
+
+
+def test_k_selects_a_family_and_m_its_marker_even_with_strict_markers(pytester):
+    by_k = node_ids(pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--co", "-q", "-k", "attributes"))
+    by_m = node_ids(pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--co", "-q", "--strict-markers",
+                                       "-m", "attributes"))
+    attribute_rules = {r.id for r in RULES.values() if r.family == "attributes"}
+    assert by_k and by_k == by_m
+    assert {node_id.split("::")[1].split("[")[0] for node_id in by_k} == attribute_rules
+
+
+def test_a_type_marker_selects_exactly_that_type_where_k_matches_every_name_containing_it(pytester):
+    exact = node_ids(pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--co", "-q", "--strict-markers",
+                                        "-m", "type_Job"))
+    bracketed = node_ids(pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--co", "-q", "-k", "[Job]"))
+    substring = node_ids(pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--co", "-q", "-k", "Job"))
+    assert len(exact) == len(RULES) and all(node_id.endswith("[Job]") for node_id in exact)
+    assert bracketed == exact
+    assert "conformance::LNK004[BackupJobSession]" in substring  # -k matches substrings of names
+
+
+def test_node_ids_given_as_arguments_select_those_items(pytester):
+    result = pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--co", "-q",
+                                "conformance::LNK004[Job]", "conformance::SCH001")
+    chosen = node_ids(result)
+    assert chosen[0] == "conformance::LNK004[Job]"
+    assert len(chosen) > 2 and all(node_id.startswith("conformance::SCH001[") for node_id in chosen[1:])
+
+
+def test_a_node_id_that_names_no_item_is_a_usage_error_naming_it(pytester):
+    result = pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "conformance::LNK999[Job]")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*not found: conformance::LNK999[[]Job[]]*"])
+
+
+def test_last_failed_reruns_the_failed_item_alone_and_failed_first_runs_it_first(pytester):
+    first = pytester.runpytest(*READ_ONLY, "--conformance-mock-fault", "down_link_without_type")
+    assert first.ret == 1
+    first.stdout.fnmatch_lines(["FAILED conformance::LNK004[[]Job[]]*"])
+    again = pytester.runpytest(*READ_ONLY, "--conformance-mock-fault", "down_link_without_type", "--lf", "-v")
+    assert again.ret == 1
+    again.stdout.fnmatch_lines(["*rerun previous 1 failure*", "conformance::LNK004[[]Job[]] FAILED*"])
+    outcomes = again.parseoutcomes()
+    assert outcomes["failed"] == 1 and outcomes["deselected"] > 1 and {"passed", "skipped"}.isdisjoint(outcomes)
+    fixed = pytester.runpytest(*READ_ONLY, "--ff", "-v")
+    ran = [line.split()[0] for line in fixed.stdout.lines if re.match(r"conformance::\S+ (PASSED|SKIPPED)", line)]
+    assert ran[0] == "conformance::LNK004[Job]" and len(ran) > 1
+
+
+def test_conformance_run_passes_node_ids_on_to_pytest(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "conformance", "run", "--actions", "none", "--size", "10",
+                             "--", "conformance::LNK004[Job]"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300, env=dict(os.environ))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert re.search(r"\b1 passed\b", result.stdout) and "deselected" not in result.stdout
