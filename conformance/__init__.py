@@ -2,6 +2,11 @@
 
 The names rule and profile authors need are exported here; they load on first use so that
 pytest's start-up (which imports this package through the plugin) stays cheap.
+
+PYTEST_DONT_REWRITE: the `conformance` command imports this package before it starts pytest,
+which would otherwise warn, on every run of an installed package, that it cannot rewrite the
+asserts of a module already imported. This module has none; the plugin's modules are still
+rewritten as usual.
 """
 
 from __future__ import annotations

@@ -3,20 +3,73 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-__all__ = ["main"]
+__all__ = ["EXIT_USAGE", "build_parser", "main"]
 
 DEFAULT_HTML = Path("reports") / "conformance.html"
 DEFAULT_JSON = Path("reports") / "results.json"
+EXIT_USAGE = 4
+"""Bad options, as documented for every command: argparse's own 2 means 'interrupted' here."""
 
-_EPILOG = """\
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the suite's exit code for usage errors (its subcommands inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({low} to {high})")
+        return value
+
+    return parse
+
+
+def _mock_size(text: str) -> int:
+    from .mock.data import MAX_SIZE
+
+    return _bounded_int(1, MAX_SIZE)(text)
+
+
+_SIZE_HELP = ("size of the mock's backup estate: about S records (backup servers, jobs, sessions, restore "
+              "points, ...; at least one of each), 1 to 100000; each record shows in several resources, so "
+              "size 1 serves about 80 and size 40 about 150 (default: 40)")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("conformance")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+_EXIT_CODES = """\
 exit codes of `run`: 0 conformant, 1 violations found, 2 interrupted, 3 target unreachable or
-logon refused, 4 bad options, profile or schemas, 5 nothing checked.
-The password of a real target comes from the environment variable CONFORMANCE_PASSWORD only.
+logon refused, 4 bad options (any usage error), profile or schemas, 5 nothing checked."""
+
+_EPILOG = f"""\
+A setting not given as an option comes from its CONFORMANCE_* variable, else from its conformance_*
+key in the project's pytest configuration (pyproject.toml, pytest.ini, ...), as for the plugin; the
+report paths are the command's own. The project's addopts, PYTEST_ADDOPTS, testpaths, conftest.py
+and other settings of its own tests are set aside. The files at the report paths are removed first:
+what is there afterwards, this run wrote. The password of a real target comes from the environment
+variable CONFORMANCE_PASSWORD only.
+
+{_EXIT_CODES}
 """
 
 
@@ -25,9 +78,12 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                        description="Crawl the target from its API root, check every representation and link, "
                                    "and write an HTML report. Arguments after `--` go to pytest.",
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--target", default="mock", help="API root URL (https://HOST:9398/api/) or 'mock' (default)")
-    p.add_argument("--user", help="logon user (default: admin)")
-    p.add_argument("--profile", help="API version profile (default: v1_7); `conformance profiles` lists them")
+    p.add_argument("--target", metavar="URL|mock",
+                   help="API root URL (https://HOST:9398/api/) or 'mock' (default: CONFORMANCE_TARGET, else "
+                        "conformance_target of the project's pytest configuration, else mock)")
+    p.add_argument("--user", metavar="NAME", help="logon user (default: admin)")
+    p.add_argument("--profile", metavar="NAME",
+                   help="API version profile or product version (default: v1_7); `conformance profiles` lists them")
     p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
@@ -45,60 +101,23 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="hypothesis settings of the action phase (default: conformance-ci)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
-    p.add_argument("--size", type=int, metavar="S", help="with the mock target: number of resources (default: 40)")
+    p.add_argument("--size", type=_mock_size, metavar="S", help="with the mock target: " + _SIZE_HELP)
     p.add_argument("--html", default=str(DEFAULT_HTML), metavar="PATH", help=f"HTML report (default: {DEFAULT_HTML})")
     p.add_argument("--json", default=str(DEFAULT_JSON), metavar="PATH",
-                   help=f"results JSON, schema conformance-results/1 (default: {DEFAULT_JSON})")
+                   help=f"results JSON, schema conformance-results/1, always written (default: {DEFAULT_JSON})")
     p.add_argument("--junit", metavar="PATH", help="also write JUnit XML here")
-    p.add_argument("--baseline", metavar="FILE", help="known violations (TOML) that do not fail the gate")
+    p.add_argument("--baseline", metavar="FILE", help="known violations (TOML) that do not fail the run; "
+                                                       "`conformance baseline` writes one")
     p.add_argument("--fail-on", choices=("error", "warning", "info"),
                    help="lowest severity of a new finding that fails the run (default: warning)")
     p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then extra pytest arguments (e.g. -k LNK)")
 
 
-def _pytest_args(ns: argparse.Namespace) -> list[str]:
-    args = ["-c", os.devnull, "--rootdir", str(Path.cwd()), "-p", "no:cacheprovider",
-            "--conformance-only", "--conformance-target", ns.target]
-    pairs = {"--conformance-user": ns.user, "--conformance-profile": ns.profile, "--conformance-schema": ns.schema,
-             "--conformance-ca-bundle": ns.ca_bundle, "--conformance-max-resources": ns.max_resources,
-             "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
-             "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot,
-             "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
-             "--conformance-actions": ns.actions, "--conformance-json": ns.json,
-             "--conformance-baseline": ns.baseline, "--conformance-fail-on": ns.fail_on,
-             "--conformance-hypothesis-profile": ns.hypothesis_profile}
-    for flag, value in pairs.items():
-        if value is not None:
-            args += [flag, str(value)]
-    if ns.insecure:
-        args.append("--conformance-insecure")
-    if ns.dry_run:
-        args.append("--conformance-dry-run")
-    for fault in ns.fault:
-        args += ["--conformance-mock-fault", fault]
-    if ns.html:
-        Path(ns.html).parent.mkdir(parents=True, exist_ok=True)
-        args += ["--html", ns.html, "--self-contained-html"]
-    if ns.junit:
-        args += ["--junitxml", ns.junit]
-    extra = list(ns.pytest_args)
-    if extra[:1] == ["--"]:
-        extra = extra[1:]
-    return args + extra
-
-
 def _run(ns: argparse.Namespace) -> int:
-    import pytest
+    from .run_command import run
 
-    code = int(pytest.main(_pytest_args(ns)))
-    if ns.html and Path(ns.html).exists():
-        print(f"conformance: HTML report written to {ns.html}")
-    if ns.junit and Path(ns.junit).exists():
-        print(f"conformance: JUnit XML written to {ns.junit}")
-    if ns.json and Path(ns.json).exists():
-        print(f"conformance: results JSON written to {ns.json}")
-    return code
+    return run(ns)
 
 
 def _baseline_parser(sub: argparse._SubParsersAction) -> None:
@@ -168,13 +187,15 @@ def _diff(ns: argparse.Namespace) -> int:
 def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mock", help="serve the embedded mock Enterprise Manager on a real socket",
                        description="Serve the mock API at http://HOST:PORT/api/. The password is taken from "
-                                   "CONFORMANCE_MOCK_PASSWORD, else the documented default.")
+                                   "CONFORMANCE_MOCK_PASSWORD, else the documented default.",
+                       epilog="exit codes: 0 stopped with Ctrl-C, 4 a bad option or an address it cannot listen "
+                              "on (a port in use, an address not this machine's).")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=9399, help="port (default: 9399; 0 picks a free one)")
-    p.add_argument("--size", type=int, default=40, help="number of resources, from a handful to 100000 (default: 40)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the generated data (default: 0)")
+    p.add_argument("--port", type=_bounded_int(0, 65535), default=9399, help="port (default: 9399; 0 picks a free one)")
+    p.add_argument("--size", type=_mock_size, default=40, metavar="S", help=_SIZE_HELP)
+    p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of the generated data (default: 0)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay each response by MS milliseconds")
-    p.add_argument("--user", default=None, help="account name (default: admin)")
+    p.add_argument("--user", default=None, metavar="NAME", help="account name (default: admin)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
     p.add_argument("--api-version", default="v1_7", metavar="VERSION",
                    help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7); older ones stay available "
@@ -190,19 +211,21 @@ def _mock(ns: argparse.Namespace) -> int:
         for fault in FAULTS.values():
             print(f"{fault.name:28} {fault.rule:8} {fault.description}")
         return 0
-    if not 1 <= ns.size <= 100_000:
-        print(f"conformance mock: --size {ns.size} is out of range (1 to 100000)", file=sys.stderr)
-        return 2
     if ns.latency < 0:
-        print(f"conformance mock: --latency {ns.latency} must not be negative", file=sys.stderr)
-        return 2
+        print(f"conformance mock: error: --latency {ns.latency} must not be negative", file=sys.stderr)
+        return EXIT_USAGE
     try:
         app = create_app(generate_dataset(ns.size, ns.seed), faults=ns.fault, user=ns.user or DEFAULT_USER,
                          latency_ms=ns.latency, api_version=ns.api_version)
     except ValueError as exc:
-        print(f"conformance mock: {exc}", file=sys.stderr)
-        return 2
-    serve(app, ns.host, ns.port)
+        print(f"conformance mock: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        serve(app, ns.host, ns.port)
+    except OSError as exc:  # the port is taken, the address is not this machine's, the name does not resolve
+        print(f"conformance mock: error: cannot listen on {ns.host}:{ns.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_USAGE
     return 0
 
 
@@ -236,11 +259,13 @@ Each file is judged on its own, never merged with another, even when they share 
 root is --root when given, else the origin of its own Href, else of its first absolute link.
 A file that is not a whole representation (an XML declaration alone, a cut-off document, an
 element without namespace, a bare <Link> snippet, text elided with '...', a bare JSON property)
-is skipped and listed with the reason; a whole document that does not parse is unreadable.
+is skipped and listed with the reason; a whole document that does not parse, or a .xml file that
+holds no markup at all, is unreadable. A file named here must be a .xml or .json file.
 
 exit codes: 0 nothing found, 1 findings or unreadable documents, 4 bad input (a path that does not
-exist, no .xml/.json file, an unknown rule, a profile or schema that does not load), 5 every file
-was skipped as a fragment (nothing judged).
+exist, a named file that is not .xml/.json, no .xml/.json file in a folder, an unknown rule, a
+profile or schema that does not load, any usage error), 5 every file was skipped as a fragment
+(nothing judged).
 """
 
 
@@ -312,8 +337,12 @@ def _check(ns: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conformance", description="Link-contract conformance suite for XML "
-                                     "hypermedia REST APIs (Veeam Backup Enterprise Manager REST API).")
+    parser = _Parser(prog="conformance", description="Link-contract conformance suite for XML "
+                     "hypermedia REST APIs (Veeam Backup Enterprise Manager REST API).",
+                     epilog="Every command exits 4 on a usage error; `conformance COMMAND --help` gives its other "
+                            "exit codes.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the installed package version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
     _mock_parser(sub)
@@ -333,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "profiles": _profiles}
     if ns.command is None:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     return handlers[ns.command](ns)
 
 

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from .errors import TargetError
+from .errors import OptionError, TargetError
 from .reproduce import SESSION_HEADER
 
 __all__ = [
     "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
-    "logon", "normalise_root",
+    "logon", "normalise_root", "tls_context",
 ]
 
 
@@ -26,7 +26,7 @@ def normalise_root(url: str) -> str:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise TargetError(f"target URL {url!r} is not an absolute http(s) URL (expected e.g. https://HOST:9398/api/)")
+        raise OptionError(f"target URL {url!r} is not an absolute http(s) URL (expected e.g. https://HOST:9398/api/)")
     path = parts.path.rstrip("/")
     if not path:
         path = "/api"
@@ -74,13 +74,16 @@ class Fetched:
     truncated: bool = False
 
 
+def tls_context(ca_bundle: str) -> ssl.SSLContext:
+    """A context trusting the bundle's CAs; a file that holds no certificate is the user's error."""
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise OptionError(f"--ca-bundle {ca_bundle!r} cannot be loaded: {exc}") from exc
+
+
 def _verify(target: Target) -> bool | ssl.SSLContext:
-    if isinstance(target.verify, str):
-        try:
-            return ssl.create_default_context(cafile=target.verify)
-        except (OSError, ssl.SSLError) as exc:
-            raise TargetError(f"--ca-bundle {target.verify!r} cannot be loaded: {exc}") from exc
-    return target.verify
+    return tls_context(target.verify) if isinstance(target.verify, str) else target.verify
 
 
 def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:

@@ -36,6 +36,7 @@ class CrawlProgress:
 
     fetched: int = 0
     queued: int = 0
+    """URLs put in the queue so far, the root included: `queued - fetched` are still waiting."""
     failed: int = 0
     started: float = field(default_factory=time.perf_counter)
 
@@ -70,6 +71,10 @@ class _Walk:
         if len(self.seen) >= self.limits.max_resources:
             self.skipped_budget += 1
             return
+        self.enqueue(url, via)
+
+    def enqueue(self, url: str, via: Link | None) -> None:
+        """The one way into the queue, so the counters cover every URL fetched."""
         self.seen.add(url)
         self.progress.queued += 1
         self.queue.put_nowait((url, via))
@@ -150,9 +155,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
     if snapshot is not None:
         walk.snapshot = snapshot  # filled in place: a caller that is interrupted keeps what was seen
     started = datetime.now(timezone.utc)
-    root = normalise_url(target.url)
-    walk.seen.add(root)
-    walk.queue.put_nowait((root, None))
+    walk.enqueue(normalise_url(target.url), None)
     session: Session | None = None
     workers: list[asyncio.Task[None]] = []
     try:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["ConformanceError", "ProfileError", "SchemaError", "TargetError"]
+__all__ = ["ConformanceError", "OptionError", "ProfileError", "SchemaError", "TargetError"]
 
 
 class ConformanceError(Exception):
     """Base of every error the suite raises about its own input or environment."""
+
+
+class OptionError(ConformanceError):
+    """An option cannot work as given (a target that is no URL, a CA bundle that does not load, an
+    unknown mock fault, no password): the run stops before it sends anything."""
 
 
 class ProfileError(ConformanceError):
@@ -18,4 +23,8 @@ class SchemaError(ConformanceError):
 
 
 class TargetError(ConformanceError):
-    """The target cannot be reached, refuses the logon, or is not the API it claims to be."""
+    """The target cannot be reached, refuses the logon, or is not the API it claims to be.
+
+    Only what the target answers (or does not) is a TargetError; what the user typed is an
+    OptionError, so the two exit with different codes.
+    """

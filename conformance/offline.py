@@ -72,6 +72,8 @@ def _xml_fragment(body: bytes, text: str) -> str | None:
     rest = _DECLARATION.sub("", text, count=1).strip()
     if not rest:
         return DECLARATION_ALONE
+    if not rest.startswith("<"):  # no markup to be a part of: text, or bytes of another format
+        return ELIDED if rest.startswith(_ELLIPSES) else None
     try:
         root = parse_xml(body)
     except ParseError:
@@ -153,6 +155,8 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.suffix.lower() in _SUFFIXES and p.is_file())
         elif path.is_file():
+            if path.suffix.lower() not in _SUFFIXES:
+                raise ConformanceError(f"{raw}: not a .xml or .json file (the suffix says how to read it)")
             found.append(path)
         else:
             raise ConformanceError(f"{raw}: no such file or folder")

@@ -16,10 +16,10 @@ import pytest
 from .settings import Settings, add_options, resolve
 
 settings_key = pytest.StashKey[Settings]()
+inputs_key = pytest.StashKey[Any]()  # runner.Inputs, checked at session start
 run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
 
-_EXIT_USAGE = pytest.ExitCode.USAGE_ERROR
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
 
 
@@ -55,19 +55,37 @@ def _settings(config: pytest.Config) -> Settings | None:
     return settings if settings is not None and settings.active else None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Check every input before anything is sent or written: a mistake is a usage error (exit 4)
+    reported in one line, and the session (reports included) does not start."""
+    settings = _settings(session.config)
+    if settings is None or hasattr(session.config, "workerinput"):
+        return
+    from .errors import ConformanceError
+    from .runner import load_inputs
+
+    try:
+        session.config.stash[inputs_key] = load_inputs(settings)
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+
+
 def _start(config: pytest.Config, settings: Settings) -> Any:
     from .errors import ConformanceError, TargetError
     from .runner import crawl_run, prepare_run
 
     progress = _ProgressLine(config)
     try:
-        run = prepare_run(settings)
+        run = prepare_run(settings, config.stash.get(inputs_key, None))
         config.stash[run_key] = run  # stored before the crawl: an interrupted run still reports
         crawl_run(run, progress)
-    except ConformanceError as exc:
-        # One plain line on stderr, where CI logs look first; then stop the session with its code.
+    except TargetError as exc:
+        # The error once, on stderr where CI logs look first; pytest's own stop line only names the exit.
         sys.stderr.write(f"conformance: error: {exc}\n")
-        pytest.exit(f"conformance: {exc}", returncode=_EXIT_TARGET if isinstance(exc, TargetError) else _EXIT_USAGE)
+        pytest.exit("conformance: stopped: target unreachable or logon refused", returncode=_EXIT_TARGET)
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
     progress.done(run.snapshot)
     return run
 
@@ -130,7 +148,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("conformance summary")
         for line in summary_lines(run):
             terminalreporter.write_line(line)
-        if getattr(run, "results_path", None):
+        if getattr(run, "results_path", None) and not run.settings.only:  # the command names its files itself
             terminalreporter.write_line(f"results JSON written to {run.results_path}")
 
 

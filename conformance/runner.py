@@ -11,9 +11,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+<<<<<<< HEAD
 from .client import Target, build_client, normalise_root
+=======
+from .client import SESSION_HEADER, Target, build_client, normalise_root, tls_context
+>>>>>>> wt-e
 from .crawler import CrawlProgress, Limits, crawl
-from .errors import TargetError
+from .errors import OptionError
 from .probes import PROBES
 from .profiles import Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
@@ -23,7 +27,8 @@ from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
 from .snapshot import Snapshot
 
-__all__ = ["InsecureTargetWarning", "ItemResult", "Run", "close_run", "crawl_run", "prepare_run", "start_run"]
+__all__ = ["Inputs", "InsecureTargetWarning", "ItemResult", "Run", "close_run", "crawl_run", "load_inputs",
+           "prepare_run", "start_run"]
 
 
 class InsecureTargetWarning(UserWarning):
@@ -111,31 +116,70 @@ class Run:
                        password=f"${{{MOCK_PASSWORD_ENV}:-{DEFAULT_PASSWORD}}}")
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a run reads and checks before it sends anything.
+
+    Every mistake of the user's surfaces while these are built, so a run that cannot work stops
+    before it reaches the target or begins a report.
+    """
+
+    profile: Profile
+    schemas: SchemaSet
+    waivers: list[Waiver]
+    url: str | None
+    """The API root of a real target; None for the mock, whose port is known once it runs."""
+    password: str | None = field(default=None, repr=False)
+
+
+def load_inputs(settings: Settings) -> Inputs:
+    """Load the profile, schemas and baseline, and check the target, TLS, faults and password.
+
+    Raises a ConformanceError naming what is wrong; nothing here touches the network.
+    """
+    profile = load_profile(settings.profile)
+    schemas = load_schemas(settings.schema or profile.schemas)
+    waivers = load_baseline(settings.baseline) if settings.baseline else []
+    if settings.ca_bundle:
+        tls_context(str(settings.ca_bundle))
+    if settings.target == "mock":
+        from .mock.faults import select
+
+        try:
+            select(settings.mock_fault)
+        except ValueError as exc:
+            raise OptionError(f"mock: {exc}") from exc
+        return Inputs(profile, schemas, waivers, None)
+    url = normalise_root(settings.target or "")
+    password = settings.password
+    if password is None:
+        raise OptionError(f"no password: set the environment variable {PASSWORD_ENV} for user {settings.user!r}")
+    return Inputs(profile, schemas, waivers, url, password)
+
+
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
     """The embedded mock on a free port, speaking the profile's API version."""
+    import os
+
     from .mock import DEFAULT_PASSWORD, PASSWORD_ENV as MOCK_PASSWORD_ENV, create_app, generate_dataset
     from .mock.server import MockServer
-    import os
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
     try:
         app = create_app(generate_dataset(settings.mock_size, settings.mock_seed), faults=settings.mock_fault,
                          user=settings.user, password=password, api_version=profile.api_version)
     except ValueError as exc:
-        raise TargetError(f"mock: {exc}") from exc
+        raise OptionError(f"mock: {exc}") from exc
     server = MockServer(app).start()
     return server, server.url, password
 
 
-def _target(settings: Settings, profile: Profile) -> tuple[Target, Any]:
+def _target(settings: Settings, inputs: Inputs) -> tuple[Target, Any]:
     mock = None
-    if settings.target == "mock":
-        mock, url, password = _start_mock(settings, profile)
+    if inputs.url is None:
+        mock, url, password = _start_mock(settings, inputs.profile)
     else:
-        url = settings.target or ""
-        password = settings.password
-        if password is None:
-            raise TargetError(f"no password: set the environment variable {PASSWORD_ENV} for user {settings.user!r}")
+        url, password = inputs.url, inputs.password or ""
     verify: bool | str = True
     if settings.insecure:
         warnings.warn(f"TLS certificate verification is off for {url} (--conformance-insecure)",
@@ -143,22 +187,22 @@ def _target(settings: Settings, profile: Profile) -> tuple[Target, Any]:
         verify = False
     elif settings.ca_bundle:
         verify = str(settings.ca_bundle)
-    target = Target(normalise_root(url), settings.user, password, api_version=profile.api_version, verify=verify,
-                    timeout=settings.timeout, max_body=settings.max_body, concurrency=settings.concurrency)
+    target = Target(normalise_root(url), settings.user, password, api_version=inputs.profile.api_version,
+                    verify=verify, timeout=settings.timeout, max_body=settings.max_body,
+                    concurrency=settings.concurrency)
     return target, mock
 
 
-def prepare_run(settings: Settings) -> Run:
-    """Everything before the crawl; raises a ConformanceError naming what is wrong."""
-    profile = load_profile(settings.profile)
-    schemas = load_schemas(settings.schema or profile.schemas)
-    waivers = load_baseline(settings.baseline) if settings.baseline else []
-    target, mock = _target(settings, profile)
+def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
+    """Everything before the crawl (the mock started); raises a ConformanceError naming what is wrong."""
+    inputs = inputs or load_inputs(settings)
+    profile = inputs.profile
+    target, mock = _target(settings, inputs)
     snapshot = Snapshot(target.url, meta={
         "profile": profile.name, "api_version": profile.api_version, "products": list(profile.products),
         "target": settings.target if settings.target == "mock" else target.url,
         "schemas": str(settings.schema or profile.schemas), "complete": False})
-    return Run(settings, profile, schemas, target, snapshot, mock, waivers=waivers)
+    return Run(settings, profile, inputs.schemas, target, snapshot, mock, waivers=inputs.waivers)
 
 
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:

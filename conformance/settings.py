@@ -23,6 +23,8 @@ class _Option:
     parse: Callable[[str], Any] = str
     flag: bool = False
     multiple: bool = False
+    command_line_only: bool = False
+    """No environment variable nor ini key: a setting of one invocation, never of a project."""
 
     @property
     def option(self) -> str:
@@ -60,6 +62,15 @@ def _bool(text: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _mock_size(text: str) -> int:
+    from .mock.data import MAX_SIZE  # imported when given: loading the plugin stays cheap
+
+    value = int(text)
+    if not 1 <= value <= MAX_SIZE:
+        raise ValueError(f"must be from 1 to {MAX_SIZE}")
+    return value
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in allowed:
@@ -92,7 +103,9 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("max_body", "largest response body read, in bytes; a larger body is a finding.", 16 * 1024 * 1024,
             _positive_int),
     _Option("concurrency", "requests in flight at once.", 8, _positive_int),
-    _Option("mock_size", "with target 'mock': how many resources the mock serves.", 40, _positive_int),
+    _Option("mock_size", "with target 'mock': size of the mock's backup estate, about this many records (jobs, "
+            "sessions, restore points, ...; 1 to 100000). The API shows each record in several resources, so "
+            "a crawl of size 40 meets about 150.", 40, _mock_size),
     _Option("mock_seed", "with target 'mock': seed of the mock's data.", 0, int),
     _Option("mock_fault", "with target 'mock': switch on a named fault (repeatable).", (), str, multiple=True),
     _Option("actions", "what may be sent beyond GET: none (read-only), safe, or all. Default: all against the "
@@ -111,8 +124,9 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("baseline", "TOML file of known violations (waivers); matching findings do not fail the gate.", None,
             _existing_path),
     _Option("json", "write the results JSON (schema conformance-results/1) to this path.", None, Path),
-    _Option("only", "collect only the conformance items, not the test files around (used by `conformance run`).",
-            False, _bool, flag=True),
+    _Option("only", "what `conformance run` passes: collect only the conformance items, not the test files "
+            "around; check the embedded mock when no target is set; leave naming the report files to the command.",
+            False, _bool, flag=True, command_line_only=True),
     _Option("snapshot", "write the crawl's snapshot (JSON) to this path.", None, Path),
 )
 
@@ -163,22 +177,22 @@ class Settings:
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "link-contract conformance")
     for opt in OPTIONS:
-        text = f"{opt.help} [env {opt.env}, ini {opt.ini}]"
+        text = opt.help if opt.command_line_only else f"{opt.help} [env {opt.env}, ini {opt.ini}]"
         if opt.flag:
             group.addoption(opt.option, action="store_true", default=None, dest=opt.ini, help=text)
         elif opt.multiple:
             group.addoption(opt.option, action="append", default=None, dest=opt.ini, metavar="NAME", help=text)
         else:
             group.addoption(opt.option, default=None, dest=opt.ini, metavar=opt.name.upper(), help=text)
-        parser.addini(opt.ini, help=opt.help, type="linelist" if opt.multiple else "string", default=None)
+        if not opt.command_line_only:
+            parser.addini(opt.ini, help=opt.help, type="linelist" if opt.multiple else "string", default=None)
 
 
 def _value(config: pytest.Config, opt: _Option) -> Any:
-    sources: list[tuple[str, Any]] = [
-        (opt.option, config.getoption(opt.ini)),
-        (f"environment variable {opt.env}", os.environ.get(opt.env)),
-        (f"ini {opt.ini}", config.getini(opt.ini) or None),
-    ]
+    sources: list[tuple[str, Any]] = [(opt.option, config.getoption(opt.ini))]
+    if not opt.command_line_only:
+        sources += [(f"environment variable {opt.env}", os.environ.get(opt.env)),
+                    (f"ini {opt.ini}", config.getini(opt.ini) or None)]
     for source, raw in sources:
         if raw is None or raw == []:
             continue
@@ -201,6 +215,8 @@ def _parse(opt: _Option, raw: Any, source: str) -> Any:
 def resolve(config: pytest.Config) -> Settings:
     """One place, one precedence order, one validator (option > env > ini > default)."""
     values = {opt.name: _value(config, opt) for opt in OPTIONS}
+    if values["only"] and values["target"] is None:
+        values["target"] = "mock"  # `conformance run` checks something even where nothing is configured
     settings = Settings(**values)
     if settings.insecure and settings.ca_bundle:
         raise pytest.UsageError("--conformance-insecure and --conformance-ca-bundle contradict each other; pick one")
@@ -211,5 +227,6 @@ def resolve(config: pytest.Config) -> Settings:
     except UnknownRuleError as exc:
         raise pytest.UsageError(f"--conformance-rules/--conformance-skip-rules: {exc}") from None
     if settings.mock_fault and settings.target != "mock":
-        raise pytest.UsageError("--conformance-mock-fault only applies to --conformance-target mock")
+        raise pytest.UsageError(f"--conformance-mock-fault only applies to --conformance-target mock, "
+                                f"not to {settings.target}")
     return settings

@@ -132,6 +132,7 @@ class Snapshot:
         data = {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta,
                 "resources": [r.to_dict() for r in self.resources.values()],
                 "probes": [asdict(p) for p in self.probes], "actions": [asdict(a) for a in self.actions]}
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 
     @classmethod

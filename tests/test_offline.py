@@ -56,6 +56,7 @@ def summary(out: str) -> str:
     ('{"Refs": [{"Href": "https://h/api/jobs/1"}', "json", "truncated (a start tag or a cut-off document)"),
     ("{}", "application/json", "an empty object"),
     ("", "xml", "empty (no document)"),
+    (f'... <Link xmlns="{NS}" Rel="Up" Href="https://h/api/"/>', "xml", "elided with '...'"),
 ])
 def test_a_part_of_a_document_is_a_fragment_with_its_reason(body, media, reason):
     assert fragment_reason(body.encode(), media) == reason
@@ -69,6 +70,9 @@ def test_a_part_of_a_document_is_a_fragment_with_its_reason(body, media, reason)
     (task().replace("StartJob", "Start & stop"), "xml"),
     (task().replace("</Task>", "</Task></Task>"), "xml"),
     ('{"Href": "https://h/api/jobs/1", "Type": "Job",}', "json"),
+    # Nor is what holds no markup at all: text or another format saved as .xml is unreadable.
+    ("hello world", "xml"),
+    ("%PDF-1.7 \x00\x01", "xml"),
 ])
 def test_a_whole_document_is_no_fragment_even_when_it_does_not_parse(body, media):
     assert fragment_reason(body.encode(), media) is None
@@ -142,6 +146,14 @@ def test_a_whole_document_that_does_not_parse_is_unreadable_and_fails(tmp_path, 
     assert summary(out).endswith("0 finding(s) in 0 file(s), 1 unreadable")
 
 
+def test_a_file_that_is_no_xml_at_all_is_unreadable_not_a_fragment(tmp_path, capsys):
+    notes = save(tmp_path, "notes.xml", "These are notes, not a response.")
+    code, out = check(capsys, notes)
+    assert code == 1
+    assert f"unreadable: {notes}: not well-formed XML" in out
+    assert summary(out).endswith("1 judged, 0 skipped as fragments; 0 finding(s) in 0 file(s), 1 unreadable")
+
+
 def test_json_parts_are_skipped_like_xml_ones(tmp_path, capsys):
     save(tmp_path, "clean.xml", task())
     prop = save(tmp_path, "prop.json", '"Weekly": {"Enabled": "true"}')
@@ -167,10 +179,12 @@ def test_rules_selects_what_is_judged(tmp_path, capsys):
     (["--skip-rules", "NOPE", "."], "'NOPE' names no rule"),
     (["--profile", "v0_1", "."], "v0_1"),
     (["--schema", "no-such.xsd", "."], "no-such.xsd"),
+    (["notes.txt"], "notes.txt: not a .xml or .json file"),
 ])
 def test_bad_input_exits_4_naming_it(tmp_path, capsys, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     save(tmp_path, "clean.xml", task())
+    save(tmp_path, "notes.txt", task())
     code, out = check(capsys, *args)
     assert code == 4 and message in out
 

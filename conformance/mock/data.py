@@ -14,7 +14,10 @@ from .model import (
     TaskSession, VmRestorePoint,
 )
 
-__all__ = ["generate_dataset"]
+__all__ = ["MAX_SIZE", "generate_dataset"]
+
+MAX_SIZE = 100_000
+"""The largest estate the mock builds: beyond it a crawl of every resource takes hours, not minutes."""
 
 _EPOCH = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 """The mock's 'now': fixed, so the same seed gives the same bytes on any day."""
@@ -43,14 +46,17 @@ class _Ids:
 
 
 def generate_dataset(size: int = 40, seed: int = 0) -> Dataset:
-    """Build about `size` key resources whose relations all hold (every parent exists).
+    """Build a backup estate of about `size` records whose relations all hold (every parent exists).
 
+    `size` counts records (backup servers, jobs, job sessions, task sessions, restore points, ...),
+    each kind a fixed share of it and at least one of each; the API shows every record in several
+    resources (entity and reference forms, lists, children), so a crawl meets more URLs than that.
     Generation is linear in `size` and keeps only small records; documents are rendered per
     request, so 100,000 resources stay cheap to build and to hold. Small sizes still get one of
     every kind (a backup job and a replication job, a session with a restore point, ...).
     """
-    if size < 1:
-        raise ValueError(f"size must be at least 1, got {size}")
+    if not 1 <= size <= MAX_SIZE:
+        raise ValueError(f"size must be from 1 to {MAX_SIZE}, got {size}")
     return _Estate(size, seed).build()
 
 

@@ -11,8 +11,9 @@ from hypothesis import settings
 from conformance.actions.budget import BUDGETS, PROFILES, profile_settings
 from conformance.actions.discovery import allowed, discover, select
 from conformance.actions.evidence import ActionEvidence, Exchange, problems
-from conformance.cli import _pytest_args, build_parser
+from conformance.cli import build_parser
 from conformance.profiles import load_profile
+from conformance.run_command import pytest_args
 from conformance.rules import RULES
 from conformance.snapshot import Snapshot
 
@@ -156,7 +157,7 @@ def test_an_unknown_hypothesis_profile_is_a_usage_error(pytester, monkeypatch):
 
 def test_conformance_run_passes_dry_run_and_the_hypothesis_profile_to_the_plugin():
     ns = build_parser().parse_args(["run", "--dry-run", "--hypothesis-profile", "conformance-dev", "--actions", "safe"])
-    args = _pytest_args(ns)
+    args = pytest_args(ns)
     assert "--conformance-dry-run" in args
     assert args[args.index("--conformance-hypothesis-profile") + 1] == "conformance-dev"
     assert args[args.index("--conformance-actions") + 1] == "safe"

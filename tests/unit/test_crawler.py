@@ -90,6 +90,20 @@ def test_a_broken_link_becomes_one_resource_with_its_status_and_the_walk_goes_on
     assert snap.get(ROOT + "items/1") is not None
 
 
+def test_progress_counts_the_root_so_waiting_urls_are_never_negative():
+    seen = []
+    target = Target(ROOT, "admin", "pw")
+    api = HandApi(width=3)
+
+    async def go():
+        async with build_client(target, transport=api.transport()) as client:
+            return await crawl(client, target, on_progress=lambda p: seen.append((p.queued, p.fetched)))
+
+    snap = asyncio.run(go())
+    assert seen and all(queued >= fetched for queued, fetched in seen)
+    assert seen[-1] == (len(snap), len(snap))  # at the end nothing waits, and every URL fetched was queued
+
+
 def test_the_session_is_logged_off_at_the_end():
     api = HandApi(width=1)
     snap = run_crawl(api)

@@ -1,0 +1,87 @@
+"""What `conformance run` does around pytest: the plugin's options, the project's own test settings
+set aside, and the report files, removed before the run and named after it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .cli import EXIT_USAGE
+
+__all__ = ["ISOLATION", "outputs", "pytest_args", "run"]
+
+# What `conformance run` sets aside of the project's pytest configuration. The file pytest finds
+# from the current folder is read, so its conformance_* keys (and report settings of other plugins)
+# apply, but nothing in it may turn the run into a run of the project's own tests: no addopts
+# (nor PYTEST_ADDOPTS), no conftest.py, no testpaths, fixtures, warning filters, required plugins,
+# minimum version or import paths. Keys a skipped conftest.py would have declared are not unknown
+# to the project, so only an unknown conformance_* key (a typo) warns, and none fails the run.
+ISOLATION = ("--noconftest", "-p", "no:cacheprovider",
+             "-o", "addopts=", "-o", "testpaths=", "-o", "usefixtures=", "-o", "required_plugins=",
+             "-o", "minversion=", "-o", "pythonpath=", "-o", "strict_config=false",
+             "-o", "filterwarnings=ignore:Unknown config option. (?!conformance_):pytest.PytestConfigWarning")
+
+
+def pytest_args(ns: argparse.Namespace) -> list[str]:
+    """The command's options as the plugin's; an option not given is left to the environment and ini."""
+    args = [*ISOLATION, "--rootdir", str(Path.cwd()), "--conformance-only"]
+    pairs = {"--conformance-target": ns.target, "--conformance-user": ns.user, "--conformance-profile": ns.profile,
+             "--conformance-schema": ns.schema, "--conformance-ca-bundle": ns.ca_bundle,
+             "--conformance-max-resources": ns.max_resources,
+             "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
+             "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot,
+             "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
+             "--conformance-actions": ns.actions, "--conformance-json": ns.json,
+             "--conformance-baseline": ns.baseline, "--conformance-fail-on": ns.fail_on,
+             "--conformance-hypothesis-profile": ns.hypothesis_profile}
+    for flag, value in pairs.items():
+        if value is not None:
+            args += [flag, str(value)]
+    if ns.insecure:
+        args.append("--conformance-insecure")
+    if ns.dry_run:
+        args.append("--conformance-dry-run")
+    for fault in ns.fault:
+        args += ["--conformance-mock-fault", fault]
+    if ns.html:
+        args += ["--html", ns.html, "--self-contained-html"]
+    if ns.junit:
+        args += ["--junitxml", ns.junit]
+    extra = list(ns.pytest_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return args + extra
+
+
+def outputs(ns: argparse.Namespace) -> dict[str, Path]:
+    """The files this run writes, by what they are."""
+    named = {"HTML report": ns.html, "JUnit XML": ns.junit, "results JSON": ns.json, "snapshot": ns.snapshot}
+    return {what: Path(path) for what, path in named.items() if path}
+
+
+def run(ns: argparse.Namespace) -> int:
+    """The session, with the project's own test settings set aside; the report files named afterwards."""
+    import pytest
+
+    files = outputs(ns)
+    for what, path in files.items():
+        if path.is_dir():
+            print(f"conformance run: error: the {what} path {path} is a folder", file=sys.stderr)
+            return EXIT_USAGE
+    # A file left by an earlier run must not pass for this run's: whatever exists afterwards, this run wrote.
+    for path in files.values():
+        path.unlink(missing_ok=True)
+    addopts = os.environ.pop("PYTEST_ADDOPTS", None)  # the project's pytest options, not the run's
+    try:
+        code = int(pytest.main(pytest_args(ns)))
+    finally:
+        if addopts is not None:
+            os.environ["PYTEST_ADDOPTS"] = addopts
+    written = {what: path for what, path in files.items() if path.exists()}
+    for what, path in written.items():
+        print(f"conformance: {what} written to {path}")
+    if not written:
+        print(f"conformance: no report written: the run stopped before checking (exit {code})", file=sys.stderr)
+    return code
