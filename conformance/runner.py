@@ -11,11 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-<<<<<<< HEAD
-from .client import Target, build_client, normalise_root
-=======
 from .client import SESSION_HEADER, Target, build_client, normalise_root, tls_context
->>>>>>> wt-e
 from .crawler import CrawlProgress, Limits, crawl
 from .errors import OptionError
 from .probes import PROBES
