@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..snapshot import Resource
 from ..urls import resolve
 from ._catalog import Finding, RuleContext, Severity, rule
-from ._shapes import root_element
+from ._shapes import family, root_element
 
 _SOURCE = "links.md"
 
@@ -75,13 +75,13 @@ def resource_carries_only_expected_links(ctx: RuleContext, res: Resource) -> Ite
 
 def offered_kinds(ctx: RuleContext) -> set[str]:
     """The resource types the server's links promise: named by a link's Type, by the root it
-    predicts, or as the items of a list it names (`TaskList` offers `Task`)."""
+    predicts, or as the resource it is about in either form (`TaskList` offers `Task`,
+    `ReplicaReferenceList` offers `Replica` and `ReplicaReference`)."""
     types = {link.type for res in ctx.snapshot for link in (*res.links, *res.members) if link.type}
     offered: set[str] = set()
     for type_ in types:
-        offered |= {type_, *ctx.profile.roots_for_type(type_)}
-        if type_.endswith("List") and len(type_) > 4:
-            offered.add(type_[:-4])
+        about = family(type_) or type_
+        offered |= {type_, *ctx.profile.roots_for_type(type_), about, about + "Reference"}
     return offered
 
 
@@ -104,6 +104,11 @@ def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iter
     met = set(ctx.snapshot.kinds()) | {m.type for r in ctx.snapshot for m in r.members if m.type}
     budget = ctx.snapshot.meta.get("skipped_budget", 0)
     cause = f"; {budget} URL(s) were skipped over --max-resources" if budget else ""
-    for kind in sorted((set(ctx.profile.kinds) & offered_kinds(ctx)) - met):
+    offered = offered_kinds(ctx)
+    absent = sorted(set(ctx.profile.kinds) - offered - met)
+    if absent:
+        ctx.note(f"{len(absent)} of the {len(ctx.profile.kinds)} resource types of profile {ctx.profile.name} were "
+                 f"not offered by any link, so not checked: {', '.join(absent)}")
+    for kind in sorted((set(ctx.profile.kinds) & offered) - met):
         yield ctx.finding(res, expected=f"at least one {kind} met (profile {ctx.profile.name})",
                           actual=f"the crawl met no {kind}, as a document or embedded{cause}")

@@ -60,12 +60,17 @@ def test_a_newer_server_judged_by_an_older_profile_shows_what_leaked_from_the_ne
     assert {rule for rule, _ in broken} == {"PRF002", "LNK005"}
 
 
-def test_an_older_server_judged_by_a_newer_profile_misses_links_and_resource_types():
-    found = judge(_crawl("v1_6"), "v1_7")
-    assert {key for key, f in found.items() if f} == {("PRF001", "Job"), ("PRF003", "LogonSession")}
+def test_an_older_server_judged_by_a_newer_profile_misses_links_and_its_resource_types_go_unchecked():
+    snapshot = _crawl("v1_6")
+    found = judge(snapshot, "v1_7")
+    assert {key for key, f in found.items() if f} == {("PRF001", "Job")}
     assert "ToggleScheduleEnabled" in found[("PRF001", "Job")][0].expected
-    gaps = {f.expected.split()[3] for f in found[("PRF003", "LogonSession")]}
-    assert gaps == {"BackupFile", "BackupFileReference", "BackupFiles"}
+    # No link of the older server offers backup files: absent, not missed, and said so.
+    ctx = RuleContext(snapshot, load_profile("v1_7"))
+    session = next(r for r in snapshot if r.kind == "LogonSession" and r.method == "GET")
+    assert list(run_rule(RULES["PRF003"], ctx, [session])) == []
+    (note,) = [n for n in ctx.notes if "not offered by any link" in n]
+    assert all(kind in note for kind in ("BackupFile", "BackupFileReference", "BackupFiles"))
 
 
 # -- the rules on hand-built resources -----------------------------------------------------------------
@@ -137,9 +142,13 @@ def test_profile_rules_skip_a_type_the_profile_does_not_list_or_a_root_its_type_
 def test_prf003_reports_types_never_met_once_on_the_session_the_crawl_started_from():
     url = ROOT + "logonSessions/1"
     session = Resource(url, 200, "application/xml", "LogonSession", "LogonSession", url)
+    session = replace(session, links=(Link("Down", ROOT + "replicas", "ReplicaReferenceList"),))
     tasks = Resource(ROOT + "tasks", 200, "application/xml", "Tasks", members=(Link(None, ROOT + "tasks/1", "Task"),))
     (finding,), _ = _findings("PRF003", session, _job(UP, START), tasks, meta={"session_url": url})
     assert finding.url == url and "Replica" in finding.expected  # the Task is met, embedded in the list
+    unoffered = replace(session, links=())
+    found, notes = _findings("PRF003", unoffered, _job(UP, START), tasks, meta={"session_url": url})
+    assert found == [] and any("not offered by any link, so not checked: Replica" in n for n in notes)
     assert _findings("PRF003", session, meta={})[0] == []  # saved files: no crawl, no coverage claim
     assert _findings("PRF003", _job(UP, START), session, meta={"session_url": url})[0] == []
 

@@ -29,14 +29,18 @@ def _operations(profile: Profile) -> set[str]:
     return set(profile.action_rels) | set(profile.actions)
 
 
-def implied_changes(old: Profile, new: Profile) -> set[tuple[str, str, str, str]]:
+def implied_changes(old: Profile, new: Profile, met: set[str] | None = None) -> set[tuple[str, str, str, str]]:
     """(area, resource type, subject, change) that a diff of clean runs of the two versions must list:
     resource types added or removed, required Rels and actions added or removed on the types both
-    have, and the Types of pinned Rels (`types`) added or removed."""
-    out = {("resource type", kind, "", "added") for kind in new.kinds.keys() - old.kinds.keys()}
-    out |= {("resource type", kind, "", "removed") for kind in old.kinds.keys() - new.kinds.keys()}
+    have, and the Types of pinned Rels (`types`) added or removed. A diff reads runs, so only the
+    types the runs met (`met`, all when None) can show a change."""
+    def seen(kinds: set[str]) -> set[str]:
+        return kinds if met is None else kinds & met
+
+    out = {("resource type", kind, "", "added") for kind in seen(new.kinds.keys() - old.kinds.keys())}
+    out |= {("resource type", kind, "", "removed") for kind in seen(old.kinds.keys() - new.kinds.keys())}
     operations = _operations(old) | _operations(new)
-    for kind in old.kinds.keys() & new.kinds.keys():
+    for kind in seen(old.kinds.keys() & new.kinds.keys()):
         before, after = old.kinds[kind], new.kinds[kind]
         for rels, change in ((after.required - before.required, "added"),
                              (before.required - after.required, "removed")):
