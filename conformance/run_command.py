@@ -18,7 +18,8 @@ __all__ = ["ISOLATION", "outputs", "pytest_args", "run"]
 # (nor PYTEST_ADDOPTS), no conftest.py, no testpaths, fixtures, warning filters, required plugins,
 # minimum version or import paths. Keys a skipped conftest.py would have declared are not unknown
 # to the project, so only an unknown conformance_* key (a typo) warns, and none fails the run.
-ISOLATION = ("--noconftest", "-p", "no:cacheprovider",
+# pytest's cache stays on, so `-- --lf` and `-- --ff` rerun the failed items of the last run.
+ISOLATION = ("--noconftest",
              "-o", "addopts=", "-o", "testpaths=", "-o", "usefixtures=", "-o", "required_plugins=",
              "-o", "minversion=", "-o", "pythonpath=", "-o", "strict_config=false",
              "-o", "filterwarnings=ignore:Unknown config option. (?!conformance_):pytest.PytestConfigWarning")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -12,6 +13,12 @@ from .links import Link
 __all__ = ["is_gettable", "normalise_url", "origin", "resolve", "same_origin"]
 
 
+# URL parsing is the rule phase's main cost: every rule resolves the same few Hrefs against the same
+# few bases again. Both functions are pure, so one parse per distinct URL (bounded) serves them all.
+_MEMO = 65536
+
+
+@lru_cache(maxsize=_MEMO)
 def normalise_url(url: str) -> str:
     """One spelling per resource: lower-case scheme and host, no default port, no fragment,
     query parameters in a stable order. Path case is kept: it is the server's to define."""
@@ -52,6 +59,7 @@ def is_gettable(link: Link, operation_rels: Collection[str] = ()) -> bool:
     return not any(key.lower() == "action" for key, _ in parse_qsl(query, keep_blank_values=True))
 
 
+@lru_cache(maxsize=_MEMO)
 def resolve(href: str, base: str) -> str | None:
     """The normalised absolute URL an Href names, seen from `base`; None when it cannot parse."""
     try:

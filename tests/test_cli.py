@@ -49,6 +49,11 @@ def test_run_with_a_fault_exits_1_and_the_report_shows_the_violation(tmp_path):
 def test_run_passes_arguments_after_the_double_dash_to_pytest(tmp_path):
     result = conformance("run", "--fault", "foreign_href", "--", "-k", "not LNK003", cwd=tmp_path)
     assert result.returncode == 0 and "deselected" in result.stdout
+    failing = conformance("run", "--fault", "foreign_href", "--", "-k", "LNK003 or LNK001", cwd=tmp_path)
+    assert failing.returncode == 1
+    rerun = conformance("run", "--fault", "foreign_href", "--", "--lf", cwd=tmp_path)  # the last failures only
+    assert rerun.returncode == 1 and "rerun previous 1 failure" in rerun.stdout
+    assert "1 failed, " in rerun.stdout and " passed" not in rerun.stdout.splitlines()[-1]
 
 
 def test_run_against_an_unreachable_server_exits_3_with_one_clear_line(tmp_path):
