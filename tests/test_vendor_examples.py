@@ -51,7 +51,11 @@ def judged(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
              f"({sum(ex.role == 'request' for ex in every if ex.complete)} request bodies by the schema rule), "
              f"{sum(fragments.values())} fragments skipped"]
     lines += [f"  skipped: {count:4}  {reason}" for reason, count in fragments.most_common()]
-    lines += [f"  found:   {count:4}  {rule_id}" for rule_id, count in sorted(by_rule.items())]
+    listed = defects()
+    for rule_id, count in sorted(by_rule.items()):
+        known = sum(len(found) for name, v in verdicts.items() for r, _, found in v.results
+                    if r == rule_id and (name, r) in listed)
+        lines.append(f"  found:   {count:4}  {rule_id}, {known} of them listed defects of the pages ({DEFECTS_FILE.name})")
     request.config.stash[vendor_examples_key] = lines
     return verdicts
 
