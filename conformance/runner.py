@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import SESSION_HEADER, Target, build_client, normalise_root, tls_context
+from .client import Target, build_client, normalise_root, tls_context
 from .crawler import CrawlProgress, Limits, crawl
 from .errors import OptionError
 from .probes import PROBES

@@ -7,7 +7,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from importlib.metadata import version
 from pathlib import Path

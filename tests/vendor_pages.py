@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,12 +145,16 @@ def page_examples(path: Path) -> list[Example]:
     return found
 
 
-def examples(folder: Path | None = None) -> list[Example]:
+def examples(folder: Path | None = None) -> tuple[Example, ...]:
     """Every example of every page, in a stable order (page name, then position)."""
     folder = folder or pages_folder()
-    if folder is None:
-        return []
-    return [ex for path in sorted(folder.glob("*.md")) for ex in page_examples(path)]
+    return () if folder is None else _examples(folder)
+
+
+@cache
+def _examples(folder: Path) -> tuple[Example, ...]:
+    """The pages are read once per process: every test that judges them shares the reading."""
+    return tuple(ex for path in sorted(folder.glob("*.md")) for ex in page_examples(path))
 
 
 def defects() -> dict[tuple[str, str], str]:

@@ -263,7 +263,7 @@ def parameters(page: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def shown_by_start_tag(folder: Path, facts: Facts, types: dict[str, str]) -> dict[str, dict]:
+def shown_by_start_tag(folder: Path, facts: Facts) -> dict[str, dict]:
     """Roots the pages show only cut off: what their start tags and parameter tables say.
 
     Their order is unknown (a table's rows are not always the element order), so any order is
@@ -317,7 +317,7 @@ def main() -> None:
     hand = set(args.hand.split(","))
     facts.roots -= hand
     kept_roots, kept = kept_types(args.keep, facts.roots | hand) if args.keep else ({}, {})
-    for root, spec in shown_by_start_tag(args.pages, facts, kept_roots).items():
+    for root, spec in shown_by_start_tag(args.pages, facts).items():
         if root not in kept_roots and root not in hand:
             kept_roots[root] = root
             kept.setdefault(root, spec)

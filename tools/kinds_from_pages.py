@@ -31,8 +31,8 @@ def _local(el: etree._Element) -> str:
     return etree.QName(el).localname
 
 
-def observed(folder: Path) -> tuple[dict[str, list[frozenset[str]]], set[str]]:
-    """Rel sets per kind, one per element seen; and the kinds seen without any links."""
+def observed(folder: Path) -> dict[str, list[frozenset[str]]]:
+    """Rel sets per kind, one per element seen with its links."""
     seen: dict[str, list[frozenset[str]]] = defaultdict(list)
     for ex in examples(folder):
         if not ex.complete or ex.role == "request":
@@ -54,7 +54,7 @@ def observed(folder: Path) -> tuple[dict[str, list[frozenset[str]]], set[str]]:
                 continue  # an embedded item shown without its links: they are judged where it is served
             rels = frozenset(l.get("Rel") for l in holder if isinstance(l.tag, str) and l.get("Rel")) if holder is not None else frozenset()
             seen[kind].append(rels)
-    return seen, set()
+    return seen
 
 
 def documented(catalog: Path) -> dict[str, set[str]]:
@@ -72,7 +72,7 @@ def documented(catalog: Path) -> dict[str, set[str]]:
 
 def main() -> None:
     folder, catalog = Path(sys.argv[1]), Path(sys.argv[2])
-    seen, _ = observed(folder)
+    seen = observed(folder)
     docs = documented(catalog)
     for kind in sorted(set(seen) | set(docs)):
         sets = seen.get(kind, [])

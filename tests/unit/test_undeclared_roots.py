@@ -28,8 +28,8 @@ from hand_api import NS, ROOT, HandApi
 XS = "http://www.w3.org/2001/XMLSchema"
 T = "urn:t"
 API = "https://em.test:9398/api/"
-LAX = (f'<xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>'
-       f'</xs:sequence><xs:anyAttribute processContents="skip"/></xs:complexType>')
+LAX = ('<xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>'
+       '</xs:sequence><xs:anyAttribute processContents="skip"/></xs:complexType>')
 STRICT = ('<xs:complexType><xs:sequence><xs:element name="X" minOccurs="0"/></xs:sequence>'
           '<xs:anyAttribute processContents="skip"/></xs:complexType>')
 
