@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .area_routes import surface_endpoint
 from .auth import COOKIE, HEADER, LATEST, LogonSession, Sessions, resolve_version
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
@@ -138,7 +139,17 @@ async def session_item(request: Request) -> Response:
     return response
 
 
+def _core(request: Request, sub: bool = False) -> bool:
+    """Whether the path names a hand-built key resource (else the table's areas answer it)."""
+    kind = find_kind(request.path_params["collection"])
+    if kind is None:
+        return False
+    return not sub or any(s.segment.casefold() == request.path_params["sub"] for s in kind.subs)
+
+
 async def collection(request: Request) -> Response:
+    if not _core(request):
+        return await surface_endpoint(request)
     kind = _kind(request)
     _session(request)
     if request.method == "POST":
@@ -149,6 +160,8 @@ async def collection(request: Request) -> Response:
 
 
 async def item(request: Request) -> Response:
+    if not _core(request):
+        return await surface_endpoint(request)
     kind, obj = _item(request)
     _session(request)
     if request.method == "POST":
@@ -158,6 +171,8 @@ async def item(request: Request) -> Response:
 
 
 async def sub_collection(request: Request) -> Response:
+    if not _core(request, sub=True):
+        return await surface_endpoint(request)
     kind, obj = _item(request)
     _session(request)
     sub = next((s for s in kind.subs if s.segment.casefold() == request.path_params["sub"]), None)
@@ -254,6 +269,8 @@ ROUTES = [
     Route("/api/{collection}/{id}", item, methods=["GET", "POST"]),
     Route("/api/{collection}/{id}", change_item, methods=["PUT", "DELETE"]),
     Route("/api/{collection}/{id}/{sub}", sub_collection, methods=["GET"]),
+    Route("/api/{collection}/{id}/{sub}", surface_endpoint, methods=["POST", "PUT", "DELETE"]),
+    Route("/api/{path:path}", surface_endpoint, methods=["GET", "POST", "PUT", "DELETE"]),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .area_docs import Docs
 from .auth import API_VERSIONS, LogonSession
 from .fields import object_in_job
 from .hrefs import View
@@ -41,7 +42,7 @@ def _session_links(v: View, session: LogonSession) -> Node:
     own = v.href(f"logonSessions/{session.id}")
     return links(link("Up", v.base, "EnterpriseManager"), *downs,
                  link("Down", v.href("querySvc"), "QueryService"), link("Down", v.href("reports/summary"), "Report"),
-                 link("Down", v.href("tasks"), "TaskList"),
+                 link("Down", v.href("tasks"), "TaskList"), *Docs(v, None).session_links(),
                  link("Create", v.href("backupServers?action=create")), link("Delete", own, "LogonSession"))
 
 

@@ -244,7 +244,8 @@ async def change_item(request: Request) -> Response:
     method, path = request.method, request.url.path
     kind = find_kind(request.path_params["collection"])
     if kind is None:
-        raise ApiError(405, f"{method} is not supported on {path}", {"Allow": "GET, POST"})
+        from .area_routes import surface_endpoint  # the table's areas answer what no key resource does
+        return await surface_endpoint(request)
     if not view_of(request).contract.serves(kind):
         raise ApiError(404, f"no resource collection at {path}")
     obj = kind.items(request.app.state.dataset).get(request.path_params["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .area_docs import Docs
 from .fields import FIELDS
 from .hrefs import View
 from .kinds import KINDS, Kind
@@ -46,6 +47,7 @@ def _own_links(v: View, kind: Kind, obj: Any) -> list[Node | None]:
     if kind.path == "jobs":  # the VMs of a job are a non-key sub-resource, listed and created at /includes
         out += [link("Down", f"{href}/includes", "ObjectInJobList"), link("Create", f"{href}/includes", "ObjectInJob")]
     out += _related_links(v, kind, obj)
+    out += Docs(v, None).child_links(kind.path, obj.id)
     out += [link(a.rel, f"{href}?action={a.action}") for a in kind.actions
             if a.applies(obj) and v.contract.offers(kind, a)]
     return out

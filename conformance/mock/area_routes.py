@@ -1,0 +1,244 @@
+"""The one endpoint behind every path of the table's areas: reads, and the documented writes and actions.
+
+Statuses follow the table: a write the API hands to a Task answers 202 with it, the others 201
+(with Location) or 204. Items created through the API join their area and deleted ones leave it,
+in this app only (the estate is the app's own, built on first use). A request body, where one is
+sent, must be XML in the API's namespace and, where the project's schemas declare its root, valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from lxml import etree
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..parsing import ParseError, parse_xml
+from .area_docs import Docs
+from .auth import HEADER
+from .documents import task
+from .estate import Estate, Item
+from .kinds import KINDS
+from .render import NAMESPACE
+from .responses import ApiError, param, reply, view_of
+from .surface import Area, Listing, Match, Service, Single, load_surface
+from .views import entity_list, references
+
+__all__ = ["estate_for", "surface_endpoint"]
+
+_MAX_BODY = 1024 * 1024
+_REALM = {"WWW-Authenticate": 'Basic realm="RestSvc"'}
+
+
+def estate_for(request: Any) -> Estate:
+    """The app's estate of the table's areas, following the app's dataset (copied on a first write)."""
+    state = request.app.state
+    est = getattr(state, "estate", None)
+    if est is None:
+        est = state.estate = Estate(state.dataset, load_surface())
+    est.ds = state.dataset
+    return est
+
+
+def _session(request: Request) -> Any:
+    session = request.app.state.sessions.of_request(request.headers, request.cookies)
+    if session is None:
+        raise ApiError(401, f"a valid {HEADER} header (or cookie) from POST /api/sessionMngr/ is required", _REALM)
+    return session
+
+
+def _entity_form(request: Request) -> bool:
+    value = (param(request, "format") or "reference").casefold()
+    if value not in ("entity", "reference"):
+        raise ApiError(400, f"format: {param(request, 'format')!r} is not a representation; use Entity or Reference")
+    return value == "entity"
+
+
+def _chain(template: str) -> list[str]:
+    """The area (or key resource) each `{id}` of a template names, outermost first."""
+    out, parts = [], template.split("/")
+    for i, part in enumerate(parts):
+        if part == "{id}":
+            out.append("/".join(parts[:i]))
+    return out
+
+
+def _check_ids(est: Estate, template: str, ids: tuple[str, ...]) -> None:
+    """404 unless every id of the path names an item, each under the one before."""
+    previous: str | None = None
+    for path, id_ in zip(_chain(template), ids):
+        if not est.exists(path, id_):
+            raise ApiError(404, f"no {est.type_of(path)} with id {id_!r}")
+        item = est.find(path, id_)
+        if item is not None and previous is not None and item.parent is not None and item.parent != previous:
+            raise ApiError(404, f"{est.type_of(path)} {id_!r} is not under {previous!r}")
+        previous = id_
+
+
+def _match(request: Request) -> Match:
+    path = request.scope["path"].partition("/api/")[2]
+    surface = load_surface()
+    found = surface.match(path)
+    if found is None and request.method == "POST":  # path-style operations: POST {item}/{operation}
+        head, _, operation = path.rstrip("/").rpartition("/")
+        item = surface.match(head)
+        if item is not None and item.form == "item" and isinstance(item.entry, Area) and item.entry.paths:
+            if operation.casefold() in (a.casefold() for a in item.entry.actions.values()):
+                return Match(item.entry, "operation", item.ids, operation)
+    if found is None:
+        raise ApiError(404, f"no resource at {request.url.path}")
+    return found
+
+
+async def surface_endpoint(request: Request) -> Response:
+    found = _match(request)
+    _session(request)
+    est = estate_for(request)
+    template = found.entry.path + ("/{id}" if found.form in ("item", "operation") else "")
+    _check_ids(est, template, found.ids)
+    docs = Docs(view_of(request), est)
+    if request.method == "GET":
+        return _read(request, docs, found)
+    return await _write(request, docs, found)
+
+
+# -- reads -----------------------------------------------------------------------------------------
+
+def _read(request: Request, docs: Docs, found: Match) -> Response:
+    entry, ids = found.entry, found.ids
+    if isinstance(entry, Area):
+        if found.form == "collection":
+            return reply(request, docs.collection(entry, ids[-1] if ids else None, _entity_form(request)))
+        item = docs.est.items[entry.path][ids[-1]]
+        entity_form = _entity_form(request) or not entry.key
+        return reply(request, docs.entity(entry, item) if entity_form else docs.reference(entry, item))
+    if isinstance(entry, Listing):
+        listed = list(docs.est.ids(entry.of)) if not ids else docs.est.listed(entry.of, entry.parent or "", ids[-1])
+        return reply(request, _listed(docs, entry.of, listed, _entity_form(request)))
+    if isinstance(entry, Single):
+        return reply(request, docs.single(entry, ids[-1] if ids else None, str(request.url)))
+    assert isinstance(entry, Service)
+    session = _session(request)
+    return reply(request, docs.service(entry, docs.v.href(f"logonSessions/{session.id}")))
+
+
+def _listed(docs: Docs, of: str, ids: list[str], entity_form: bool) -> Any:
+    if of in KINDS:
+        kind = KINDS[of]
+        objs = [kind.items(docs.v.ds)[i] for i in ids]
+        return entity_list(docs.v, kind, objs) if entity_form else references(docs.v, kind, objs)
+    area = docs.surface.areas[of]
+    members = [docs.est.items[of][i] for i in ids]
+    return docs.entities(area, members) if entity_form else docs.references(area, members)
+
+
+# -- writes ----------------------------------------------------------------------------------------
+
+async def _body(request: Request, required: bool) -> etree._Element | None:
+    body = await request.body()
+    if not body.strip():
+        if required:
+            raise ApiError(400, "a request body is required")
+        return None
+    if len(body) > _MAX_BODY:
+        raise ApiError(400, f"the body is larger than {_MAX_BODY} bytes")
+    try:
+        root = parse_xml(body)
+    except ParseError as exc:
+        raise ApiError(400, f"the body is not well-formed XML: {exc}") from None
+    if etree.QName(root).namespace != NAMESPACE:
+        raise ApiError(400, f"the body must be in namespace {NAMESPACE}")
+    return root
+
+
+def _task(request: Request, operation: str, status: int = 202) -> Response:
+    v = view_of(request)
+    started = request.app.state.tasks.start(operation, None, None)
+    return reply(request, task(v, started), status, {"Location": v.href(f"tasks/{started.id}")})
+
+
+def _refuse(request: Request, allowed: str) -> Response:
+    raise ApiError(405, f"{request.method} is not supported on {request.url.path}", {"Allow": allowed})
+
+
+async def _write(request: Request, docs: Docs, found: Match) -> Response:
+    entry, method = found.entry, request.method
+    action = param(request, "action")
+    if isinstance(entry, Area) and found.form == "collection":
+        if method == "POST" and action is None or (action or "").casefold() == "create":
+            if not entry.create:
+                _refuse(request, "GET")
+            return await _create(request, docs, entry, found.ids)
+        if method == "POST" and action is not None:
+            raise ApiError(400, f"action {action!r} is not available on {request.url.path}")
+        _refuse(request, "GET, POST" if entry.create else "GET")
+    if isinstance(entry, Area) and found.form in ("item", "operation"):
+        item = docs.est.items[entry.path][found.ids[-1]]
+        if found.form == "operation":
+            return _task(request, f"{entry.type}{found.rest}")
+        if method == "POST":
+            return _act(request, entry.actions, action, f"{entry.type}")
+        if method == "PUT" and entry.edit:
+            await _body(request, required=True)
+            return _done(request, entry.edit_status, "Update" + entry.type)
+        if method == "DELETE" and entry.delete:
+            _remove(docs.est, entry, item)
+            return _done(request, entry.delete_status, "Delete" + entry.type)
+        _refuse(request, ", ".join(["GET", *(["PUT"] if entry.edit else []), *(["DELETE"] if entry.delete else [])]))
+    if isinstance(entry, Single) and method == "POST":
+        return _act(request, entry.actions, action, entry.type)
+    _refuse(request, "GET")
+    raise AssertionError("unreachable")
+
+
+def _act(request: Request, actions: dict[str, str], action: str | None, type_: str) -> Response:
+    if action is None:
+        raise ApiError(405, f"POST is not supported on {request.url.path} without an action", {"Allow": "GET, POST"})
+    name = next((a for a in actions.values() if a.casefold() == action.casefold()), None)
+    if name is None:
+        raise ApiError(400, f"action {action!r} is not available on {request.url.path}")
+    return _task(request, f"{name[0].upper()}{name[1:]}{type_}", 200 if name in ("browse",) else 202)
+
+
+def _done(request: Request, status: int, operation: str) -> Response:
+    if status == 202:
+        return _task(request, operation)
+    return Response(status_code=status)
+
+
+async def _create(request: Request, docs: Docs, area: Area, ids: tuple[str, ...]) -> Response:
+    await _body(request, required=area.body_required)
+    est = docs.est
+    n = len(est.items[area.path]) + 1
+    while True:
+        item = _new_item(est, area, n, ids[-1] if ids else None)
+        if item.id not in est.items[area.path]:
+            break
+        n += 1
+    est.items[area.path][item.id] = item
+    if item.parent is not None:
+        est.kids[area.path].setdefault(item.parent, []).append(item.id)
+    location = docs.href(area.path, item.id)
+    if area.create_status == 202:
+        return _task(request, "Create" + area.type)
+    if area.create_status == 201:
+        return reply(request, docs.entity(area, item), 201, {"Location": location})
+    return Response(status_code=area.create_status, headers={"Location": location})
+
+
+def _new_item(est: Estate, area: Area, n: int, parent: str | None) -> Item:
+    name = area.name.format(n=n)
+    digest = hashlib.sha256(f"{est.ds.seed}:{area.path}:created:{n}".encode()).digest()
+    id_ = name.lower() if area.by_name else str(uuid.UUID(bytes=digest[:16], version=4))
+    return Item(id_, area.path, n, name, parent)
+
+
+def _remove(est: Estate, area: Area, item: Item) -> None:
+    del est.items[area.path][item.id]
+    if item.parent is not None:
+        siblings = est.kids[area.path].get(item.parent, [])
+        if item.id in siblings:
+            siblings.remove(item.id)
