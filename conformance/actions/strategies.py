@@ -122,19 +122,28 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-def _field(el: object) -> Field:
+_MAX_NESTING = 8
+"""How deep a spec's elements are modelled: types that hold themselves (a tenant's resources hold
+tasks that hold ...) stop there, their optional parts left out."""
+
+
+def _field(el: object, depth: int = 0) -> Field | None:
     t = el.type  # type: ignore[attr-defined]
     occurs = (el.min_occurs, el.max_occurs)  # type: ignore[attr-defined]
     if t.is_simple():
         return Field(el.local_name, *occurs, simple=_simple(t))  # type: ignore[attr-defined]
     if t.has_simple_content():
         return Field(el.local_name, *occurs, simple=_simple(t.content))  # type: ignore[attr-defined]
-    return Field(el.local_name, *occurs, group=_group(t.content))  # type: ignore[attr-defined]
+    if depth >= _MAX_NESTING:
+        if el.min_occurs == 0:  # type: ignore[attr-defined]
+            return None
+        return Field(el.local_name, *occurs, group=Group("sequence", (), 1, 1))  # type: ignore[attr-defined]
+    return Field(el.local_name, *occurs, group=_group(t.content, depth + 1))  # type: ignore[attr-defined]
 
 
-def _group(g: object) -> Group:
-    items = tuple(_group(x) if hasattr(x, "model") else _field(x) for x in g)  # type: ignore[attr-defined]
-    return Group(g.model, items, g.min_occurs, g.max_occurs)  # type: ignore[attr-defined]
+def _group(g: object, depth: int = 0) -> Group:
+    items = tuple(_group(x, depth) if hasattr(x, "model") else _field(x, depth) for x in g)  # type: ignore[attr-defined]
+    return Group(g.model, tuple(i for i in items if i is not None), g.min_occurs, g.max_occurs)  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=8)

@@ -4,7 +4,9 @@ per-item documents and services, with the links the table and the estate give th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
+from ..profiles import load_profile
 from .estate import Estate, Item
 from .hrefs import View
 from .instances import Filler, facts
@@ -12,9 +14,18 @@ from .kinds import KINDS
 from .surface import Area, Listing, Service, Single, Surface, load_surface
 from .tree import Node, el, link, links
 
-__all__ = ["Docs"]
+__all__ = ["Docs", "documented_rels"]
 
 _ID = "{id}"
+
+
+@cache
+def documented_rels(type_: str) -> frozenset[str] | None:
+    """The Rels the profile documents for a resource type (None where it says nothing of it)."""
+    expected = load_profile("v1_7").kinds.get(type_)
+    if expected is None:
+        return None
+    return frozenset(expected.required) | frozenset(expected.optional)
 
 
 class Docs:
@@ -59,6 +70,11 @@ class Docs:
 
     # -- links -------------------------------------------------------------------------------------
 
+    def _kept(self, type_: str, found: Iterable[Node | None]) -> Node:
+        """The links of a document of `type_`, less those whose Rel the profile does not list for it."""
+        allowed = documented_rels(type_)
+        return links(*(n for n in found if n is not None and (allowed is None or n.attrs.get("Rel") in allowed)))
+
     def up_links(self, area: Area, item: Item) -> list[Node]:
         return [link("Up", self.href(p, i), self.ref_type(p), self.est.name_of(p, i)) for p, i in self.est.ups(area.path, item.id)]
 
@@ -96,7 +112,7 @@ class Docs:
     def reference(self, area: Area, item: Item, tag: str = "EntityRef") -> Node:
         href = self.href(area.path, item.id)
         alternate = link("Alternate", f"{href}?format=Entity", area.type, item.name)
-        return el(tag, None, links(*self.up_links(area, item), alternate),
+        return el(tag, None, self._kept(area.reference_type, [*self.up_links(area, item), alternate]),
                   Type=area.reference_type, Href=href, Name=item.name, UID=f"urn:veeam:{area.type}:{item.id}")
 
     def entity(self, area: Area, item: Item) -> Node:
@@ -113,7 +129,12 @@ class Docs:
         found += [link("Related", self.entity_href(p, i), self.type_of(p), self.est.name_of(p, i))
                   for p, i in self.est.related(area.path, item.id)]
         found += self._action_links(area.actions, href, area.paths)
-        node = el(area.root, None, links(*found), *self._filler(f"{area.path}:{item.id}", item.name).children(area.root))
+        children = self._filler(f"{area.path}:{item.id}", item.name).children(area.root)
+        for child in children:
+            set_value = self.est.overrides.get((area.path, item.id), {}).get(child.name)
+            if set_value is not None:
+                child.text = set_value  # type: ignore[assignment]
+        node = el(area.root, None, self._kept(area.type, found), *children)
         node.attrs.update(self._attrs(area.root, own, area.type, item.name, item.id))
         return node
 
@@ -136,7 +157,7 @@ class Docs:
 
     def collection(self, area: Area, parent_id: str | None, entity_form: bool) -> Node:
         members = self.members(area, parent_id)
-        if area.key and not entity_form:
+        if area.key and not entity_form and not area.entity_collection:
             return self.references(area, members)
         return self.entities(area, members)
 
@@ -151,7 +172,7 @@ class Docs:
             found.append(link("Up", self.href(parent, parent_id), self.ref_type(parent), name))
         base = url.split("?", 1)[0]
         found += self._action_links(single.actions, base, False)
-        node = el(single.root, None, links(*found),
+        node = el(single.root, None, self._kept(single.type, found),
                   *self._filler(f"{single.path}:{parent_id}", name).children(single.root))
         known = facts().attributes(single.root)
         node.attrs.update({k: v for k, v in (("Href", url), ("Type", single.type)) if k in known})
@@ -161,7 +182,7 @@ class Docs:
         found: list[Node | None] = [link("Up", session_href, "LogonSession")]
         for path in service.downs:
             found += self.down_links(path)
-        node = el(service.root, None, links(*found))
+        node = el(service.root, None, self._kept(service.type, found))
         known = facts().attributes(service.root)
         node.attrs.update({k: v for k, v in (("Href", self.v.href(service.path)), ("Type", service.type)) if k in known})
         return node
@@ -171,7 +192,7 @@ class Docs:
         listed = {p for s in self.surface.services.values() for p in s.downs}
         out: list[Node] = []
         for area in self.surface.top_areas():
-            if area.path not in listed:
+            if area.path not in listed and area.in_session:
                 out += self.down_links(area.path)
         for path in self.surface.services:
             out += self.down_links(path)
@@ -182,6 +203,9 @@ class Docs:
         if path in self.surface.services:
             service = self.surface.services[path]
             return [link("Down", self.v.href(path), service.type)]
+        if path in self.surface.listings:
+            listed = self.surface.listings[path].of
+            return [link("Down", self.v.href(path), f"{self.type_of(listed)}ReferenceList")]
         area = self.surface.areas[path]
         if not area.key:
             return [link("Down", self.v.href(path), area.down_type)]

@@ -17,12 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..parsing import ParseError, parse_xml
+from ..profiles import load_profile
 from .area_docs import Docs
 from .auth import HEADER
 from .documents import task
 from .estate import Estate, Item
 from .kinds import KINDS
 from .render import NAMESPACE
+from .operations import spec_schema
 from .responses import ApiError, param, reply, view_of
 from .surface import Area, Listing, Match, Service, Single, load_surface
 from .views import entity_list, references
@@ -137,20 +139,39 @@ def _listed(docs: Docs, of: str, ids: list[str], entity_form: bool) -> Any:
 
 # -- writes ----------------------------------------------------------------------------------------
 
-async def _body(request: Request, required: bool) -> etree._Element | None:
-    body = await request.body()
-    if not body.strip():
-        if required:
-            raise ApiError(400, "a request body is required")
+def _expected_body(request: Request, rel: str) -> str | None:
+    """The body element the documented contract names for this write (None: it takes no body)."""
+    spec = load_profile("v1_7").actions.get(rel)
+    if spec is None:
         return None
+    return spec.for_href(str(request.url), view_of(request).base).body
+
+
+async def _body(request: Request, rel: str) -> etree._Element | None:
+    """The request body as the element the write takes, valid against the project's schemas; else 400."""
+    element = _expected_body(request, rel)
+    body = await request.body()
+    if element is None:
+        return None
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media not in ("application/xml", "text/xml"):
+        raise ApiError(400, f"the body must be a {element} in XML (Content-Type application/xml), "
+                            f"not {media or 'a body without Content-Type'}")
+    if not body.strip():
+        raise ApiError(400, f"a {element} body is required")
     if len(body) > _MAX_BODY:
         raise ApiError(400, f"the body is larger than {_MAX_BODY} bytes")
     try:
         root = parse_xml(body)
     except ParseError as exc:
         raise ApiError(400, f"the body is not well-formed XML: {exc}") from None
-    if etree.QName(root).namespace != NAMESPACE:
-        raise ApiError(400, f"the body must be in namespace {NAMESPACE}")
+    qname = etree.QName(root)
+    if qname.localname != element or qname.namespace != NAMESPACE:
+        raise ApiError(400, f"the body must be a {element} in namespace {NAMESPACE}, not {qname.text}")
+    schema = spec_schema()
+    if not schema.validate(root):
+        first = schema.error_log[0] if len(schema.error_log) else None
+        raise ApiError(400, f"the {element} is not valid: {first.message if first else 'schema violation'}")
     return root
 
 
@@ -178,29 +199,44 @@ async def _write(request: Request, docs: Docs, found: Match) -> Response:
     if isinstance(entry, Area) and found.form in ("item", "operation"):
         item = docs.est.items[entry.path][found.ids[-1]]
         if found.form == "operation":
-            return _task(request, f"{entry.type}{found.rest}")
+            rel = next(r for r, a in entry.actions.items() if a.casefold() == (found.rest or "").casefold())
+            await _body(request, rel)
+            if rel == "ToggleScheduleEnabled":
+                _toggle(docs, entry, item, "ScheduleEnabled")
+            return _task(request, f"{entry.actions[rel]}{entry.type}")
         if method == "POST":
-            return _act(request, entry.actions, action, f"{entry.type}")
+            return await _act(request, docs, entry, item, action)
         if method == "PUT" and entry.edit:
-            await _body(request, required=True)
+            await _body(request, "Edit")
             return _done(request, entry.edit_status, "Update" + entry.type)
         if method == "DELETE" and entry.delete:
             _remove(docs.est, entry, item)
             return _done(request, entry.delete_status, "Delete" + entry.type)
         _refuse(request, ", ".join(["GET", *(["PUT"] if entry.edit else []), *(["DELETE"] if entry.delete else [])]))
     if isinstance(entry, Single) and method == "POST":
-        return _act(request, entry.actions, action, entry.type)
+        return await _act(request, docs, entry, None, action)
     _refuse(request, "GET")
     raise AssertionError("unreachable")
 
 
-def _act(request: Request, actions: dict[str, str], action: str | None, type_: str) -> Response:
+async def _act(request: Request, docs: Docs, entry: Area | Single, item: Item | None, action: str | None) -> Response:
+    """POST `?action=`: the body its Rel takes is checked, a toggle takes effect, a Task reports it."""
     if action is None:
         raise ApiError(405, f"POST is not supported on {request.url.path} without an action", {"Allow": "GET, POST"})
-    name = next((a for a in actions.values() if a.casefold() == action.casefold()), None)
-    if name is None:
+    rel = next((r for r, a in entry.actions.items() if a.casefold() == action.casefold()), None)
+    if rel is None:
         raise ApiError(400, f"action {action!r} is not available on {request.url.path}")
-    return _task(request, f"{name[0].upper()}{name[1:]}{type_}", 200 if name in ("browse",) else 202)
+    await _body(request, rel)
+    if rel == "ToggleScheduleEnabled" and isinstance(entry, Area) and item is not None:
+        _toggle(docs, entry, item, "ScheduleEnabled")
+    name = entry.actions[rel]
+    return _task(request, f"{name[0].upper()}{name[1:]}{entry.type}", 200 if name == "browse" else 202)
+
+
+def _toggle(docs: Docs, area: Area, item: Item, field: str) -> None:
+    current = docs.entity(area, item).child(field)
+    if current is not None:
+        docs.est.overrides.setdefault((area.path, item.id), {})[field] = current.text is not True
 
 
 def _done(request: Request, status: int, operation: str) -> Response:
@@ -210,7 +246,7 @@ def _done(request: Request, status: int, operation: str) -> Response:
 
 
 async def _create(request: Request, docs: Docs, area: Area, ids: tuple[str, ...]) -> Response:
-    await _body(request, required=area.body_required)
+    await _body(request, "Create")
     est = docs.est
     n = len(est.items[area.path]) + 1
     while True:

@@ -53,6 +53,8 @@ class Estate:
         self.kids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._servers: dict[tuple[str, str], str | None] = {}
         self._ups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.overrides: dict[tuple[str, str], dict[str, object]] = {}
+        """Values writes have set, by item and element name (a toggled schedule)."""
         for area in _parents_first(surface):
             self._populate(area)
 

@@ -57,8 +57,7 @@ class Facts:
             self.types[name] = TypeFacts(parsed, tuple(spec.get("attributes", ())), spec.get("text", "string"))
 
     def of_root(self, root: str) -> TypeFacts | None:
-        type_name = self.roots.get(root)
-        return self.types.get(type_name) if type_name else None
+        return self.types.get(self.roots.get(root, root))
 
     def attributes(self, root: str) -> tuple[str, ...]:
         found = self.of_root(root)
@@ -92,11 +91,18 @@ class Filler:
         found = self.facts.of_root(root)
         if found is None or found.children is None:
             return []
+        names = [c.name for c in found.children]
+        if "Links" in names and "Links" in skip:  # a served document leads with its links: what the
+            # facts show before them is another shape of the type, left out
+            found = TypeFacts(found.children[names.index("Links"):], found.attributes, found.text)
         return self._children(found, root, 0, skip)
 
     def _children(self, spec: TypeFacts, path: str, depth: int, skip: tuple[str, ...] = ("Links",)) -> list[Node]:
         out: list[Node] = []
         for child in spec.children or ():
+            if child.name == "Links" and depth and not child.occurs:
+                out.append(el("Links", None, items="Link"))  # a nested item must name its links: none here
+                continue
             if child.name in skip or child.type == "any":
                 continue
             node = self._element(child, f"{path}/{child.name}", depth)

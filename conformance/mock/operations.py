@@ -47,7 +47,8 @@ _DEFAULT_PORT = 9392
 
 
 @lru_cache(maxsize=1)
-def _schema() -> etree.XMLSchema:
+def spec_schema() -> etree.XMLSchema:
+    """The project's v1.7 schemas, which every request body the mock takes must satisfy."""
     return etree.XMLSchema(etree.parse(str(data_dir("schemas") / "v1_7" / "api.xsd")))
 
 
@@ -119,7 +120,7 @@ async def spec_body(request: Request, element: str) -> etree._Element:
     qname = etree.QName(root)
     if qname.localname != element or qname.namespace != NAMESPACE:
         raise ApiError(400, f"the body must be a {element} in namespace {NAMESPACE}, not {qname.text}")
-    schema = _schema()
+    schema = spec_schema()
     if not schema.validate(root):
         first = schema.error_log[0] if len(schema.error_log) else None
         raise ApiError(400, f"the {element} is not valid: {first.message if first else 'schema violation'}")

@@ -50,6 +50,8 @@ class Area:
     edit_status: int = 202
     delete_status: int = 202
     body_required: bool = True
+    in_session: bool = True
+    entity_collection: bool = False
 
     @property
     def parent(self) -> str | None:
@@ -186,7 +188,8 @@ def _area(path: str, spec: Mapping[str, Any]) -> Area:
                 spec.get("create", False), dict(spec.get("actions", {})), spec.get("paths", False),
                 spec.get("query"), spec.get("name", "{n}"), spec.get("id") == "name",
                 int(spec.get("create_status", 202)), int(spec.get("edit_status", 202)),
-                int(spec.get("delete_status", 202)), spec.get("body", True))
+                int(spec.get("delete_status", 202)), spec.get("body", True), spec.get("session", True),
+                spec.get("collection") == "entity")
 
 
 @cache
