@@ -73,15 +73,29 @@ class Docs:
     def _kept(self, type_: str, found: Iterable[Node | None]) -> Node:
         """The links of a document of `type_`, less those whose Rel the profile does not list for it."""
         allowed = documented_rels(type_)
-        return links(*(n for n in found if n is not None and (allowed is None or n.attrs.get("Rel") in allowed)))
+        later = {rel for _, rel in self.v.contract.missing_actions}  # Rels the caller's API version lacks
+        return links(*(n for n in found if n is not None and n.attrs.get("Rel") not in later
+                       and (allowed is None or n.attrs.get("Rel") in allowed)))
 
     def up_links(self, area: Area, item: Item) -> list[Node]:
         return [link("Up", self.href(p, i), self.ref_type(p), self.est.name_of(p, i)) for p, i in self.est.ups(area.path, item.id)]
+
+    def served(self, path: str) -> bool:
+        """Whether the caller's API version has an area, a listing's area or a key resource."""
+        if path in KINDS:
+            return self.v.contract.serves(KINDS[path])
+        if path in self.surface.listings:
+            return self.served(self.surface.listings[path].of)
+        if path in self.surface.areas:
+            return self.v.contract.serves_type(self.surface.areas[path].type)
+        return True
 
     def child_links(self, path: str, id_: str) -> list[Node]:
         """Down, Create and Related links of an item to what hangs below it in the table."""
         out = []
         for child in self.surface.children(path):
+            if not self.served(child.path):
+                continue
             url = self.below(path, id_, child.path)
             if isinstance(child, Area):
                 out.append(link("Down", url, child.down_type))
@@ -200,6 +214,8 @@ class Docs:
 
     def down_links(self, path: str) -> list[Node]:
         """Links to a top-level area (both forms) or service, as a session or service lists them."""
+        if not self.served(path):
+            return []
         if path in self.surface.services:
             service = self.surface.services[path]
             return [link("Down", self.v.href(path), service.type)]

@@ -22,7 +22,7 @@ from .area_docs import Docs
 from .auth import HEADER
 from .documents import task
 from .estate import Estate, Item
-from .kinds import KINDS
+from .kinds import KINDS, find_kind
 from .render import NAMESPACE
 from .operations import spec_schema
 from .responses import ApiError, param, reply, view_of
@@ -91,8 +91,26 @@ def _match(request: Request) -> Match:
             if operation.casefold() in (a.casefold() for a in item.entry.actions.values()):
                 return Match(item.entry, "operation", item.ids, operation)
     if found is None:
+        allowed = _other_methods(request)
+        if allowed:
+            raise ApiError(405, f"{request.method} is not supported on {request.url.path}", {"Allow": allowed})
         raise ApiError(404, f"no resource at {request.url.path}")
     return found
+
+
+def _other_methods(request: Request) -> str:
+    """The methods the hand-built routes serve at this path (empty when none does)."""
+    segments = request.scope["path"].strip("/").split("/")[1:]
+    if 1 <= len(segments) <= 3 and find_kind(segments[0]) is not None:
+        return "GET, POST"
+    methods: list[str] = []
+    for route in request.app.routes:
+        path = getattr(route, "path", "")
+        if "{collection}" in path or "{path" in path or not hasattr(route, "path_regex"):
+            continue  # the generic routes match any path
+        if route.path_regex.match(request.scope["path"]):
+            methods += [m for m in route.methods or () if m != "HEAD" and m not in methods]
+    return ", ".join(methods) if request.method not in methods else ""
 
 
 async def surface_endpoint(request: Request) -> Response:
@@ -102,6 +120,8 @@ async def surface_endpoint(request: Request) -> Response:
     template = found.entry.path + ("/{id}" if found.form in ("item", "operation") else "")
     _check_ids(est, template, found.ids)
     docs = Docs(view_of(request), est)
+    if not docs.served(found.entry.path):
+        raise ApiError(404, f"no resource at {request.url.path} in API {docs.v.contract.version}")
     if request.method == "GET":
         return _read(request, docs, found)
     return await _write(request, docs, found)

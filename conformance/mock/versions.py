@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .auth import API_VERSIONS, LATEST
-from .kinds import Action, Kind
+from .kinds import KINDS, Action, Kind
 
 __all__ = ["Contract", "contract_of", "versions_up_to"]
 
@@ -50,6 +50,10 @@ class Contract:
 
     def serves(self, kind: Kind) -> bool:
         return kind.path not in self.missing_kinds
+
+    def serves_type(self, type_: str) -> bool:
+        """Whether an area whose items are of this Type is there (not when its key resource is new)."""
+        return not any(KINDS[path].entity == type_ for path in self.missing_kinds)
 
     def offers(self, kind: Kind, action: Action) -> bool:
         return (kind.path, action.rel) not in self.missing_actions

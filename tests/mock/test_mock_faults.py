@@ -267,10 +267,10 @@ async def test_edit_elsewhere_points_the_edit_link_of_a_job_at_the_other_job(fet
 
 async def test_create_on_self_points_the_create_link_of_a_job_at_the_job(fetch):
     path = entity_path("jobs", "jobs")
-    (create,) = rel(await fetch(("create_on_self",), path), "Create")
-    (clean,) = rel(await fetch((), path), "Create")
-    assert create["Href"] == "http://mock.test" + reference_path("jobs", "jobs")
-    assert clean["Href"] == create["Href"] + "/includes"
+    faulty = rel(await fetch(("create_on_self",), path), "Create")
+    clean = rel(await fetch((), path), "Create")
+    assert {c["Href"] for c in faulty} == {"http://mock.test" + reference_path("jobs", "jobs")}
+    assert "http://mock.test" + reference_path("jobs", "jobs") + "/includes" in {c["Href"] for c in clean}
 
 
 async def test_action_on_parent_sends_the_start_of_a_job_to_its_backup_server(fetch):

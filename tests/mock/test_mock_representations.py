@@ -71,7 +71,9 @@ async def test_action_links_carry_no_type_and_other_job_links_do(app, session):
         (action,) = by_rel[rel]
         assert "?action=" in action.get("Href") and action.get("Type") is None
     assert [l.get("Type") for l in by_rel["Up"]] == ["BackupServerReference"]
-    assert sorted(l.get("Type") for l in by_rel["Down"]) == ["BackupJobSessionReferenceList", "ObjectInJobList"]
+    assert sorted(l.get("Type") for l in by_rel["Down"]) == [
+        "BackupJobSessionReferenceList", "LinkedBackupRepositoryObjectList", "LinkedJobObjectList", "ObjectInJobList",
+        "ReplicaJobSessionReferenceList"]
 
 
 async def test_collections_come_as_entity_references_or_as_the_plural_entity_list(app, session):

@@ -51,7 +51,7 @@ async def test_every_link_reachable_from_the_root_answers_200_and_every_body_val
               "BackupFiles", "Task",
               "Tasks", "QuerySvc", "QueryResult", "SummaryReport", "OverviewReportFrame", "VmsOverviewReportFrame",
               "JobStatisticsReportFrame", "RepositoryReportFrame", "ProcessedVmsReportFrame"}
-    assert roots == served
+    assert served <= roots  # and the documented areas beyond them (surface.toml)
 
 
 async def test_the_walk_reaches_every_route_of_the_app(walk, app, connect):

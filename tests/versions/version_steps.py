@@ -31,7 +31,7 @@ def _operations(profile: Profile) -> set[str]:
 
 def implied_changes(old: Profile, new: Profile, met: set[str] | None = None) -> set[tuple[str, str, str, str]]:
     """(area, resource type, subject, change) that a diff of clean runs of the two versions must list:
-    resource types added or removed, required Rels and actions added or removed on the types both
+    resource types added or removed, Rels and actions a type may carry added or removed on the types both
     have, and the Types of pinned Rels (`types`) added or removed. A diff reads runs, so only the
     types the runs met (`met`, all when None) can show a change."""
     def seen(kinds: set[str]) -> set[str]:
@@ -42,8 +42,8 @@ def implied_changes(old: Profile, new: Profile, met: set[str] | None = None) -> 
     operations = _operations(old) | _operations(new)
     for kind in seen(old.kinds.keys() & new.kinds.keys()):
         before, after = old.kinds[kind], new.kinds[kind]
-        for rels, change in ((after.required - before.required, "added"),
-                             (before.required - after.required, "removed")):
+        for rels, change in ((after.allowed - before.allowed, "added"),
+                             (before.allowed - after.allowed, "removed")):
             out |= {("action" if rel in operations else "Rel", kind, rel, change) for rel in rels}
         for rel in before.types.keys() & after.types.keys():
             came, gone = after.types[rel] - before.types[rel], before.types[rel] - after.types[rel]
