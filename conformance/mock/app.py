@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .area_routes import surface_endpoint
+from .area_routes import estate_for, surface_endpoint
 from .auth import COOKIE, HEADER, LATEST, LogonSession, Sessions, resolve_version
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
@@ -25,7 +25,7 @@ from .faults import Fault, select
 from .kinds import KINDS, Kind, find_kind
 from .model import Dataset
 from .query import QueryError
-from .query_service import parse_query, query_result, query_service, run
+from .query_service import area_rows, parse_query, query_result, query_service, run
 from .records import Row, rows
 from .reports import FRAMES, Summary, summarise, summary_report
 from .responses import ApiError, error_response, job_of, param, reply, view_of
@@ -225,11 +225,15 @@ async def query(request: Request) -> Response:
     v = view_of(request)
     wanted = parse_query(request.query_params.multi_items())
 
-    def rows_of(kind_path: str) -> list[Row]:
-        return _cached(request, ("rows", kind_path), lambda: rows(v.ds, kind_path))
+    estate = estate_for(request)
+
+    def rows_of(path: str) -> list[Row]:
+        if path in KINDS:
+            return _cached(request, ("rows", path), lambda: rows(v.ds, path))
+        return _cached(request, ("rows", path, v.contract.version), lambda: area_rows(v, estate, path))
 
     page = run(v, wanted, request.app.state.tasks.all(), rows_of)
-    return reply(request, query_result(v, wanted, page))
+    return reply(request, query_result(v, wanted, page, estate))
 
 
 async def report(request: Request) -> Response:

@@ -19,6 +19,13 @@ __all__ = ["Docs", "documented_rels"]
 _ID = "{id}"
 
 
+def uid_of(type_: str, id_: str) -> str:
+    """An item's UID in the form the profile documents for its type."""
+    profile = load_profile("v1_7")
+    form = profile.uid_forms.get(type_, profile.uid_form or "urn:veeam:{type}:{id}")
+    return form.format(type=type_, id=id_)
+
+
 @cache
 def documented_rels(type_: str) -> frozenset[str] | None:
     """The Rels the profile documents for a resource type (None where it says nothing of it)."""
@@ -113,7 +120,7 @@ class Docs:
 
     def _attrs(self, root: str, href: str, type_: str, name: str, id_: str) -> dict[str, str]:
         known = facts().attributes(root)
-        values = {"Href": href, "Type": type_, "Name": name, "UID": f"urn:veeam:{type_}:{id_}", "Id": id_}
+        values = {"Href": href, "Type": type_, "Name": name, "UID": uid_of(type_, id_), "Id": id_}
         out = {k: values[k] for k in ("Href", "Type", "Name", "UID", "Id") if k in known}
         out.update({k: name for k in known if k not in values})
         return out
@@ -163,9 +170,18 @@ class Docs:
     def references(self, area: Area, members: Sequence[Item]) -> Node:
         return el("EntityReferences", None, *(self.reference(area, m, "Ref") for m in members), items="Ref")
 
+    def list_root(self, area: Area) -> str | None:
+        """The root of an area's entity list: the table's, else the plural the schemas declare."""
+        if area.list:
+            return area.list
+        root = area.root
+        plural = (f"{root[:-1]}ies" if root.endswith("y") and not root.endswith(("ay", "ey")) else
+                  f"{root}es" if root.endswith("s") else f"{root}s")
+        return plural if plural in facts().roots else None
+
     def entities(self, area: Area, members: Sequence[Item]) -> Node:
-        root = area.list or "EntityReferences"
-        if area.list is None:
+        root = self.list_root(area)
+        if root is None:
             return self.references(area, members)
         return el(root, None, *(self.entity(area, m) for m in members), items=area.root)
 

@@ -147,7 +147,7 @@ class Filler:
         choices = _values().get(name)
         if choices:
             return choices[n % len(choices)]
-        if name in ("Name", "DisplayName") or name.endswith("Name"):
+        if name.lower().endswith("name"):
             return self.name
         if name.endswith(("Uid", "UID")):
             return f"urn:veeam:{name[:-3] or 'Object'}:{_guid(self.key, name)}"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from typing import Any
+
+from .area_docs import Docs
 from .auth import LogonSession
+from .estate import Estate
+from .surface import Area, load_surface
 from .documents import tasks as tasks_doc
 from .hrefs import View
 from .kinds import KINDS, Kind
@@ -15,10 +20,13 @@ from .records import ENUM_ORDERS, Row, task_rows
 from .tree import Node, el, link, links
 from .views import entity_list, ref_item
 
-__all__ = ["Query", "parse_query", "query_result", "query_service", "run"]
+__all__ = ["Query", "area_rows", "parse_query", "query_result", "query_service", "run"]
 
 TASK = "Task"
-_TYPES = {**{kind.entity.casefold(): kind.entity for kind in KINDS.values()}, TASK.casefold(): TASK}
+_AREAS: Mapping[str, Area] = {a.query: a for a in load_surface().areas.values() if a.query}
+"""Query types of the table's areas (`CloudTenant`, `Credentials`, ...), as the table spells them."""
+_TYPES = {**{kind.entity.casefold(): kind.entity for kind in KINDS.values()}, TASK.casefold(): TASK,
+          **{name.casefold(): name for name in _AREAS}}
 _KIND_OF = {kind.entity: kind for kind in KINDS.values()}
 _FORMATS = {"refs": "Refs", "entities": "Entities", "resources": "Resources"}
 
@@ -82,6 +90,11 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
     """Run a query over the rows of its type (`rows_of` may cache them); QueryError on bad input."""
     if query.type == TASK:
         records, orders = task_rows(tasks), ENUM_ORDERS["tasks"]
+    elif query.type in _AREAS:
+        area = _AREAS[query.type]
+        if not v.contract.serves_type(area.type):
+            raise QueryError(f"type: unknown query type {query.type!r} in API {v.contract.version}")
+        records, orders = rows_of(area.path), None
     else:
         kind = _KIND_OF[query.type]
         if not v.contract.serves(kind):
@@ -101,11 +114,32 @@ def _paging(v: View, query: Query, page: QueryPage) -> Node:
     return el("PagingInfo", None, *pages, PageNum=page.page, PageSize=page.page_size, PagesCount=page.pages_count)
 
 
-def query_result(v: View, query: Query, page: QueryPage) -> Node:
+def _area_result(v: View, area: Area, fmt: str, items: list[Any], estate: Estate | None) -> Node:
+    docs = Docs(v, estate)
+    if fmt == "Entities":
+        return el("Entities", None, docs.entities(area, items))
+    return el("Refs", None, *(docs.reference(area, item, "Ref") for item in items), items="Ref")
+
+
+def area_rows(v: View, estate: Estate, path: str) -> list[Row]:
+    """One record per item of an area: UID and Name, then every value its entity holds directly."""
+    docs, area = Docs(v, estate), estate.surface.areas[path]
+    out = []
+    for item in estate.items[path].values():
+        node = docs.entity(area, item)
+        fields: dict[str, Any] = {"UID": f"urn:veeam:{area.type}:{item.id}", "Name": item.name}
+        fields.update({c.name: c.text for c in node.children if not c.children and c.text is not None})
+        out.append(Row(item, fields))
+    return out
+
+
+def query_result(v: View, query: Query, page: QueryPage, estate: Estate | None = None) -> Node:
     """`QueryResult`: the page's items in the asked format, then `PagingInfo` with links that keep the query."""
     items = [row.item for row in page.items]
     if query.type == TASK:
         body = el("Resources", None, tasks_doc(v, items))
+    elif query.type in _AREAS:
+        body = _area_result(v, _AREAS[query.type], query.format, items, estate)
     else:
         kind: Kind = _KIND_OF[query.type]
         if query.format == "Entities":
@@ -119,6 +153,10 @@ def ready_made(v: View) -> Mapping[str, str]:
     """Name -> Href of the queries `/querySvc` offers: each type's entities, 15 a page, by name."""
     out = {kind.plural: v.query({"type": kind.entity, "format": "Entities", "sortAsc": "Name", "pageSize": 15,
                                  "page": 1}) for kind in KINDS.values() if v.contract.serves(kind)}
+    for name, area in _AREAS.items():
+        if v.contract.serves_type(area.type):
+            out[Docs(v, None).list_root(area) or f"{name} list"] = v.query(
+                {"type": name, "format": "Entities", "sortAsc": "Name", "pageSize": 15, "page": 1})
     out["Tasks"] = v.query({"type": TASK, "format": "Resources", "sortAsc": "TaskId", "pageSize": 15, "page": 1})
     return out
 

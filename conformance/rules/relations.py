@@ -133,6 +133,16 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
                                   shown_by=[member.url])
 
 
+def _same_uid(ctx: RuleContext, source: Resource, target: Resource) -> bool:
+    """Whether two UIDs name one resource: equal, or the same id where the profile documents another
+    UID form for the type (a VLAN's entity form carries its bare id, its reference form the URN)."""
+    if source.uid == target.uid:
+        return True
+    departures = ctx.profile.uid_forms
+    kinds = {k.removesuffix("Reference") for k in (source.kind, target.kind) if k}
+    return bool(kinds & departures.keys()) and source.uid.rsplit(":", 1)[-1] == target.uid.rsplit(":", 1)[-1]
+
+
 @rule("REL004", Severity.ERROR, fault="alternate_other_uid", source="resource_representation_for_ke.md",
       subject="Alternate links to a document the crawl read")
 def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
@@ -150,7 +160,7 @@ def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Ite
         if source is None or target is None:
             continue
         ctx.judged(res)
-        if source.uid and target.uid and source.uid != target.uid:
+        if source.uid and target.uid and not _same_uid(ctx, source, target):
             yield ctx.finding(res, link=link, url=source.url, expected=f"UID {source.uid}",
                               actual=f"{target.url} has UID {target.uid}", shown_by=[source.url, target.url])
         elif (source.root in reference_roots) == (target.root in reference_roots):

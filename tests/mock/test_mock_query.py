@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+
+from conformance.mock.surface import load_surface
 from lxml import etree
 
 from conformance.mock import create_app, generate_dataset
@@ -138,7 +140,7 @@ async def test_the_query_service_links_to_ready_made_queries_that_all_answer(app
     svc = xml(await session.get("/api/querySvc"))
     assert svc.tag.endswith("}QuerySvc") and svc.get("Type") == "QueryService"
     downs = [l for l in svc.iterfind("v:Links/v:Link", NS) if l.get("Rel") == "Down"]
-    assert len(downs) == len(QUERY_TYPES)
+    assert len(downs) == len(QUERY_TYPES) + len(load_surface().by_query())  # one per query type
     for link in downs:
         assert link.get("Type") == "QueryResult"
         xml(await session.get(link.get("Href")))
