@@ -43,6 +43,16 @@ def _mock_size(text: str) -> int:
     return _bounded_int(1, MAX_SIZE)(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number of seconds")
+    return value
+
+
 _SIZE_HELP = ("size of the mock's backup estate: about S records (backup servers, jobs, sessions, restore "
               "points, ...; at least one of each), 1 to 100000; each record shows in several resources, so "
               "size 1 serves about 80 and size 40 about 150 (default: 40)")
@@ -194,6 +204,9 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=_bounded_int(0, 65535), default=9399, help="port (default: 9399; 0 picks a free one)")
     p.add_argument("--size", type=_mock_size, default=40, metavar="S", help=_SIZE_HELP)
     p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of the generated data (default: 0)")
+    p.add_argument("--session-idle", type=_seconds, default=900.0, metavar="SECONDS",
+                   help="a logon session expires after this many seconds without a request (default: 900, "
+                        "the documented 15 minutes)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay each response by MS milliseconds")
     p.add_argument("--user", default=None, metavar="NAME", help="account name (default: admin)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
@@ -216,7 +229,7 @@ def _mock(ns: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         app = create_app(generate_dataset(ns.size, ns.seed), faults=ns.fault, user=ns.user or DEFAULT_USER,
-                         latency_ms=ns.latency, api_version=ns.api_version)
+                         latency_ms=ns.latency, api_version=ns.api_version, session_idle=ns.session_idle)
     except ValueError as exc:
         print(f"conformance mock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -157,7 +157,8 @@ def test_mock_lists_its_faults_with_the_rule_each_breaks():
 
 @pytest.mark.parametrize("args, message", [(["--size", "0"], "--size: 0"), (["--size", "100001"], "--size: 100001"),
                                            (["--latency", "-1"], "--latency -1"), (["--fault", "nope"], "nope"),
-                                           (["--port", "99999"], "--port: 99999")])
+                                           (["--port", "99999"], "--port: 99999"),
+                                           (["--session-idle", "0"], "--session-idle: 0 must be a positive")])
 def test_mock_refuses_bad_arguments_naming_them(args, message):
     result = conformance("mock", *args)
     assert result.returncode == 4 and message in result.stderr
