@@ -14,13 +14,13 @@ from .model import (
     TaskSession, VmRestorePoint,
 )
 
-__all__ = ["MAX_SIZE", "generate_dataset"]
+__all__ = ["MAX_SIZE", "generate_dataset", "moment_text", "parse_moment"]
 
 MAX_SIZE = 100_000
 """The largest estate the mock builds: beyond it a crawl of every resource takes hours, not minutes."""
 
-_EPOCH = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-"""The mock's 'now': fixed, so the same seed gives the same bytes on any day."""
+_RECENT = 0.25
+"""The share of finished sessions that ended within the last day, so a 'last 24 hours' view shows some."""
 
 # Shares of `size` per kind; together with the derived kinds they add up to about `size`.
 _SHARES = {"servers": 0.02, "repositories": 0.05, "jobs": 0.10, "includes": 0.10, "sessions": 0.20,
@@ -45,8 +45,34 @@ class _Ids:
         return str(uuid.UUID(int=self._bits(128), version=4))
 
 
-def generate_dataset(size: int = 40, seed: int = 0) -> Dataset:
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date-time (`2026-01-01T00:00:00Z`, or with an offset) as a UTC moment; a value
+    without an offset is taken as UTC. ValueError names what is wrong."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time such as 2026-01-01T00:00:00Z") from None
+    return _utc_second(moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc))
+
+
+def moment_text(moment: datetime) -> str:
+    """The form `parse_moment` reads back to the same moment (`2026-01-01T00:00:00Z`)."""
+    return _utc_second(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_second(moment: datetime) -> datetime:
+    """UTC, in whole seconds: the API shows times to the second, so filters on them match exactly."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def generate_dataset(size: int = 40, seed: int = 0, now: datetime | None = None) -> Dataset:
     """Build a backup estate of about `size` records whose relations all hold (every parent exists).
+
+    Every time in it is relative to `now` (the current UTC time when None, in whole seconds):
+    sessions over the last 30 days, a share of them within the last day and a few still working,
+    next runs within the next day. The same size, seed and `now` give the same estate; another
+    `now` gives the same records with every time shifted, so a mock started today shows recent
+    activity and a pinned `now` replays one exactly. A `now` without time zone is refused.
 
     `size` counts records (backup servers, jobs, job sessions, task sessions, restore points, ...),
     each kind a fixed share of it and at least one of each; the API shows every record in several
@@ -57,14 +83,16 @@ def generate_dataset(size: int = 40, seed: int = 0) -> Dataset:
     """
     if not 1 <= size <= MAX_SIZE:
         raise ValueError(f"size must be from 1 to {MAX_SIZE}, got {size}")
-    return _Estate(size, seed).build()
+    if now is not None and now.tzinfo is None:
+        raise ValueError(f"now must carry a time zone (UTC), got {now.isoformat()}")
+    return _Estate(size, seed, _utc_second(datetime.now(timezone.utc) if now is None else now)).build()
 
 
 class _Estate:
     """One generation run: the seeded generator, the records so far and the child indexes."""
 
-    def __init__(self, size: int, seed: int) -> None:
-        self.size, self.seed = size, seed
+    def __init__(self, size: int, seed: int, now: datetime) -> None:
+        self.size, self.seed, self.now = size, seed, now
         self.rng = random.Random(seed)
         self.new_id = _Ids(self.rng)
         self.kids: defaultdict[str, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -91,8 +119,8 @@ class _Estate:
         for session in sessions:
             self.adopt("job.sessions", session.job_id, session.id)
         return Dataset(
-            seed=self.seed, size=self.size, backup_servers=_keyed(servers), repositories=_keyed(repositories),
-            jobs=_keyed(jobs), includes=_keyed(includes), sessions=_keyed(sessions),
+            seed=self.seed, size=self.size, now=self.now, backup_servers=_keyed(servers),
+            repositories=_keyed(repositories), jobs=_keyed(jobs), includes=_keyed(includes), sessions=_keyed(sessions),
             task_sessions=_keyed(task_sessions), backups=_keyed(backups), restore_points=_keyed(restore_points),
             vm_restore_points=_keyed(vm_points), backup_files=_keyed(files), replicas=_keyed(replicas),
             tasks=_keyed(tasks),
@@ -125,9 +153,13 @@ class _Estate:
             out.append(Job(self.new_id(), f"{self.rng.choice(_TEAMS)} {_JOB_NOUNS[job_type]} {n + 1}", server.id,
                            job_type, self.rng.choice(_PLATFORMS),
                            f"Protects the {self.rng.choice(_TEAMS).lower()} workloads", True, enabled,
-                           _EPOCH + timedelta(hours=self.rng.randrange(1, 48)) if enabled else None))
+                           self.next_run() if enabled else None))
             self.adopt("server.jobs", server.id, out[-1].id)
         return out
+
+    def next_run(self) -> datetime:
+        """Within the next day, on the minute, as a schedule sets it."""
+        return self.now.replace(second=0) + timedelta(hours=self.rng.randrange(1, 24))
 
     def includes(self, jobs: list[Job]) -> list[JobInclude]:
         """At least one VM per job; VM names are unique across the estate."""
@@ -153,14 +185,20 @@ class _Estate:
         return out
 
     def sessions(self, jobs: list[Job]) -> list[JobSession]:
-        """Runs of backup-family jobs over the last 30 days; a few are still working."""
+        """Runs of backup-family jobs over the last 30 days, a share of them (the first always) ended
+        within the last day; a few are still working (the second always, started in the last hours)."""
         backup_jobs = [j for j in jobs if j.job_type != "Replica"]
         out = []
         for n in range(self.share("sessions")):
             job = backup_jobs[0] if n == 0 else self.rng.choice(backup_jobs)
-            created = _EPOCH - timedelta(minutes=self.rng.randrange(10, 60 * 24 * 30))
-            running = n > 0 and self.rng.random() < 0.05
-            ended = None if running else created + timedelta(seconds=self.rng.randrange(60, 4 * 3600))
+            running = n == 1 or (n > 1 and self.rng.random() < 0.05)
+            if running:
+                created, ended = self.now - timedelta(minutes=self.rng.randrange(5, 4 * 60)), None
+            else:
+                recent = n == 0 or self.rng.random() < _RECENT
+                ago = self.rng.randrange(10, 24 * 60) if recent else self.rng.randrange(24 * 60, 30 * 24 * 60)
+                ended = self.now - timedelta(minutes=ago)
+                created = ended - timedelta(seconds=self.rng.randrange(60, 4 * 3600))
             result = "Success" if n == 0 else ("None" if running else self.rng.choice(_RESULTS))
             out.append(JobSession(self.new_id(), job.id, created, ended, "Working" if running else "Stopped", result,
                                   self.rng.randrange(1, 100) if running else 100, self.rng.random() < 0.1, None))

@@ -155,10 +155,13 @@ class Dataset:
 
     `children[relation][parent_id]` lists child ids; relations are named `parent.children`
     (e.g. `job.sessions`), so views never scan a whole collection to find a parent's children.
+    `now` is the moment the estate was generated for: every time in it is relative to it, and
+    whatever the mock computes "as of now" (reports, new schedules) reads it, never the wall clock.
     """
 
     seed: int
     size: int
+    now: datetime
     backup_servers: Mapping[str, BackupServer]
     repositories: Mapping[str, Repository]
     jobs: Mapping[str, Job]
