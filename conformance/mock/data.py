@@ -19,6 +19,8 @@ __all__ = ["MAX_SIZE", "generate_dataset", "moment_text", "parse_moment"]
 MAX_SIZE = 100_000
 """The largest estate the mock builds: beyond it a crawl of every resource takes hours, not minutes."""
 
+_VOLUME_STEP = 2**38
+"""Repository capacities are whole multiples of 256 GiB."""
 _RECENT = 0.25
 """The share of finished sessions that ended within the last day, so a 'last 24 hours' view shows some."""
 
@@ -116,6 +118,7 @@ class _Estate:
         replicas = self.replicas(jobs)
         tasks = self.tasks(jobs)
         files = self.backup_files(jobs, backups, restore_points, task_sessions)
+        repositories = _fill(repositories, backups, files)
         for session in sessions:
             self.adopt("job.sessions", session.job_id, session.id)
         return Dataset(
@@ -133,13 +136,14 @@ class _Estate:
                 for n in range(1, self.share("servers") + 1)]
 
     def repositories(self, servers: list[BackupServer]) -> list[Repository]:
-        """At least one per server, so every job finds a repository on its own server."""
+        """At least one per server, so every job finds a repository on its own server; empty until
+        `_fill` counts the backup files kept on each."""
         out = []
         for n in range(max(len(servers), self.share("repositories"))):
             server = servers[n] if n < len(servers) else self.rng.choice(servers)
-            capacity = self.rng.randrange(1, 64) * 2**40
-            out.append(Repository(self.new_id(), f"Backup Volume {n + 1:02d}", server.id, capacity,
-                                  self.rng.randrange(capacity // 10, capacity), self.rng.choice(_REPO_KINDS)))
+            capacity = self.rng.randrange(1, 64) * _VOLUME_STEP
+            out.append(Repository(self.new_id(), f"Backup Volume {n + 1:02d}", server.id, capacity, capacity,
+                                  self.rng.choice(_REPO_KINDS)))
             self.adopt("server.repositories", server.id, out[-1].id)
         return out
 
@@ -297,6 +301,22 @@ def _task_session(id_: str, session: JobSession, vm: str, rng: random.Random) ->
     reason = "" if result == "Success" else rng.choice(("Low free space on the datastore", "Snapshot timed out"))
     return TaskSession(id_, session.id, vm, start, end, "Completed", result, reason,
                        rng.randrange(1, 200) * 2**30, None)
+
+
+def _fill(repositories: list[Repository], backups: list[Backup], files: list[BackupFile]) -> list[Repository]:
+    """Each repository's free space is its capacity less the backup files on it: the one figure of used
+    space that the entity, the query rows and the repository report all show (a volume that would
+    overflow grows to hold a quarter more than it does)."""
+    on = {b.id: b.repository_id for b in backups}
+    used: defaultdict[str, int] = defaultdict(int)
+    for f in files:
+        used[on[f.backup_id]] += f.backup_size
+    out = []
+    for r in repositories:
+        steps = -(-used[r.id] * 5 // (4 * _VOLUME_STEP))  # rounded up
+        capacity = max(r.capacity, steps * _VOLUME_STEP)
+        out.append(replace(r, capacity=capacity, free_space=capacity - used[r.id]))
+    return out
 
 
 def _keyed(items: list) -> dict:

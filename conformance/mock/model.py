@@ -30,6 +30,11 @@ class Repository:
     free_space: int
     kind: str
 
+    @property
+    def used_space(self) -> int:
+        """What the backup files on it take: capacity less free space, however it is shown."""
+        return self.capacity - self.free_space
+
 
 @dataclass(frozen=True, slots=True)
 class Job:

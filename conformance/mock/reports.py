@@ -64,10 +64,6 @@ def summarise(ds: Dataset) -> Summary:
         if s.ended is not None:
             longest = max(longest, (int((s.ended - s.created).total_seconds()), ds.jobs[s.job_id].name))
     days = tuple((start + timedelta(days=n), per_day[start + timedelta(days=n)], 0) for n in range(PERIOD_DAYS))
-    backup_size: Counter[str] = Counter()
-    for p in ds.vm_restore_points.values():
-        repository = ds.backups[ds.restore_points[p.restore_point_id].backup_id].repository_id
-        backup_size[repository] += size_of_task.get(p.id, 0)
     replica_jobs = {r.job_id for r in ds.replicas.values()}
     return Summary(
         running_jobs=len({s.job_id for s in ds.sessions.values() if s.state == "Working"}),
@@ -82,7 +78,7 @@ def summarise(ds: Dataset) -> Summary:
         runs=Counter(s.result for s in in_period),
         longest_run=longest,
         days=days,
-        repositories=tuple((r.name, r.capacity, r.free_space, backup_size[r.id]) for r in ds.repositories.values()),
+        repositories=tuple((r.name, r.capacity, r.free_space, r.used_space) for r in ds.repositories.values()),
     )
 
 
