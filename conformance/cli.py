@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -42,6 +43,29 @@ def _mock_size(text: str) -> int:
 
     return _bounded_int(1, MAX_SIZE)(text)
 
+
+def _moment(text: str) -> datetime:
+    from .mock.data import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number of seconds")
+    return value
+
+
+_NOW_HELP = ("the moment the mock's data is generated for, ISO 8601 (2026-01-01T00:00:00Z; UTC when no offset "
+             "is given): every time it shows is relative to it, so the same size, seed and --now serve the same "
+             "bodies (default: the current time)")
 
 _SIZE_HELP = ("size of the mock's backup estate: about S records (backup servers, jobs, sessions, restore "
               "points, ...; at least one of each), 1 to 100000; each record shows in several resources, so "
@@ -102,6 +126,9 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
     p.add_argument("--size", type=_mock_size, metavar="S", help="with the mock target: " + _SIZE_HELP)
+    p.add_argument("--now", type=_moment, metavar="ISO8601",
+                   help="with the mock target: the moment its data is generated for (default: when the run "
+                        "starts); reproductions name it either way")
     p.add_argument("--html", default=str(DEFAULT_HTML), metavar="PATH", help=f"HTML report (default: {DEFAULT_HTML})")
     p.add_argument("--json", default=str(DEFAULT_JSON), metavar="PATH",
                    help=f"results JSON, schema conformance-results/1, always written (default: {DEFAULT_JSON})")
@@ -194,6 +221,10 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=_bounded_int(0, 65535), default=9399, help="port (default: 9399; 0 picks a free one)")
     p.add_argument("--size", type=_mock_size, default=40, metavar="S", help=_SIZE_HELP)
     p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of the generated data (default: 0)")
+    p.add_argument("--now", type=_moment, default=None, metavar="ISO8601", help=_NOW_HELP)
+    p.add_argument("--session-idle", type=_seconds, default=900.0, metavar="SECONDS",
+                   help="a logon session expires after this many seconds without a request (default: 900, "
+                        "the documented 15 minutes)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay each response by MS milliseconds")
     p.add_argument("--user", default=None, metavar="NAME", help="account name (default: admin)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
@@ -215,8 +246,8 @@ def _mock(ns: argparse.Namespace) -> int:
         print(f"conformance mock: error: --latency {ns.latency} must not be negative", file=sys.stderr)
         return EXIT_USAGE
     try:
-        app = create_app(generate_dataset(ns.size, ns.seed), faults=ns.fault, user=ns.user or DEFAULT_USER,
-                         latency_ms=ns.latency, api_version=ns.api_version)
+        app = create_app(generate_dataset(ns.size, ns.seed, ns.now), faults=ns.fault, user=ns.user or DEFAULT_USER,
+                         latency_ms=ns.latency, api_version=ns.api_version, session_idle=ns.session_idle)
     except ValueError as exc:
         print(f"conformance mock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

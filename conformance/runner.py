@@ -8,6 +8,7 @@ import shlex
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,6 +58,8 @@ class Run:
     target: Target
     snapshot: Snapshot
     mock: Any = None
+    mock_now: datetime | None = None
+    """The moment the embedded mock's data was generated for: one per run, named in reproductions."""
     results: dict[tuple[str, str], ItemResult] = field(default_factory=dict)
     """Item outcomes by (rule id, kind), filled as items run; deselected items never appear."""
     stopped: str | None = None
@@ -101,9 +104,13 @@ class Run:
             return replay
         from .mock import DEFAULT_PASSWORD, DEFAULT_USER, PASSWORD_ENV as MOCK_PASSWORD_ENV
 
+        from .mock.data import moment_text
+
         port = urlsplit(target.url).port
         command = ["conformance", "mock", "--port", str(port), "--size", str(settings.mock_size),
                    "--seed", str(settings.mock_seed), *(a for f in settings.mock_fault for a in ("--fault", f))]
+        if self.mock_now is not None:
+            command += ["--now", moment_text(self.mock_now)]
         if target.api_version != "v1_7":
             command += ["--api-version", target.api_version]
         if target.user != DEFAULT_USER:
@@ -154,7 +161,8 @@ def load_inputs(settings: Settings) -> Inputs:
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
-    """The embedded mock on a free port, speaking the profile's API version."""
+    """The embedded mock on a free port, speaking the profile's API version, its data generated for
+    `--conformance-mock-now` or else the moment it starts (the app's dataset says which)."""
     import os
 
     from .mock import DEFAULT_PASSWORD, PASSWORD_ENV as MOCK_PASSWORD_ENV, create_app, generate_dataset
@@ -162,8 +170,9 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
     try:
-        app = create_app(generate_dataset(settings.mock_size, settings.mock_seed), faults=settings.mock_fault,
-                         user=settings.user, password=password, api_version=profile.api_version)
+        dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
+        app = create_app(dataset, faults=settings.mock_fault, user=settings.user, password=password,
+                         api_version=profile.api_version)
     except ValueError as exc:
         raise OptionError(f"mock: {exc}") from exc
     server = MockServer(app).start()
@@ -198,7 +207,8 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
         "profile": profile.name, "api_version": profile.api_version, "products": list(profile.products),
         "target": settings.target if settings.target == "mock" else target.url,
         "schemas": str(settings.schema or profile.schemas), "complete": False})
-    return Run(settings, profile, inputs.schemas, target, snapshot, mock, waivers=inputs.waivers)
+    mock_now = mock.app.state.dataset.now if mock is not None else None
+    return Run(settings, profile, inputs.schemas, target, snapshot, mock, mock_now, waivers=inputs.waivers)
 
 
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:

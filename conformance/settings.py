@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,12 @@ def _mock_size(text: str) -> int:
     return value
 
 
+def _moment(text: str) -> datetime:
+    from .mock.data import parse_moment  # imported when given, as for the size
+
+    return parse_moment(text)
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in allowed:
@@ -108,6 +115,9 @@ OPTIONS: tuple[_Option, ...] = (
             "a crawl of size 40 meets about 150.", 40, _mock_size),
     _Option("mock_seed", "with target 'mock': seed of the mock's data.", 0, int),
     _Option("mock_fault", "with target 'mock': switch on a named fault (repeatable).", (), str, multiple=True),
+    _Option("mock_now", "with target 'mock': the moment its data is generated for, ISO 8601 "
+            "(2026-01-01T00:00:00Z; UTC when no offset is given). Default: the time the run starts; "
+            "reproductions name the moment either way.", None, _moment),
     _Option("actions", "what may be sent beyond GET: none (read-only), safe, or all. Default: all against the "
             "mock, none against any other target.", None, _choice("none", "safe", "all")),
     _Option("dry_run", "list every request the action phase would send (see --conformance-actions) and send "
@@ -158,6 +168,7 @@ class Settings:
     snapshot: Path | None
     dry_run: bool = False
     hypothesis_profile: str = "conformance-ci"
+    mock_now: datetime | None = None
 
     @property
     def effective_actions(self) -> str:

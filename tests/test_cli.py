@@ -120,6 +120,7 @@ def test_the_projects_own_pytest_settings_do_not_turn_the_run_into_a_run_of_its_
     (["run", "--target", UNREACHABLE], "set the environment variable CONFORMANCE_PASSWORD"),
     (["run", "--size", "10000000"], "argument --size: 10000000 is out of range (1 to 100000)"),
     (["run", "--actions", "maybe"], "argument --actions: invalid choice: 'maybe'"),
+    (["run", "--now", "yesterday"], "argument --now: 'yesterday' is not an ISO 8601 date-time"),
     (["run", "--no-such-option"], "unrecognized arguments: --no-such-option"),
     (["no-such-command"], "invalid choice: 'no-such-command'"),
 ])
@@ -157,7 +158,9 @@ def test_mock_lists_its_faults_with_the_rule_each_breaks():
 
 @pytest.mark.parametrize("args, message", [(["--size", "0"], "--size: 0"), (["--size", "100001"], "--size: 100001"),
                                            (["--latency", "-1"], "--latency -1"), (["--fault", "nope"], "nope"),
-                                           (["--port", "99999"], "--port: 99999")])
+                                           (["--port", "99999"], "--port: 99999"),
+                                           (["--now", "2026-13-01"], "--now: '2026-13-01' is not an ISO 8601"),
+                                           (["--session-idle", "0"], "--session-idle: 0 must be a positive")])
 def test_mock_refuses_bad_arguments_naming_them(args, message):
     result = conformance("mock", *args)
     assert result.returncode == 4 and message in result.stderr
@@ -181,6 +184,7 @@ def test_mock_serves_on_a_real_socket_until_stopped():
     try:
         line = proc.stdout.readline()
         url = re.search(r"http://\S+/api/", line).group(0)
+        assert re.search(r"data as of \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line)
         response = httpx.get(url, timeout=5)
         assert response.status_code == 200 and "EnterpriseManager" in response.text
         assert httpx.post(url + "sessionMngr/?v=latest", auth=("admin", "wrong")).status_code == 401

@@ -48,6 +48,7 @@ def mock_as_the_script_says(run):
     (line,) = [l for l in findings["REL001"]["reproduction"].splitlines() if l.startswith(START_LINE)]
     command = shlex.split(line[len(START_LINE):])
     assert command[:2] == ["conformance", "mock"] and all(f in command for f in FAULTS)
+    assert "--now" in command  # the run's clock: the same data, times included
     port = int(command[command.index("--port") + 1])
     server = subprocess.Popen([sys.executable, "-m", "conformance", *command[1:]], cwd=cwd, env=_env(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

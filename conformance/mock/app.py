@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .area_routes import estate_for, surface_endpoint
-from .auth import COOKIE, HEADER, LATEST, LogonSession, Sessions, resolve_version
+from .auth import COOKIE, HEADER, IDLE, LATEST, LogonSession, Sessions, resolve_version
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
 from .faults import Fault, select
@@ -121,8 +122,9 @@ async def session_manager(request: Request) -> Response:
 
 
 async def session_list(request: Request) -> Response:
-    _session(request)
-    return reply(request, logon_sessions(view_of(request), request.app.state.sessions.all()))
+    """The live logon sessions of the caller's own account."""
+    caller = _session(request)
+    return reply(request, logon_sessions(view_of(request), request.app.state.sessions.of_user(caller.user)))
 
 
 async def session_item(request: Request) -> Response:
@@ -337,13 +339,15 @@ def _fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
 
 
 def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), user: str = DEFAULT_USER,
-               password: str | None = None, latency_ms: float = 0.0, api_version: str = LATEST) -> Starlette:
+               password: str | None = None, latency_ms: float = 0.0, api_version: str = LATEST,
+               session_idle: float = IDLE, monotonic: Callable[[], float] = time.monotonic) -> Starlette:
     """A fresh mock: its own data, sessions and tasks on `app.state`, with the named faults switched on.
 
     The password defaults to the `CONFORMANCE_MOCK_PASSWORD` environment variable, else
     `DEFAULT_PASSWORD`. Unknown fault names raise ValueError listing the known ones.
     `api_version` is the newest API version the server speaks (`latest` at logon); sessions opened
-    with an older `?v=` keep that version's contract (see `versions`).
+    with an older `?v=` keep that version's contract (see `versions`). A session expires after
+    `session_idle` seconds without a request, as `monotonic` counts them (tests pass their own clock).
     """
     selected = select((faults,) if isinstance(faults, str) else faults)
     supported = versions_up_to(api_version)
@@ -359,7 +363,7 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
     app.state.api_version, app.state.api_versions = api_version, supported
     app.state.faults = selected
     app.state.sessions = Sessions(ds.seed, user, password if password is not None else
-                                  os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD))
+                                  os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD), session_idle, monotonic)
     app.state.tasks = TaskBoard(ds.tasks)
     app.state.cache = {}
     return app

@@ -6,17 +6,21 @@ import base64
 import binascii
 import hashlib
 import secrets
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["API_VERSIONS", "COOKIE", "HEADER", "LATEST", "LogonSession", "Sessions", "resolve_version"]
+__all__ = ["API_VERSIONS", "COOKIE", "HEADER", "IDLE", "LATEST", "LogonSession", "Sessions", "resolve_version"]
 
 HEADER = "X-RestSvcSessionId"
 COOKIE = HEADER
 API_VERSIONS = ("v1_5", "v1_6", "v1_7")
 """The versions the root advertises; `latest` means the last one."""
 LATEST = API_VERSIONS[-1]
+IDLE = 15 * 60
+"""Seconds without a request after which a session's token expires, as documented."""
 
 
 def resolve_version(value: str | None, supported: Sequence[str] = API_VERSIONS) -> str | None:
@@ -42,11 +46,23 @@ class LogonSession:
 
 class Sessions:
     """The open sessions of one app. Session ids follow the seed (so bodies are reproducible);
-    tokens are random (so they cannot be guessed)."""
+    tokens are random (so they cannot be guessed).
 
-    def __init__(self, seed: int, user: str, password: str) -> None:
+    Every request that presents a session keeps it alive; one left `idle` seconds without a request
+    expires and is dropped, so the table holds only live sessions however many were opened. Time
+    is read from `monotonic` (seconds, as `time.monotonic` counts them), which tests replace.
+    """
+
+    def __init__(self, seed: int, user: str, password: str, idle: float = IDLE,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        if not idle > 0:
+            raise ValueError(f"session_idle must be a positive number of seconds, got {idle}")
         self._seed, self._user, self._password = seed, user, password
+        self._idle, self._clock = idle, monotonic
         self._by_token: dict[str, LogonSession] = {}
+        self._by_id: dict[str, LogonSession] = {}
+        self._last: OrderedDict[str, float] = OrderedDict()
+        """Token -> when it was last presented, the longest idle first."""
         self._opened = 0
 
     @property
@@ -66,24 +82,56 @@ class Sessions:
         same_password = secrets.compare_digest(password.encode(), self._password.encode())
         return bool(sep) and same_user and same_password
 
-    def open(self, version: str) -> LogonSession:
+    def __len__(self) -> int:
+        """How many sessions the table holds; expired ones go at the next look-up of any session."""
+        return len(self._by_token)
+
+    def open(self, version: str, user: str | None = None) -> LogonSession:
+        """A new session of `user` (this app's account unless another is named)."""
+        self._expire()
         self._opened += 1
         digest = hashlib.sha256(f"{self._seed}:logon:{self._opened}".encode()).digest()
         session = LogonSession(str(uuid.UUID(bytes=digest[:16], version=4)), secrets.token_urlsafe(24),
-                               self._user, version)
-        self._by_token[session.token] = session
+                               user or self._user, version)
+        self._by_token[session.token] = self._by_id[session.id] = session
+        self._last[session.token] = self._clock()
         return session
 
     def of_request(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> LogonSession | None:
-        """The session a request presents; the cookie wins over the header when both are sent."""
+        """The session a request presents, kept alive by it; the cookie wins over the header when
+        both are sent (a stale cookie is not rescued by a good header)."""
+        self._expire()
         token = cookies.get(COOKIE) or headers.get(HEADER.lower())
-        return self._by_token.get(token) if token else None
+        session = self._by_token.get(token) if token else None
+        if session is not None:
+            self._last[session.token] = self._clock()
+            self._last.move_to_end(session.token)
+        return session
 
     def get(self, id_: str) -> LogonSession | None:
-        return next((s for s in self._by_token.values() if s.id == id_.lower()), None)
+        self._expire()
+        return self._by_id.get(id_.lower())
 
     def close(self, session: LogonSession) -> None:
         self._by_token.pop(session.token, None)
+        self._by_id.pop(session.id, None)
+        self._last.pop(session.token, None)
 
     def all(self) -> list[LogonSession]:
+        """The live sessions, in the order they were opened."""
+        self._expire()
         return list(self._by_token.values())
+
+    def of_user(self, user: str) -> list[LogonSession]:
+        """The live sessions of one account, in the order they were opened."""
+        return [s for s in self.all() if s.user == user]
+
+    def _expire(self) -> None:
+        """Drop the sessions idle for `idle` seconds or longer; the longest idle come first, so the
+        scan stops at the first one still alive."""
+        limit = self._clock() - self._idle
+        while self._last:
+            token, last = next(iter(self._last.items()))
+            if last > limit:
+                return
+            self.close(self._by_token[token])

@@ -14,13 +14,15 @@ from .model import (
     TaskSession, VmRestorePoint,
 )
 
-__all__ = ["MAX_SIZE", "generate_dataset"]
+__all__ = ["MAX_SIZE", "generate_dataset", "moment_text", "parse_moment"]
 
 MAX_SIZE = 100_000
 """The largest estate the mock builds: beyond it a crawl of every resource takes hours, not minutes."""
 
-_EPOCH = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-"""The mock's 'now': fixed, so the same seed gives the same bytes on any day."""
+_VOLUME_STEP = 2**38
+"""Repository capacities are whole multiples of 256 GiB."""
+_RECENT = 0.25
+"""The share of finished sessions that ended within the last day, so a 'last 24 hours' view shows some."""
 
 # Shares of `size` per kind; together with the derived kinds they add up to about `size`.
 _SHARES = {"servers": 0.02, "repositories": 0.05, "jobs": 0.10, "includes": 0.10, "sessions": 0.20,
@@ -45,8 +47,34 @@ class _Ids:
         return str(uuid.UUID(int=self._bits(128), version=4))
 
 
-def generate_dataset(size: int = 40, seed: int = 0) -> Dataset:
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date-time (`2026-01-01T00:00:00Z`, or with an offset) as a UTC moment; a value
+    without an offset is taken as UTC. ValueError names what is wrong."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time such as 2026-01-01T00:00:00Z") from None
+    return _utc_second(moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc))
+
+
+def moment_text(moment: datetime) -> str:
+    """The form `parse_moment` reads back to the same moment (`2026-01-01T00:00:00Z`)."""
+    return _utc_second(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_second(moment: datetime) -> datetime:
+    """UTC, in whole seconds: the API shows times to the second, so filters on them match exactly."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def generate_dataset(size: int = 40, seed: int = 0, now: datetime | None = None) -> Dataset:
     """Build a backup estate of about `size` records whose relations all hold (every parent exists).
+
+    Every time in it is relative to `now` (the current UTC time when None, in whole seconds):
+    sessions over the last 30 days, a share of them within the last day and a few still working,
+    next runs within the next day. The same size, seed and `now` give the same estate; another
+    `now` gives the same records with every time shifted, so a mock started today shows recent
+    activity and a pinned `now` replays one exactly. A `now` without time zone is refused.
 
     `size` counts records (backup servers, jobs, job sessions, task sessions, restore points, ...),
     each kind a fixed share of it and at least one of each; the API shows every record in several
@@ -57,14 +85,16 @@ def generate_dataset(size: int = 40, seed: int = 0) -> Dataset:
     """
     if not 1 <= size <= MAX_SIZE:
         raise ValueError(f"size must be from 1 to {MAX_SIZE}, got {size}")
-    return _Estate(size, seed).build()
+    if now is not None and now.tzinfo is None:
+        raise ValueError(f"now must carry a time zone (UTC), got {now.isoformat()}")
+    return _Estate(size, seed, _utc_second(datetime.now(timezone.utc) if now is None else now)).build()
 
 
 class _Estate:
     """One generation run: the seeded generator, the records so far and the child indexes."""
 
-    def __init__(self, size: int, seed: int) -> None:
-        self.size, self.seed = size, seed
+    def __init__(self, size: int, seed: int, now: datetime) -> None:
+        self.size, self.seed, self.now = size, seed, now
         self.rng = random.Random(seed)
         self.new_id = _Ids(self.rng)
         self.kids: defaultdict[str, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -88,11 +118,12 @@ class _Estate:
         replicas = self.replicas(jobs)
         tasks = self.tasks(jobs)
         files = self.backup_files(jobs, backups, restore_points, task_sessions)
+        repositories = _fill(repositories, backups, files)
         for session in sessions:
             self.adopt("job.sessions", session.job_id, session.id)
         return Dataset(
-            seed=self.seed, size=self.size, backup_servers=_keyed(servers), repositories=_keyed(repositories),
-            jobs=_keyed(jobs), includes=_keyed(includes), sessions=_keyed(sessions),
+            seed=self.seed, size=self.size, now=self.now, backup_servers=_keyed(servers),
+            repositories=_keyed(repositories), jobs=_keyed(jobs), includes=_keyed(includes), sessions=_keyed(sessions),
             task_sessions=_keyed(task_sessions), backups=_keyed(backups), restore_points=_keyed(restore_points),
             vm_restore_points=_keyed(vm_points), backup_files=_keyed(files), replicas=_keyed(replicas),
             tasks=_keyed(tasks),
@@ -105,13 +136,14 @@ class _Estate:
                 for n in range(1, self.share("servers") + 1)]
 
     def repositories(self, servers: list[BackupServer]) -> list[Repository]:
-        """At least one per server, so every job finds a repository on its own server."""
+        """At least one per server, so every job finds a repository on its own server; empty until
+        `_fill` counts the backup files kept on each."""
         out = []
         for n in range(max(len(servers), self.share("repositories"))):
             server = servers[n] if n < len(servers) else self.rng.choice(servers)
-            capacity = self.rng.randrange(1, 64) * 2**40
-            out.append(Repository(self.new_id(), f"Backup Volume {n + 1:02d}", server.id, capacity,
-                                  self.rng.randrange(capacity // 10, capacity), self.rng.choice(_REPO_KINDS)))
+            capacity = self.rng.randrange(1, 64) * _VOLUME_STEP
+            out.append(Repository(self.new_id(), f"Backup Volume {n + 1:02d}", server.id, capacity, capacity,
+                                  self.rng.choice(_REPO_KINDS)))
             self.adopt("server.repositories", server.id, out[-1].id)
         return out
 
@@ -125,9 +157,13 @@ class _Estate:
             out.append(Job(self.new_id(), f"{self.rng.choice(_TEAMS)} {_JOB_NOUNS[job_type]} {n + 1}", server.id,
                            job_type, self.rng.choice(_PLATFORMS),
                            f"Protects the {self.rng.choice(_TEAMS).lower()} workloads", True, enabled,
-                           _EPOCH + timedelta(hours=self.rng.randrange(1, 48)) if enabled else None))
+                           self.next_run() if enabled else None))
             self.adopt("server.jobs", server.id, out[-1].id)
         return out
+
+    def next_run(self) -> datetime:
+        """Within the next day, on the minute, as a schedule sets it."""
+        return self.now.replace(second=0) + timedelta(hours=self.rng.randrange(1, 24))
 
     def includes(self, jobs: list[Job]) -> list[JobInclude]:
         """At least one VM per job; VM names are unique across the estate."""
@@ -153,14 +189,20 @@ class _Estate:
         return out
 
     def sessions(self, jobs: list[Job]) -> list[JobSession]:
-        """Runs of backup-family jobs over the last 30 days; a few are still working."""
+        """Runs of backup-family jobs over the last 30 days, a share of them (the first always) ended
+        within the last day; a few are still working (the second always, started in the last hours)."""
         backup_jobs = [j for j in jobs if j.job_type != "Replica"]
         out = []
         for n in range(self.share("sessions")):
             job = backup_jobs[0] if n == 0 else self.rng.choice(backup_jobs)
-            created = _EPOCH - timedelta(minutes=self.rng.randrange(10, 60 * 24 * 30))
-            running = n > 0 and self.rng.random() < 0.05
-            ended = None if running else created + timedelta(seconds=self.rng.randrange(60, 4 * 3600))
+            running = n == 1 or (n > 1 and self.rng.random() < 0.05)
+            if running:
+                created, ended = self.now - timedelta(minutes=self.rng.randrange(5, 4 * 60)), None
+            else:
+                recent = n == 0 or self.rng.random() < _RECENT
+                ago = self.rng.randrange(10, 24 * 60) if recent else self.rng.randrange(24 * 60, 30 * 24 * 60)
+                ended = self.now - timedelta(minutes=ago)
+                created = ended - timedelta(seconds=self.rng.randrange(60, 4 * 3600))
             result = "Success" if n == 0 else ("None" if running else self.rng.choice(_RESULTS))
             out.append(JobSession(self.new_id(), job.id, created, ended, "Working" if running else "Stopped", result,
                                   self.rng.randrange(1, 100) if running else 100, self.rng.random() < 0.1, None))
@@ -259,6 +301,22 @@ def _task_session(id_: str, session: JobSession, vm: str, rng: random.Random) ->
     reason = "" if result == "Success" else rng.choice(("Low free space on the datastore", "Snapshot timed out"))
     return TaskSession(id_, session.id, vm, start, end, "Completed", result, reason,
                        rng.randrange(1, 200) * 2**30, None)
+
+
+def _fill(repositories: list[Repository], backups: list[Backup], files: list[BackupFile]) -> list[Repository]:
+    """Each repository's free space is its capacity less the backup files on it: the one figure of used
+    space that the entity, the query rows and the repository report all show (a volume that would
+    overflow grows to hold a quarter more than it does)."""
+    on = {b.id: b.repository_id for b in backups}
+    used: defaultdict[str, int] = defaultdict(int)
+    for f in files:
+        used[on[f.backup_id]] += f.backup_size
+    out = []
+    for r in repositories:
+        steps = -(-used[r.id] * 5 // (4 * _VOLUME_STEP))  # rounded up
+        capacity = max(r.capacity, steps * _VOLUME_STEP)
+        out.append(replace(r, capacity=capacity, free_space=capacity - used[r.id]))
+    return out
 
 
 def _keyed(items: list) -> dict:

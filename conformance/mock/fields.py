@@ -57,8 +57,8 @@ def _retention() -> list[Node]:
 def _job(v: View, job: Any) -> list[Node]:
     includes = [object_in_job(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
     if job.job_type == "BackupCopy":  # what it copies is linked, not listed: none in the mock
-        details = [el("LinkedJobIncludes", None), el("LinkedBackupIncludes", None),
-                   el("LinkedBackupRepositoryIncludes", None)]
+        details = [el("LinkedJobIncludes", None, items="LinkedJobObject"), el("LinkedBackupIncludes", None),
+                   el("LinkedBackupRepositoryIncludes", None, items="LinkedBackupRepository")]
     else:
         details = [el("Includes", None, *includes, items="ObjectInJob")]
     if job.job_type == "Backup":

@@ -30,6 +30,11 @@ class Repository:
     free_space: int
     kind: str
 
+    @property
+    def used_space(self) -> int:
+        """What the backup files on it take: capacity less free space, however it is shown."""
+        return self.capacity - self.free_space
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -155,10 +160,13 @@ class Dataset:
 
     `children[relation][parent_id]` lists child ids; relations are named `parent.children`
     (e.g. `job.sessions`), so views never scan a whole collection to find a parent's children.
+    `now` is the moment the estate was generated for: every time in it is relative to it, and
+    whatever the mock computes "as of now" (reports, new schedules) reads it, never the wall clock.
     """
 
     seed: int
     size: int
+    now: datetime
     backup_servers: Mapping[str, BackupServer]
     repositories: Mapping[str, Repository]
     jobs: Mapping[str, Job]

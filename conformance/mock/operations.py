@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -37,8 +37,8 @@ from .responses import ApiError, job_of, reply, view_of
 __all__ = ["Writes", "change_item", "create_include", "delete_include", "perform", "writable", "writes"]
 
 _MAX_BODY = 1024 * 1024
-_NEXT_RUN = datetime(2025, 6, 1, 13, 0, tzinfo=timezone.utc)
-"""When a schedule switched on runs next, if it had no time set aside: an hour after the mock's 'now'."""
+_NEXT_RUN = timedelta(hours=1)
+"""When a schedule switched on runs next, if it had no time set aside: this long after the data's `now`."""
 _CLONE_INFO = {"Backup": "BackupJobCloneInfo", "Replica": "ReplicaJobCloneInfo", "BackupCopy": "BackupCopyJobCloneInfo"}
 _VERSION = "13.0.1.1071"
 """Product version of a backup server connected through the API."""
@@ -144,7 +144,8 @@ def _schedule(request: Request, job: Any, enabled: bool) -> Any:
     if not enabled:
         w.next_runs[job.id] = job.next_run
         return replace(job, schedule_enabled=False, next_run=None)
-    return replace(job, schedule_enabled=True, next_run=w.next_runs.pop(job.id, None) or _NEXT_RUN)
+    next_run = w.next_runs.pop(job.id, None) or request.app.state.dataset.now.replace(second=0) + _NEXT_RUN
+    return replace(job, schedule_enabled=True, next_run=next_run)
 
 
 # -- POST ?action= ----------------------------------------------------------------------------------

@@ -73,17 +73,9 @@ def _json_link(node: Node) -> dict[str, Any]:
     return {k: _json_scalar(node.attrs[k]) for k in _LINK_KEYS if k in node.attrs}
 
 
-def _is_plain_list(node: Node) -> bool:
-    """A wrapper named as the plural of its items and holding nothing else (`<Refs><Ref/>...</Refs>`)."""
-    return (node.items is not None and plural(node.items) == node.name and not node.attrs
-            and all(c.name == node.items for c in node.children))
-
-
 def _json_value(node: Node) -> Any:
     if node.missing:
         return None
-    if _is_plain_list(node):
-        return [_json_value(c) for c in node.children if not c.missing]
     if node.children or node.items:
         return _json_object(node)
     if node.attrs:
@@ -97,21 +89,27 @@ def _json_value(node: Node) -> Any:
 def _json_object(node: Node) -> dict[str, Any]:
     """Elements become properties, a repeated item becomes a plural array, Links an array of objects.
 
-    A nested wrapper that only holds its plural items is the array itself (`"Refs": [...]`);
-    other wrappers keep an object around the array (`"Includes": {"ObjectInJobs": [...]}`).
+    Every element that holds a list stays an object around its plural array, nested or not
+    (`"Entities": {"Repositories": {"Repositories": [...]}}`, `"Refs": {"Refs": [...]}` in a query
+    result, `{"Refs": [...]}` as a document), and a list without items is `null`, as the vendor's
+    examples show an empty one (`"ComputeResources": {"CloudTenantComputeResources": null}`). An
+    element with an Href but no links of its own (a VM embedded in its job) carries `"Links": null`.
     """
     body: dict[str, Any] = {}
     for child in node.children:
         if child.name != "Links" and child.name != node.items:
             body[child.name] = _json_value(child)
     if node.items:
-        body[plural(node.items)] = [_json_value(c) for c in node.children if c.name == node.items and not c.missing]
+        body[plural(node.items)] = [_json_value(c) for c in node.children
+                                    if c.name == node.items and not c.missing] or None
     for key, value in node.attrs.items():
         if key not in _TRAILING_ATTRS:
             body[key] = _json_scalar(value)
     holder = node.child("Links")
     if holder is not None and not holder.missing:
-        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"]
+        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"] or None
+    elif "Href" in node.attrs:
+        body["Links"] = None
     for key in _TRAILING_ATTRS:
         if key in node.attrs:
             body[key] = _json_scalar(node.attrs[key])

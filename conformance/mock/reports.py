@@ -11,7 +11,16 @@ from .hrefs import View
 from .model import Dataset
 from .tree import Node, el, link, links
 
-__all__ = ["FRAMES", "Summary", "summarise", "summary_report"]
+__all__ = ["FRAMES", "PERIOD_DAYS", "Summary", "period_start", "summarise", "summary_report"]
+
+PERIOD_DAYS = 7
+"""The days a report covers: the day of the data's `now` (UTC) and the six before it. Job runs and
+processed VMs are counted over them; states (running, scheduled, latest results) are as of `now`."""
+
+
+def period_start(now: datetime) -> datetime:
+    """Midnight (UTC) of the first day of the report's period ending at `now`."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=PERIOD_DAYS - 1)
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,9 @@ class Summary:
 
 
 def summarise(ds: Dataset) -> Summary:
-    """Compute the report figures: latest result per VM, run counts, sizes, the last seven days."""
+    """Compute the report figures from the records and the data's own clock (`ds.now`), so a report
+    counts what a query over the same period finds: latest result per VM, runs, sizes, days."""
+    start = period_start(ds.now)
     latest: dict[str, tuple[datetime, str]] = {}
     size_of_task: dict[str, int] = {}
     per_day: Counter[datetime] = Counter()
@@ -47,16 +58,12 @@ def summarise(ds: Dataset) -> Summary:
     point_sizes: Counter[str] = Counter()
     for p in ds.vm_restore_points.values():
         point_sizes[p.point_type] += size_of_task.get(p.id, 0)
+    in_period = [s for s in ds.sessions.values() if start <= s.created <= ds.now]
     longest = (0, "")
-    for s in ds.sessions.values():
+    for s in in_period:
         if s.ended is not None:
             longest = max(longest, (int((s.ended - s.created).total_seconds()), ds.jobs[s.job_id].name))
-    last = max(per_day, default=datetime(2025, 6, 1))
-    days = tuple((last - timedelta(days=n), per_day[last - timedelta(days=n)], 0) for n in range(6, -1, -1))
-    backup_size: Counter[str] = Counter()
-    for p in ds.vm_restore_points.values():
-        repository = ds.backups[ds.restore_points[p.restore_point_id].backup_id].repository_id
-        backup_size[repository] += size_of_task.get(p.id, 0)
+    days = tuple((start + timedelta(days=n), per_day[start + timedelta(days=n)], 0) for n in range(PERIOD_DAYS))
     replica_jobs = {r.job_id for r in ds.replicas.values()}
     return Summary(
         running_jobs=len({s.job_id for s in ds.sessions.values() if s.state == "Working"}),
@@ -68,10 +75,10 @@ def summarise(ds: Dataset) -> Summary:
         vm_points=len(ds.vm_restore_points),
         point_sizes=point_sizes,
         source_size=sum(t.total_size for t in ds.task_sessions.values()),
-        runs=Counter(s.result for s in ds.sessions.values()),
+        runs=Counter(s.result for s in in_period),
         longest_run=longest,
         days=days,
-        repositories=tuple((r.name, r.capacity, r.free_space, backup_size[r.id]) for r in ds.repositories.values()),
+        repositories=tuple((r.name, r.capacity, r.free_space, r.used_space) for r in ds.repositories.values()),
     )
 
 

@@ -91,9 +91,10 @@ def serve(app: Any, host: str, port: int) -> None:
     server = _server(app)
     user = getattr(getattr(app.state, "sessions", None), "user", None)
     version = getattr(app.state, "api_version", None)
+    now = getattr(getattr(app.state, "dataset", None), "now", None)
     print(f"mock Enterprise Manager at {_url(host, sock.getsockname()[1])}"
-          + (f" (user {user!r})" if user else "") + (f", API {version}" if version else "") + "; Ctrl-C stops it",
-          flush=True)
+          + (f" (user {user!r})" if user else "") + (f", API {version}" if version else "")
+          + (f", data as of {now:%Y-%m-%dT%H:%M:%SZ}" if now else "") + "; Ctrl-C stops it", flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import re
 import tracemalloc
+from datetime import datetime, timezone
 
 import pytest
 
 from conformance.mock import create_app, generate_dataset
 from conformance.mock.kinds import KINDS
 
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 TABLES = ("backup_servers", "repositories", "jobs", "includes", "sessions", "task_sessions", "backups",
           "restore_points", "vm_restore_points", "replicas", "tasks")
@@ -57,8 +59,8 @@ def test_ids_are_guids_and_uids_name_the_kind():
     assert KINDS["jobs"].uid(job_id) == f"urn:veeam:Job:{job_id}"
 
 
-def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
-    assert generate_dataset(60, seed=9) == generate_dataset(60, seed=9)
+def test_the_same_seed_and_moment_give_the_same_data_and_another_seed_other_data():
+    assert generate_dataset(60, seed=9, now=NOW) == generate_dataset(60, seed=9, now=NOW)
     assert next(iter(generate_dataset(60, seed=9).jobs)) != next(iter(generate_dataset(60, seed=10).jobs))
 
 
@@ -69,13 +71,13 @@ def test_records_are_frozen():
 
 
 @pytest.mark.anyio
-async def test_the_same_seed_gives_byte_identical_responses(connect):
+async def test_the_same_seed_and_moment_give_byte_identical_responses(connect):
     paths = ["/api/", "/api/jobs?format=Entity", "/api/backupSessions",
              "/api/query?type=VmRestorePoint&format=Entities",
              "/api/reports/summary/job_statistics", "/api/tasks", "/api/querySvc"]
     bodies = []
     for _ in range(2):
-        async with connect(create_app(generate_dataset(30, seed=4))) as client:
+        async with connect(create_app(generate_dataset(30, seed=4, now=NOW))) as client:
             bodies.append([(await client.get(p)).content for p in paths])
     assert bodies[0] == bodies[1]
 

@@ -148,5 +148,5 @@ async def test_the_query_service_links_to_ready_made_queries_that_all_answer(app
 
 async def test_query_results_render_as_json_too(session):
     result = (await session.get("/api/query?type=Repository&pageSize=1", headers={"Accept": "application/json"})).json()
-    assert len(result["Refs"]) == 1 and result["PagingInfo"]["PageNum"] == 1
+    assert len(result["Refs"]["Refs"]) == 1 and result["PagingInfo"]["PageNum"] == 1
     assert [l["Rel"] for l in result["PagingInfo"]["Links"]][0] == "First"

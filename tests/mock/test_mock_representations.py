@@ -134,7 +134,8 @@ async def test_json_and_xml_say_the_same_things(app, session):
 
 async def test_an_optional_value_that_is_not_set_is_absent_in_xml_and_null_in_json(session):
     ds_job = (await session.get("/api/query?type=Job&filter=ScheduleEnabled==false", headers=JSON)).json()
-    for ref in ds_job["Refs"]:
+    assert ds_job["Refs"]["Refs"]
+    for ref in ds_job["Refs"]["Refs"]:
         entity_href = next(l["Href"] for l in ref["Links"] if l["Rel"] == "Alternate")
         assert (await session.get(entity_href, headers=JSON)).json()["NextRun"] is None
         assert b"<NextRun" not in (await session.get(entity_href)).content

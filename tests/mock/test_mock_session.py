@@ -128,3 +128,92 @@ async def test_the_password_comes_from_the_argument_then_the_environment_then_th
     async with connect(create_app(data, user="operator"), logged_on=False) as c:
         body = xml(await c.post("/api/sessionMngr/?v=latest", auth=("operator", DEFAULT_PASSWORD)))
         assert body.findtext("v:UserName", namespaces=NS) == "operator"
+
+
+async def test_the_logon_answer_carries_one_token_in_the_header_and_the_cookie(client):
+    response = await client.post("/api/sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
+    token = response.headers["X-RestSvcSessionId"]
+    assert client.cookies.get("X-RestSvcSessionId") == token
+    client.cookies.clear()
+    assert (await client.get("/api/jobs", headers={"X-RestSvcSessionId": token})).status_code == 200
+
+
+async def test_when_cookie_and_header_are_both_sent_the_cookie_decides(client):
+    token = (await client.post("/api/sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
+             ).headers["X-RestSvcSessionId"]
+    client.cookies.clear()
+    client.cookies.set("X-RestSvcSessionId", token)
+    assert (await client.get("/api/jobs", headers={"X-RestSvcSessionId": "not-a-token"})).status_code == 200
+    client.cookies.set("X-RestSvcSessionId", "not-a-token")
+    assert (await client.get("/api/jobs", headers={"X-RestSvcSessionId": token})).status_code == 401
+
+
+async def test_the_list_of_logon_sessions_holds_the_callers_own_account_only(app, session):
+    others = app.state.sessions.open("v1_7", user="operator")
+    own = xml(await session.get("/api/sessionMngr/?v=latest")).findtext("v:SessionId", namespaces=NS)
+    listing = xml(await session.get("/api/logonSessions"))
+    assert [s.findtext("v:SessionId", namespaces=NS) for s in listing.iterfind("v:LogonSession", NS)] == [own]
+    assert {s.findtext("v:UserName", namespaces=NS) for s in listing.iterfind("v:LogonSession", NS)} == {DEFAULT_USER}
+    assert others.id != own
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_session_expires_after_its_idle_time_without_requests_and_every_request_renews_it(connect):
+    clock = Clock()
+    app = create_app(generate_dataset(5), session_idle=60, monotonic=clock)
+    async with connect(app) as c:
+        for _ in range(3):
+            clock.now += 59
+            assert (await c.get("/api/jobs")).status_code == 200
+        clock.now += 60
+        expired = await c.get("/api/jobs")
+        assert expired.status_code == 401 and xml(expired).get("Status") == "Unauthorized"
+
+
+async def test_the_idle_time_is_fifteen_minutes_unless_the_mock_is_told_otherwise(connect):
+    clock = Clock()
+    app = create_app(generate_dataset(5), monotonic=clock)
+    async with connect(app) as c:
+        clock.now += 15 * 60 - 1
+        assert (await c.get("/api/jobs")).status_code == 200
+        clock.now += 15 * 60
+        assert (await c.get("/api/jobs")).status_code == 401
+
+
+async def test_an_expired_session_is_gone_from_the_list_and_from_its_own_url(connect):
+    clock = Clock()
+    app = create_app(generate_dataset(5), session_idle=60, monotonic=clock)
+    async with connect(app) as idle, connect(app) as busy:
+        idle_url = xml(await idle.get("/api/sessionMngr/?v=latest")).get("Href")
+        clock.now += 40
+        busy_url = xml(await busy.get("/api/sessionMngr/?v=latest")).get("Href")
+        clock.now += 40
+        listing = xml(await busy.get("/api/logonSessions"))
+        assert [s.get("Href") for s in listing.iterfind("v:LogonSession", NS)] == [busy_url]
+        assert (await busy.get(idle_url)).status_code == 404
+
+
+async def test_expired_sessions_are_dropped_so_the_mock_holds_only_live_ones(connect):
+    clock = Clock()
+    app = create_app(generate_dataset(5), session_idle=60, monotonic=clock)
+    for _ in range(200):
+        app.state.sessions.open("v1_7")
+    assert len(app.state.sessions) == 200
+    clock.now += 60
+    async with connect(app):  # a logon of its own
+        assert len(app.state.sessions) == 1
+
+
+@pytest.mark.parametrize("idle", [0, -5])
+def test_an_idle_time_that_is_not_positive_is_refused(idle):
+    with pytest.raises(ValueError, match="session_idle"):
+        create_app(generate_dataset(5), session_idle=idle)

@@ -1,0 +1,95 @@
+"""Specification of the mock's JSON: the shapes of the vendor's examples, where every element that
+holds a list stays an object around its plural array, and a list without items is null."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from conformance.parsing import parse_body
+
+pytestmark = pytest.mark.anyio
+JSON = {"Accept": "application/json"}
+
+
+async def get_json(session: httpx.AsyncClient, path: str) -> dict:
+    response = await session.get(path, headers=JSON)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_collection_document_is_its_plural_array_alone(app, session):
+    assert list(await get_json(session, "/api/jobs")) == ["Refs"]
+    assert list(await get_json(session, "/api/repositories?format=Entity")) == ["Repositories"]
+    assert isinstance((await get_json(session, "/api/tasks"))["Tasks"], list)
+
+
+async def test_a_query_result_keeps_its_list_inside_the_wrapper_of_its_format(session):
+    refs = await get_json(session, "/api/query?type=Repository")
+    entities = await get_json(session, "/api/query?type=Repository&format=Entities")
+    resources = await get_json(session, "/api/query?type=Task&format=Resources")
+    assert list(refs["Refs"]) == ["Refs"] and refs["Refs"]["Refs"][0]["Type"] == "RepositoryReference"
+    assert list(entities["Entities"]) == ["Repositories"]
+    assert list(entities["Entities"]["Repositories"]) == ["Repositories"]
+    assert entities["Entities"]["Repositories"]["Repositories"][0]["Type"] == "Repository"
+    assert resources["Resources"]["Tasks"]["Tasks"][0]["Type"] == "Task"
+    for result in (refs, entities, resources):
+        assert result["PagingInfo"]["PageNum"] == 1
+
+
+async def test_nested_lists_are_objects_around_their_plural_array(app, session):
+    root = await get_json(session, "/api/")
+    assert [v["Name"] for v in root["SupportedVersions"]["SupportedVersions"]] == ["v1_5", "v1_6", "v1_7"]
+    job = next(j for j in app.state.dataset.jobs.values() if j.job_type == "Backup")
+    entity = await get_json(session, f"/api/jobs/{job.id}?format=Entity")
+    vms = entity["JobInfo"]["BackupJobInfo"]["Includes"]["ObjectInJobs"]
+    assert len(vms) == len(app.state.dataset.kids("job.includes", job.id))
+
+
+async def test_a_list_without_items_is_null_at_any_depth(app, session):
+    nothing = quote("Name==\"no such repository\"")
+    for fmt in ("Refs", "Entities"):
+        result = await get_json(session, f"/api/query?type=Repository&format={fmt}&filter={nothing}")
+        wrapper = result[fmt] if fmt == "Refs" else result[fmt]["Repositories"]
+        assert wrapper == {"Refs" if fmt == "Refs" else "Repositories": None}
+    ds = app.state.dataset
+    replica_job = next(j for j in ds.jobs.values() if j.job_type == "Replica")
+    assert await get_json(session, f"/api/jobs/{replica_job.id}/backupSessions") == {"Refs": None}
+
+
+async def test_a_backup_copy_job_shows_its_empty_linked_lists_as_null(connect):
+    from conformance.mock import create_app, generate_dataset
+
+    ds = generate_dataset(200, seed=1)
+    job = next(j for j in ds.jobs.values() if j.job_type == "BackupCopy")
+    async with connect(create_app(ds)) as session:
+        info = (await get_json(session, f"/api/jobs/{job.id}?format=Entity"))["JobInfo"]["BackupCopyJobInfo"]
+    assert info["LinkedJobIncludes"] == {"LinkedJobObjects": None}
+    assert info["LinkedBackupRepositoryIncludes"] == {"LinkedBackupRepositories": None}
+
+
+async def test_an_embedded_item_without_links_of_its_own_carries_null_links(app, session):
+    job = next(j for j in app.state.dataset.jobs.values() if j.job_type == "Backup")
+    entity = await get_json(session, f"/api/jobs/{job.id}?format=Entity")
+    vm = entity["JobInfo"]["BackupJobInfo"]["Includes"]["ObjectInJobs"][0]
+    assert vm["Links"] is None and vm["Href"].endswith(f"/jobs/{job.id}/includes/{vm['ObjectInJobId']}")
+    assert list(vm)[-3:] == ["Links", "Href", "Type"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/", "/api/jobs", "/api/jobs?format=Entity", "/api/logonSessions", "/api/tasks",
+    "/api/query?type=Job", "/api/query?type=BackupJobSession&format=Entities", "/api/query?type=Task",
+    "/api/query?type=Repository&filter=" + quote("Name==\"no such repository\""),
+    "/api/reports/summary/repository", "/api/reports/summary/processed_vms",
+])
+async def test_the_suites_reader_finds_the_same_root_links_and_items_in_json_as_in_xml(session, path):
+    as_xml = await session.get(path)
+    as_json = await session.get(path, headers=JSON)
+    from_xml, _ = parse_body(as_xml.content, as_xml.headers["content-type"])
+    from_json, _ = parse_body(as_json.content, as_json.headers["content-type"])
+    assert from_json.root == from_xml.root or from_json.type == from_xml.type
+    assert {(l.rel, l.href, l.type, l.name) for l in from_json.links} == \
+        {(l.rel, l.href, l.type, l.name) for l in from_xml.links}
+    assert sorted(m.href for m in from_json.members) == sorted(m.href for m in from_xml.members)
