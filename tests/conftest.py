@@ -20,3 +20,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("vendor examples")
         for line in lines:
             terminalreporter.write_line(line)
+    _surface_summary(terminalreporter, config)
+
+
+def _surface_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    from test_documented_surface import surface_key
+
+    lines = config.stash.get(surface_key, None)
+    if lines:
+        terminalreporter.section("documented surface served by the mock")
+        for line in lines:
+            terminalreporter.write_line(line)

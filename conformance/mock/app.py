@@ -104,7 +104,7 @@ async def api_root(request: Request) -> Response:
 async def session_manager(request: Request) -> Response:
     """POST logs on with Basic credentials (201 + token); GET shows the caller's own session."""
     supported = request.app.state.api_versions
-    version = resolve_version(param(request, "v"), supported)
+    version = resolve_version(param(request, "v") or "latest", supported)  # no `v`: the latest
     if version is None:
         raise ApiError(400, f"v: {param(request, 'v')!r} is not a supported API version; "
                             f"use latest, {', '.join(reversed(supported))}")

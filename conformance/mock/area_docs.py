@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from ..profiles import load_profile
+from ..profiles import Profile, load_profile
 from .estate import Estate, Item
 from .hrefs import View
 from .instances import Filler, facts
@@ -14,14 +14,20 @@ from .kinds import KINDS
 from .surface import Area, Listing, Service, Single, Surface, load_surface
 from .tree import Node, el, link, links
 
-__all__ = ["Docs", "documented_rels"]
+__all__ = ["Docs", "contract", "documented_rels", "uid_of"]
 
 _ID = "{id}"
 
 
+@cache
+def contract() -> Profile:
+    """The documented contract the areas hold to (the latest profile), read once."""
+    return load_profile("v1_7")
+
+
 def uid_of(type_: str, id_: str) -> str:
     """An item's UID in the form the profile documents for its type."""
-    profile = load_profile("v1_7")
+    profile = contract()
     form = profile.uid_forms.get(type_, profile.uid_form or "urn:veeam:{type}:{id}")
     return form.format(type=type_, id=id_)
 
@@ -29,7 +35,7 @@ def uid_of(type_: str, id_: str) -> str:
 @cache
 def documented_rels(type_: str) -> frozenset[str] | None:
     """The Rels the profile documents for a resource type (None where it says nothing of it)."""
-    expected = load_profile("v1_7").kinds.get(type_)
+    expected = contract().kinds.get(type_)
     if expected is None:
         return None
     return frozenset(expected.required) | frozenset(expected.optional)
@@ -150,6 +156,7 @@ class Docs:
         found += [link("Related", self.entity_href(p, i), self.type_of(p), self.est.name_of(p, i))
                   for p, i in self.est.related(area.path, item.id)]
         found += self._action_links(area.actions, href, area.paths)
+        found += [link(rel, href) for rel in area.toggles]
         children = self._filler(f"{area.path}:{item.id}", item.name).children(area.root)
         for child in children:
             set_value = self.est.overrides.get((area.path, item.id), {}).get(child.name)
@@ -212,6 +219,7 @@ class Docs:
         found: list[Node | None] = [link("Up", session_href, "LogonSession")]
         for path in service.downs:
             found += self.down_links(path)
+        found += [link(rel, self.v.href(path)) for rel, path in service.links.items()]
         node = el(service.root, None, self._kept(service.type, found))
         known = facts().attributes(service.root)
         node.attrs.update({k: v for k, v in (("Href", self.v.href(service.path)), ("Type", service.type)) if k in known})

@@ -17,16 +17,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..parsing import ParseError, parse_xml
-from ..profiles import load_profile
-from .area_docs import Docs
+from .area_docs import Docs, contract
 from .auth import HEADER
 from .documents import task
+from .instances import Filler
+from .tree import el
 from .estate import Estate, Item
 from .kinds import KINDS, find_kind
 from .render import NAMESPACE
 from .operations import spec_schema
 from .responses import ApiError, param, reply, view_of
 from .surface import Area, Listing, Match, Service, Single, load_surface
+from . import views
 from .views import entity_list, references
 
 __all__ = ["estate_for", "surface_endpoint"]
@@ -117,8 +119,10 @@ async def surface_endpoint(request: Request) -> Response:
     found = _match(request)
     _session(request)
     est = estate_for(request)
-    template = found.entry.path + ("/{id}" if found.form in ("item", "operation") else "")
-    _check_ids(est, template, found.ids)
+    if found.form == "listed":  # the listing's own ids; the last one names an item of another area
+        _check_ids(est, found.entry.path, found.ids[:-1])
+    else:
+        _check_ids(est, found.entry.path + ("/{id}" if found.form in ("item", "operation") else ""), found.ids)
     docs = Docs(view_of(request), est)
     if not docs.served(found.entry.path):
         raise ApiError(404, f"no resource at {request.url.path} in API {docs.v.contract.version}")
@@ -137,6 +141,8 @@ def _read(request: Request, docs: Docs, found: Match) -> Response:
         item = docs.est.items[entry.path][ids[-1]]
         entity_form = _entity_form(request) or not entry.key
         return reply(request, docs.entity(entry, item) if entity_form else docs.reference(entry, item))
+    if isinstance(entry, Listing) and found.form == "listed":
+        return reply(request, _one(docs, entry.of, ids[-1], _entity_form(request)))
     if isinstance(entry, Listing):
         listed = list(docs.est.ids(entry.of)) if not ids else docs.est.listed(entry.of, entry.parent or "", ids[-1])
         return reply(request, _listed(docs, entry.of, listed, _entity_form(request)))
@@ -145,6 +151,21 @@ def _read(request: Request, docs: Docs, found: Match) -> Response:
     assert isinstance(entry, Service)
     session = _session(request)
     return reply(request, docs.service(entry, docs.v.href(f"logonSessions/{session.id}")))
+
+
+def _one(docs: Docs, of: str, id_: str, entity_form: bool) -> Any:
+    """An item reached through a listing: as the area (or key resource) it belongs to serves it."""
+    if of in KINDS:
+        kind = KINDS[of]
+        obj = kind.items(docs.v.ds).get(id_)
+        if obj is None:
+            raise ApiError(404, f"no {kind.entity} with id {id_!r}")
+        return views.entity(docs.v, kind, obj) if entity_form else views.reference(docs.v, kind, obj)
+    area = docs.surface.areas[of]
+    item = docs.est.items[of].get(id_)
+    if item is None:
+        raise ApiError(404, f"no {area.type} with id {id_!r}")
+    return docs.entity(area, item) if entity_form or not area.key else docs.reference(area, item)
 
 
 def _listed(docs: Docs, of: str, ids: list[str], entity_form: bool) -> Any:
@@ -161,7 +182,7 @@ def _listed(docs: Docs, of: str, ids: list[str], entity_form: bool) -> Any:
 
 def _expected_body(request: Request, rel: str) -> str | None:
     """The body element the documented contract names for this write (None: it takes no body)."""
-    spec = load_profile("v1_7").actions.get(rel)
+    spec = contract().actions.get(rel)
     if spec is None:
         return None
     return spec.for_href(str(request.url), view_of(request).base).body
@@ -209,6 +230,10 @@ async def _write(request: Request, docs: Docs, found: Match) -> Response:
     entry, method = found.entry, request.method
     action = param(request, "action")
     if isinstance(entry, Area) and found.form == "collection":
+        rel = next((r for r, a in entry.collection_actions.items() if a.casefold() == (action or "").casefold()), None)
+        if method == "POST" and rel is not None:
+            await _body(request, rel)
+            return _task(request, f"{entry.collection_actions[rel]}{entry.type}", _status(request, rel, 202))
         if method == "POST" and action is None or (action or "").casefold() == "create":
             if not entry.create:
                 _refuse(request, "GET")
@@ -224,6 +249,10 @@ async def _write(request: Request, docs: Docs, found: Match) -> Response:
             if rel == "ToggleScheduleEnabled":
                 _toggle(docs, entry, item, "ScheduleEnabled")
             return _task(request, f"{entry.actions[rel]}{entry.type}")
+        if method == "POST" and action is None and entry.toggles:
+            rel, switch = next(iter(entry.toggles.items()))
+            _toggle(docs, entry, item, switch)
+            return _done(request, _status(request, rel, 204), f"{rel}{entry.type}")
         if method == "POST":
             return await _act(request, docs, entry, item, action)
         if method == "PUT" and entry.edit:
@@ -250,7 +279,21 @@ async def _act(request: Request, docs: Docs, entry: Area | Single, item: Item | 
     if rel == "ToggleScheduleEnabled" and isinstance(entry, Area) and item is not None:
         _toggle(docs, entry, item, "ScheduleEnabled")
     name = entry.actions[rel]
-    return _task(request, f"{name[0].upper()}{name[1:]}{entry.type}", 200 if name == "browse" else 202)
+    if rel == "Intervals":  # the replica's restore intervals, answered at once
+        return reply(request, _intervals(docs, entry, item))
+    return _task(request, f"{name[0].upper()}{name[1:]}{entry.type}", _status(request, rel, 202))
+
+
+def _status(request: Request, rel: str, default: int) -> int:
+    """The success status the documented contract gives this operation."""
+    spec = contract().actions.get(rel)
+    return spec.for_href(str(request.url), view_of(request).base).status if spec else default
+
+
+def _intervals(docs: Docs, entry: Area | Single, item: Item | None) -> Any:
+    key = f"{entry.path}:{item.id if item else ''}:intervals"
+    return el("CdpReplicaIntervals", None,
+              *Filler(key, item.name if item else "intervals", docs.est.now).children("CdpReplicaIntervals"))
 
 
 def _toggle(docs: Docs, area: Area, item: Item, field: str) -> None:
@@ -260,8 +303,8 @@ def _toggle(docs: Docs, area: Area, item: Item, field: str) -> None:
 
 
 def _done(request: Request, status: int, operation: str) -> Response:
-    if status == 202:
-        return _task(request, operation)
+    if status in (200, 201, 202) and status != 204:
+        return _task(request, operation, status)
     return Response(status_code=status)
 
 

@@ -260,6 +260,8 @@ async def change_item(request: Request) -> Response:
         return await _edit_server(request, obj)
     if method == "DELETE" and kind.deletable and kind.path == "backupServers":
         return _disconnect_server(request, obj)
+    if method == "DELETE" and kind.path == "jobs":
+        return _delete_job(request, obj)
     raise ApiError(405, f"{method} is not supported on {path}", {"Allow": _allowed(kind)})
 
 
@@ -283,6 +285,23 @@ async def _edit_server(request: Request, server: Any) -> Response:
                                                           description=values["Description"],
                                                           port=int(values.get("Port", server.port)))
     return Response(status_code=204)
+
+
+def _delete_job(request: Request, job: Any) -> Response:
+    """DELETE /jobs/{ID}: a Task removes the job; one whose runs or backups are still kept is refused
+    (the mock keeps what it shows consistent: sessions and backups name their job)."""
+    ds: Dataset = request.app.state.dataset
+    if ds.kids("job.sessions", job.id) or ds.kids("job.backups", job.id) or any(
+            r.job_id == job.id for r in ds.replicas.values()):
+        raise ApiError(400, f"job {job.name!r} still has sessions, backups or replicas; remove them first")
+    ds = writable(request)
+    del ds.jobs[job.id]
+    for include_id in ds.children["job.includes"].pop(job.id, []):
+        ds.includes.pop(include_id, None)
+    siblings = ds.children["server.jobs"].get(job.server_id, [])
+    if job.id in siblings:
+        siblings.remove(job.id)
+    return _accepted(request, request.app.state.tasks.start("DeleteJob", None, None))
 
 
 def _disconnect_server(request: Request, server: Any) -> Response:

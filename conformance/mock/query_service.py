@@ -11,6 +11,7 @@ from .area_docs import Docs
 from .auth import LogonSession
 from .estate import Estate
 from .surface import Area, load_surface
+from .documents import object_in_job_doc
 from .documents import tasks as tasks_doc
 from .hrefs import View
 from .kinds import KINDS, Kind
@@ -23,9 +24,12 @@ from .views import entity_list, ref_item
 __all__ = ["Query", "area_rows", "parse_query", "query_result", "query_service", "run"]
 
 TASK = "Task"
+INCLUDE = "ObjectInJob"
+"""The VMs of jobs: no key resource, listed at `/jobs/{ID}/includes`, queried across every job."""
 _AREAS: Mapping[str, Area] = {a.query: a for a in load_surface().areas.values() if a.query}
 """Query types of the table's areas (`CloudTenant`, `Credentials`, ...), as the table spells them."""
 _TYPES = {**{kind.entity.casefold(): kind.entity for kind in KINDS.values()}, TASK.casefold(): TASK,
+          INCLUDE.casefold(): INCLUDE,
           **{name.casefold(): name for name in _AREAS}}
 _KIND_OF = {kind.entity: kind for kind in KINDS.values()}
 _FORMATS = {"refs": "Refs", "entities": "Entities", "resources": "Resources"}
@@ -90,6 +94,11 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
     """Run a query over the rows of its type (`rows_of` may cache them); QueryError on bad input."""
     if query.type == TASK:
         records, orders = task_rows(tasks), ENUM_ORDERS["tasks"]
+    elif query.type == INCLUDE:
+        records, orders = [Row(i, {"UID": i.id, "Name": i.name, "ObjectInJobId": i.id,
+                                   "HierarchyObjRef": i.hierarchy_ref, "JobUid": KINDS["jobs"].uid(i.job_id),
+                                   "JobName": v.ds.jobs[i.job_id].name})
+                           for i in v.ds.includes.values() if i.job_id in v.ds.jobs], None
     elif query.type in _AREAS:
         area = _AREAS[query.type]
         if not v.contract.serves_type(area.type):
@@ -138,6 +147,13 @@ def query_result(v: View, query: Query, page: QueryPage, estate: Estate | None =
     items = [row.item for row in page.items]
     if query.type == TASK:
         body = el("Resources", None, tasks_doc(v, items))
+    elif query.type == INCLUDE:
+        included = [object_in_job_doc(v, v.ds.jobs[i.job_id], i) for i in items]
+        if query.format == "Entities":
+            body = el("Entities", None, el("ObjectsInJob", None, *included, items="ObjectInJob"))
+        else:
+            body = el("Refs", None, *(el("Ref", None, doc.child("Links"), Type=INCLUDE, Href=doc.attrs["Href"],
+                                         Name=i.name) for doc, i in zip(included, items)), items="Ref")
     elif query.type in _AREAS:
         body = _area_result(v, _AREAS[query.type], query.format, items, estate)
     else:

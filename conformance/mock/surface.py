@@ -49,9 +49,10 @@ class Area:
     create_status: int = 202
     edit_status: int = 202
     delete_status: int = 202
-    body_required: bool = True
     in_session: bool = True
     entity_collection: bool = False
+    toggles: Mapping[str, str] = field(default_factory=dict)
+    collection_actions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def parent(self) -> str | None:
@@ -103,6 +104,7 @@ class Service:
     type: str
     root: str
     downs: tuple[str, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)
 
 
 Entry = Union[Area, Single, Listing, Service]
@@ -114,7 +116,7 @@ class Match:
 
     entry: Entry
     form: str
-    """'collection', 'item', 'single', 'listing' or 'service'."""
+    """'collection', 'item', 'single', 'listing', 'listed' (an item through a listing) or 'service'."""
     ids: tuple[str, ...]
     rest: str | None = None
     """The file path of a file-system document."""
@@ -134,6 +136,7 @@ class Surface:
             patterns.append((1 if "{filepath}" in single.path else 0, _pattern(single.path), single, "single"))
         for listing in listings.values():
             patterns.append((0, _pattern(listing.path), listing, "listing"))
+            patterns.append((0, _pattern(listing.path + "/" + _ID), listing, "listed"))
         for service in services.values():
             patterns.append((0, _pattern(service.path), service, "service"))
         patterns.sort(key=lambda p: p[0])
@@ -188,8 +191,9 @@ def _area(path: str, spec: Mapping[str, Any]) -> Area:
                 spec.get("create", False), dict(spec.get("actions", {})), spec.get("paths", False),
                 spec.get("query"), spec.get("name", "{n}"), spec.get("id") == "name",
                 int(spec.get("create_status", 202)), int(spec.get("edit_status", 202)),
-                int(spec.get("delete_status", 202)), spec.get("body", True), spec.get("session", True),
-                spec.get("collection") == "entity")
+                int(spec.get("delete_status", 202)), spec.get("session", True),
+                spec.get("collection") == "entity", dict(spec.get("toggles", {})),
+                dict(spec.get("collection_actions", {})))
 
 
 @cache
@@ -201,6 +205,6 @@ def load_surface(file: Path | None = None) -> Surface:
         {p: Single(p, s["type"], s.get("root", s["type"]), s.get("rel", "Down"), dict(s.get("actions", {})))
          for p, s in data.get("singles", {}).items()},
         {p: Listing(p, s["of"], s.get("rel", "Down")) for p, s in data.get("views", {}).items()},
-        {p: Service(p, s["type"], s.get("root", s["type"]), tuple(s.get("downs", ())))
+        {p: Service(p, s["type"], s.get("root", s["type"]), tuple(s.get("downs", ())), dict(s.get("links", {})))
          for p, s in data.get("services", {}).items()},
     )
