@@ -120,7 +120,7 @@ def test_discovery_takes_the_links_the_crawl_saw_and_the_mode_decides_what_is_se
     assert {"Stop backupsessions/{id}?action=stop", "Restore vmrestorepoints/{id}?action=restore"} <= keys
     assert not any("sessionmngr" in key for key in keys)  # logon is the crawl's, never an action
     safe, held = select(ops, "safe")
-    assert {op.rel for op in safe} <= {"ToggleScheduleEnabled", "Create", "Delete", "Edit"}
+    assert {op.rel for op in safe} <= {"ToggleScheduleEnabled", "ToggleRestoreScopesEnabled", "Create", "Delete", "Edit"}
     assert all(allowed(op.spec, "safe") for op in safe) and all(op.spec.safety == "destructive" for op in held)
     assert select(ops, "none") == ([], ops)
 
