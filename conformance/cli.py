@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from .mock.versions import SURFACES
+
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
 DEFAULT_HTML = Path("reports") / "conformance.html"
@@ -126,6 +128,9 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
     p.add_argument("--size", type=_mock_size, metavar="S", help="with the mock target: " + _SIZE_HELP)
+    p.add_argument("--surface", choices=SURFACES,
+                   help="with the mock target: documented (default, every documented area) or key (the key "
+                        "resources alone, faster)")
     p.add_argument("--now", type=_moment, metavar="ISO8601",
                    help="with the mock target: the moment its data is generated for (default: when the run "
                         "starts); reproductions name it either way")
@@ -231,6 +236,10 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--api-version", default="v1_7", metavar="VERSION",
                    help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7); older ones stay available "
                         "at logon with ?v=")
+    p.add_argument("--surface", choices=SURFACES, default=SURFACES[0],
+                   help="documented (default): every documented resource area; key: the key resources alone "
+                        "(backup servers, jobs, sessions, repositories, backups, restore points, replicas, backup "
+                        "files, tasks, queries, reports), a smaller and faster server")
     p.add_argument("--list-faults", action="store_true", help="list the faults and the rule each breaks, then exit")
 
 
@@ -247,7 +256,8 @@ def _mock(ns: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         app = create_app(generate_dataset(ns.size, ns.seed, ns.now), faults=ns.fault, user=ns.user or DEFAULT_USER,
-                         latency_ms=ns.latency, api_version=ns.api_version, session_idle=ns.session_idle)
+                         latency_ms=ns.latency, api_version=ns.api_version, session_idle=ns.session_idle,
+                         surface=ns.surface)
     except ValueError as exc:
         print(f"conformance mock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

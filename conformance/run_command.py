@@ -33,6 +33,7 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
              "--conformance-max-resources": ns.max_resources,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
              "--conformance-mock-size": ns.size, "--conformance-mock-now": ns.now,
+             "--conformance-mock-surface": ns.surface,
              "--conformance-snapshot": ns.snapshot,
              "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
              "--conformance-actions": ns.actions, "--conformance-json": ns.json,

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .client import Target, build_client, normalise_root, tls_context
 from .crawler import CrawlProgress, Limits, crawl
 from .errors import OptionError
+from .mock.versions import SURFACES
 from .probes import PROBES
 from .profiles import Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
@@ -111,6 +112,8 @@ class Run:
                    "--seed", str(settings.mock_seed), *(a for f in settings.mock_fault for a in ("--fault", f))]
         if self.mock_now is not None:
             command += ["--now", moment_text(self.mock_now)]
+        if settings.mock_surface != SURFACES[0]:
+            command += ["--surface", settings.mock_surface]
         if target.api_version != "v1_7":
             command += ["--api-version", target.api_version]
         if target.user != DEFAULT_USER:
@@ -172,7 +175,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
     try:
         dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
         app = create_app(dataset, faults=settings.mock_fault, user=settings.user, password=password,
-                         api_version=profile.api_version)
+                         api_version=profile.api_version, surface=settings.mock_surface)
     except ValueError as exc:
         raise OptionError(f"mock: {exc}") from exc
     server = MockServer(app).start()

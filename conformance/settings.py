@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from .mock.versions import SURFACES
+
 __all__ = ["OPTIONS", "PASSWORD_ENV", "Settings", "add_options", "resolve"]
 
 PASSWORD_ENV = "CONFORMANCE_PASSWORD"
@@ -114,6 +116,8 @@ OPTIONS: tuple[_Option, ...] = (
             "sessions, restore points, ...; 1 to 100000). The API shows each record in several resources, so "
             "a crawl of size 40 meets about 150.", 40, _mock_size),
     _Option("mock_seed", "with target 'mock': seed of the mock's data.", 0, int),
+    _Option("mock_surface", "with target 'mock': what it serves, documented (every documented resource area) or "
+            "key (the key resources alone: a smaller, faster server).", SURFACES[0], _choice(*SURFACES)),
     _Option("mock_fault", "with target 'mock': switch on a named fault (repeatable).", (), str, multiple=True),
     _Option("mock_now", "with target 'mock': the moment its data is generated for, ISO 8601 "
             "(2026-01-01T00:00:00Z; UTC when no offset is given). Default: the time the run starts; "
@@ -169,6 +173,7 @@ class Settings:
     dry_run: bool = False
     hypothesis_profile: str = "conformance-ci"
     mock_now: datetime | None = None
+    mock_surface: str = SURFACES[0]
 
     @property
     def effective_actions(self) -> str:

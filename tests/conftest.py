@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 # httpcore is loaded once, here: an in-process pytester run forgets the modules first imported in
@@ -9,6 +10,12 @@ from typing import Any
 # would then see a raw httpcore error (an unreachable target crashing instead of exiting 3).
 import httpcore  # noqa: F401
 import pytest
+
+# The plugin and command runs of these tests start the mock with the key resources alone: they test
+# the machinery (reports, options, selection), not the breadth of the contract, and the full mock has
+# five times the resource types. The tests of the breadth (the surface test, the clean mock's run, the
+# mock's areas) build the full mock themselves.
+os.environ.setdefault("CONFORMANCE_MOCK_SURFACE", "key")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

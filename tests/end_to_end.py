@@ -22,13 +22,14 @@ MOCK_ROOT = "http://mock.test/api/"
 
 def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_resources: int = 5000,
                profile_name: str = "v1_7", server_version: str | None = None, actions: str = "all",
-               hypothesis_profile: str = "conformance-ci") -> Snapshot:
+               hypothesis_profile: str = "conformance-ci", surface: str = "documented") -> Snapshot:
     """Crawl a mock logged on with the profile's API version; the server speaks `server_version`
-    (default: the profile's own), so an older session on a newer server can be crawled too.
+    (default: the profile's own), so an older session on a newer server can be crawled too; `surface`
+    is what the mock serves (every documented area, or the key resources alone: faster).
     Then the action phase runs in the crawl's session, as `actions` allows (`none` skips it)."""
     profile = load_profile(profile_name)
     app = create_app(generate_dataset(size, seed), faults=faults, password=DEFAULT_PASSWORD,
-                     api_version=server_version or profile.api_version)
+                     api_version=server_version or profile.api_version, surface=surface)
     target = Target(MOCK_ROOT, DEFAULT_USER, DEFAULT_PASSWORD, api_version=profile.api_version)
 
     schemas = load_schemas(profile.schemas)

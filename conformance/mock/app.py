@@ -32,7 +32,7 @@ from .reports import FRAMES, Summary, summarise, summary_report
 from .responses import ApiError, error_response, job_of, param, reply, view_of
 from .operations import change_item, create_include, delete_include, perform
 from .tasks import TaskBoard
-from .versions import versions_up_to
+from .versions import SURFACES, versions_up_to
 from .views import entity, entity_list, reference, references
 
 __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "PASSWORD_ENV", "create_app"]
@@ -340,7 +340,8 @@ def _fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
 
 def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), user: str = DEFAULT_USER,
                password: str | None = None, latency_ms: float = 0.0, api_version: str = LATEST,
-               session_idle: float = IDLE, monotonic: Callable[[], float] = time.monotonic) -> Starlette:
+               session_idle: float = IDLE, monotonic: Callable[[], float] = time.monotonic,
+               surface: str = SURFACES[0]) -> Starlette:
     """A fresh mock: its own data, sessions and tasks on `app.state`, with the named faults switched on.
 
     The password defaults to the `CONFORMANCE_MOCK_PASSWORD` environment variable, else
@@ -349,6 +350,8 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
     with an older `?v=` keep that version's contract (see `versions`). A session expires after
     `session_idle` seconds without a request, as `monotonic` counts them (tests pass their own clock).
     """
+    if surface not in SURFACES:
+        raise ValueError(f"surface must be one of {', '.join(SURFACES)}, got {surface!r}")
     selected = select((faults,) if isinstance(faults, str) else faults)
     supported = versions_up_to(api_version)
     if latency_ms < 0:
@@ -362,6 +365,7 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
     app.state.dataset = ds
     app.state.api_version, app.state.api_versions = api_version, supported
     app.state.faults = selected
+    app.state.surface = surface
     app.state.sessions = Sessions(ds.seed, user, password if password is not None else
                                   os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD), session_idle, monotonic)
     app.state.tasks = TaskBoard(ds.tasks)

@@ -97,6 +97,8 @@ class Docs:
         """Whether the caller's API version has an area, a listing's area or a key resource."""
         if path in KINDS:
             return self.v.contract.serves(KINDS[path])
+        if not self.v.contract.areas:
+            return False
         if path in self.surface.listings:
             return self.served(self.surface.listings[path].of)
         if path in self.surface.areas:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from .faults import Reply, apply_document, apply_reply, request_context
 from .hrefs import View, base_url
 from .render import JSON, XML, render
 from .tree import Node
-from .versions import contract_of
+from .versions import SURFACES, contract_of
 
 __all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "view_of", "wants_json"]
 
@@ -58,8 +59,10 @@ def view_of(conn: HTTPConnection) -> View:
     host = conn.headers.get("host") or conn.url.netloc
     state = conn.app.state
     session = state.sessions.of_request(conn.headers, conn.cookies)
-    return View(state.dataset, base_url(conn.url.scheme, host, conn.headers),
-                contract_of(session.version if session is not None else state.api_version))
+    contract = contract_of(session.version if session is not None else state.api_version)
+    if getattr(state, "surface", SURFACES[0]) != SURFACES[0]:
+        contract = replace(contract, areas=False)
+    return View(state.dataset, base_url(conn.url.scheme, host, conn.headers), contract)
 
 
 def reply(conn: HTTPConnection, node: Node, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:

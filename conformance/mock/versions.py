@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from .auth import API_VERSIONS, LATEST
 from .kinds import KINDS, Action, Kind
 
-__all__ = ["Contract", "contract_of", "versions_up_to"]
+__all__ = ["SURFACES", "Contract", "contract_of", "versions_up_to"]
+
+SURFACES = ("documented", "key")
+"""What a mock serves: every documented area (the default), or the hand-built key resources alone,
+a smaller and faster server for clients and tests that need no more."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Contract:
     missing_kinds: frozenset[str] = frozenset()
     missing_actions: frozenset[tuple[str, str]] = frozenset()
     paging_links: bool = True
+    areas: bool = True
+    """Whether the table's areas are served (`surface = "key"` serves the key resources alone)."""
 
     def serves(self, kind: Kind) -> bool:
         return kind.path not in self.missing_kinds

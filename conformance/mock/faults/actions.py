@@ -71,10 +71,10 @@ async def _vm_spec_unchecked(request: Request, call_next: CallNext) -> Response:
         root = parse_xml(await request.body())
     except ParseError:
         return await call_next(request)
-    from ..operations import _schema
+    from ..operations import spec_schema
     from ..responses import reply, view_of
 
-    if root.tag == f"{{{NAMESPACE}}}CreateObjectInJobSpec" and _schema().validate(root):
+    if root.tag == f"{{{NAMESPACE}}}CreateObjectInJobSpec" and spec_schema().validate(root):
         return await call_next(request)
     started = request.app.state.tasks.start("UpdateJob", "jobs", parts[2])
     v = view_of(request)
