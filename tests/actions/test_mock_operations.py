@@ -167,9 +167,9 @@ async def test_a_backup_server_is_connected_with_201_and_a_location_then_disconn
 
 async def test_put_and_delete_where_no_link_offers_them_are_405_with_allow(app, client):
     job = next(iter(app.state.dataset.jobs))
-    refused = await client.delete(f"/api/jobs/{job}")
-    assert refused.status_code == 405 and refused.headers["allow"] == "GET, POST, PUT"
     repository = next(iter(app.state.dataset.repositories))
+    refused = await client.delete(f"/api/repositories/{repository}")
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, POST"
     assert (await client.put(f"/api/repositories/{repository}")).status_code == 405
     assert (await client.request("PATCH", f"/api/jobs/{job}")).status_code == 405  # the protocol probe's verb stays refused
 

@@ -65,11 +65,17 @@ async def test_wrong_or_missing_credentials_are_refused_with_401_a_basic_challen
     assert (error.get("StatusCode"), error.get("Status")) == ("401", "Unauthorized")
 
 
-@pytest.mark.parametrize("query", ["?v=v1_4", "?v=v2", ""])
-async def test_logon_for_an_unknown_or_missing_version_is_a_400_error(client, query):
+@pytest.mark.parametrize("query", ["?v=v1_4", "?v=v2"])
+async def test_logon_for_an_unknown_version_is_a_400_error(client, query):
     response = await client.post(f"/api/sessionMngr/{query}", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
     assert response.status_code == 400
     assert xml(response).get("Status") == "BadRequest"
+
+
+async def test_logon_without_a_version_opens_a_session_of_the_latest(client):
+    response = await client.post("/api/sessionMngr/", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
+    assert response.status_code == 201
+    assert b"/api/agents" in response.content  # the latest version's table of contents
 
 
 @pytest.mark.parametrize("path", ["/api/jobs", "/api/logonSessions", "/api/query?type=Job", "/api/querySvc",

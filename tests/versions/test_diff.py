@@ -31,7 +31,7 @@ def runs(tmp_path_factory) -> Path:
     testing's business, with tests of its own.
     """
     cwd = tmp_path_factory.mktemp("versions")
-    procs = {v: _conformance("run", "--profile", v, "--size", "10", "--actions", "none", "--json", f"{v}.json",
+    procs = {v: _conformance("run", "--profile", v, "--size", "10", "--surface", "documented", "--actions", "none", "--json", f"{v}.json",
                              "--html", f"{v}.html", cwd=cwd) for v in ("v1_6", "v1_7")}
     for version, proc in procs.items():
         out, err = proc.communicate(timeout=300)
