@@ -117,6 +117,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
 
 
+def _cut_short(run: Any, exitstatus: int) -> int:
+    """A run that judged less than it set out to never exits 0: a session the target lost exits 3
+    (target failure), a run stopped by its deadline 2 (as if interrupted). Violations still exit 1."""
+    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return exitstatus
+    meta = run.snapshot.meta
+    if meta.get("target_failure"):
+        sys.stderr.write(f"conformance: error: {meta['target_failure']}\n")
+        return _EXIT_TARGET
+    if meta.get("incomplete"):
+        sys.stderr.write(f"conformance: incomplete: {'; '.join(meta['incomplete'])}\n")
+        return pytest.ExitCode.INTERRUPTED
+    return exitstatus
+
+
 def _stop_reason(session: pytest.Session, exitstatus: int) -> str | None:
     """Why the session ended before every item ran (Ctrl-C, `-x`), or None."""
     if exitstatus == pytest.ExitCode.INTERRUPTED:
@@ -133,6 +148,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(run_key, None)
     if run is not None:
         run.stopped = _stop_reason(session, exitstatus)
+        exitstatus = session.exitstatus = _cut_short(run, exitstatus)
     if run is not None and run.settings.json:
         from .report.results import build_results, write_results
 

@@ -32,6 +32,7 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
              "--conformance-schema": ns.schema, "--conformance-ca-bundle": ns.ca_bundle,
              "--conformance-max-resources": ns.max_resources,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
+             "--conformance-max-body": ns.max_body, "--conformance-deadline": ns.deadline,
              "--conformance-mock-size": ns.size, "--conformance-snapshot": ns.snapshot,
              "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
              "--conformance-actions": ns.actions, "--conformance-json": ns.json,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
@@ -10,7 +11,7 @@ import httpx
 
 from .links import Link
 
-__all__ = ["is_gettable", "normalise_url", "origin", "resolve", "same_origin"]
+__all__ = ["is_gettable", "normalise_url", "origin", "resolve", "same_origin", "url_problem"]
 
 
 # URL parsing is the rule phase's main cost: every rule resolves the same few Hrefs against the same
@@ -31,14 +32,52 @@ def normalise_url(url: str) -> str:
                            query=query.encode() or None))
 
 
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the default port made explicit, so `:443` equals no port."""
-    u = httpx.URL(url)
+_AUTHORITY = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#]*)")
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+
+
+@lru_cache(maxsize=_MEMO)
+def url_problem(url: str) -> str | None:
+    """Why a URL has more than one reading, or None when it has one.
+
+    Parsers disagree on a backslash (a browser reads `http://a:1\\@b:2/` as host `a`, httpx as
+    host `b` with a user name), on userinfo, and on ports such as `0080` or `+80`; the suite does not
+    pick a reading for the server. Such a URL is a finding and is never requested.
+    """
+    if "\\" in url:
+        return "a backslash (parsers disagree on where the host ends)"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        return "a control character"
+    match = _AUTHORITY.match(url)
+    if match is None:
+        return None
+    authority = match.group(1)
+    if "@" in authority:
+        return "userinfo before the host (credentials in a URL, or a host in disguise)"
+    port = authority.rpartition("]")[2] if authority.startswith("[") else authority
+    if ":" in port:
+        digits = port.rpartition(":")[2]
+        if digits and not (_PORT.fullmatch(digits) and int(digits) <= 65535):
+            return f"an unusual port {digits!r}"
+    return None
+
+
+@lru_cache(maxsize=_MEMO)
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with the default port made explicit, so `:443` equals no port; None for
+    a URL that does not parse or has more than one reading (`url_problem`)."""
+    if url_problem(url):
+        return None
+    try:
+        u = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return None
     return u.scheme, u.host, u.port or {"http": 80, "https": 443}.get(u.scheme)
 
 
 def same_origin(url: str, root: str) -> bool:
-    return origin(url) == origin(root)
+    here = origin(url)
+    return here is not None and here == origin(root)
 
 
 WRITE_RELS = frozenset({"Create", "Delete", "Edit"})
@@ -61,7 +100,10 @@ def is_gettable(link: Link, operation_rels: Collection[str] = ()) -> bool:
 
 @lru_cache(maxsize=_MEMO)
 def resolve(href: str, base: str) -> str | None:
-    """The normalised absolute URL an Href names, seen from `base`; None when it cannot parse."""
+    """The normalised absolute URL an Href names, seen from `base`; None when it cannot parse or
+    has more than one reading (`url_problem`)."""
+    if url_problem(href):
+        return None
     try:
         return normalise_url(str(httpx.URL(base).join(href)))
     except (httpx.InvalidURL, ValueError):
