@@ -13,7 +13,7 @@ import httpx
 from .errors import OptionError, TargetError
 from .guard import ACCEPT_ENCODING, GuardedTransport, RequestBudget
 from .reproduce import SESSION_HEADER
-from .urls import same_origin
+from .urls import same_origin, url_problem
 
 __all__ = [
     "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
@@ -134,19 +134,22 @@ async def fetch(client: httpx.AsyncClient, url: str) -> Fetched:
 
 
 def _session_url(target: Target, response: httpx.Response, doc_href: str | None, links: tuple) -> str | None:
-    """Where the session the suite opened lives, at the target's origin only: the answer's own Href,
-    else its own Delete link, else the Location header. A session named elsewhere is not logged off there
-    (LNK003 reports such a link), so the session id never goes to another origin."""
+    """Where the session the suite opened lives, always at the target's origin: the answer's own
+    Href, else its own Delete link, else the Location header. A session named at another origin is
+    logged off at the same path on the target's origin (LNK003 reports the link), so the session id
+    never leaves the origin that issued it and the server that issued it sees the logoff."""
     own_delete = [l.href for l in links if l.rel == "Delete" and l.href and l.owner in (None, doc_href)]
     for candidate in (doc_href, *own_delete, response.headers.get("location")):
-        if not candidate:
+        if not candidate or url_problem(candidate):
             continue
         try:
-            url = str(httpx.URL(target.url).join(candidate))
+            url = httpx.URL(target.url).join(candidate)
         except (httpx.InvalidURL, ValueError):
             continue
-        if same_origin(url, target.url):
-            return url
+        if not same_origin(str(url), target.url):
+            root = httpx.URL(target.url)
+            url = url.copy_with(scheme=root.scheme, host=root.host, port=root.port)
+        return str(url)
     return None
 
 

@@ -82,7 +82,9 @@ def _start(config: pytest.Config, settings: Settings) -> Any:
         crawl_run(run, progress)
     except TargetError as exc:
         # The error once, on stderr where CI logs look first; pytest's own stop line only names the exit.
-        sys.stderr.write(f"conformance: error: {exc}\n")
+        from .report.plain import shown
+
+        sys.stderr.write(f"conformance: error: {shown(str(exc))}\n")
         pytest.exit("conformance: stopped: target unreachable or logon refused", returncode=_EXIT_TARGET)
     except ConformanceError as exc:
         raise pytest.UsageError(f"conformance: {exc}") from None
@@ -119,15 +121,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _cut_short(run: Any, exitstatus: int) -> int:
     """A run that judged less than it set out to never exits 0: a session the target lost exits 3
-    (target failure), a run stopped by its deadline 2 (as if interrupted). Violations still exit 1."""
+    (a target failure, whatever was found before it), a run stopped by its deadline 2 (as if
+    interrupted) unless it found violations (1)."""
+    meta = run.snapshot.meta
+    if meta.get("target_failure") and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                                                     pytest.ExitCode.NO_TESTS_COLLECTED):
+        from .report.plain import shown
+
+        sys.stderr.write(f"conformance: error: {shown(meta['target_failure'])}\n")
+        return _EXIT_TARGET
     if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         return exitstatus
-    meta = run.snapshot.meta
-    if meta.get("target_failure"):
-        sys.stderr.write(f"conformance: error: {meta['target_failure']}\n")
-        return _EXIT_TARGET
     if meta.get("incomplete"):
-        sys.stderr.write(f"conformance: incomplete: {'; '.join(meta['incomplete'])}\n")
+        from .report.plain import shown
+
+        sys.stderr.write(f"conformance: incomplete: {shown('; '.join(meta['incomplete']))}\n")
         return pytest.ExitCode.INTERRUPTED
     return exitstatus
 
@@ -161,9 +169,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if run is not None:
         from .report.text import summary_lines
 
+        from .report.plain import shown
+
         terminalreporter.section("conformance summary")
         for line in summary_lines(run):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(shown(line))
         if getattr(run, "results_path", None) and not run.settings.only:  # the command names its files itself
             terminalreporter.write_line(f"results JSON written to {run.results_path}")
 

@@ -54,6 +54,11 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
     extra = list(ns.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    if not any(arg.startswith("--hypothesis") for arg in extra):
+        # hypothesis's pytest plugin reports on hypothesis tests, and the items are none: it would
+        # only import hypothesis at the end of every run (about two seconds). The action phase
+        # uses hypothesis itself, not through the plugin.
+        args += ["-p", "no:hypothesispytest"]
     return args + extra
 
 

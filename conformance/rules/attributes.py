@@ -7,16 +7,11 @@ from collections.abc import Iterator
 import httpx
 
 from ..snapshot import Resource
-from ..urls import origin, url_problem
+from ..urls import is_absolute, origin, url_problem
 from ._catalog import Finding, RuleContext, Severity, rule
 
 
-def _absolute(href: str) -> bool:
-    try:
-        u = httpx.URL(href)
-    except httpx.InvalidURL:
-        return False
-    return u.scheme in ("http", "https") and bool(u.host)
+_absolute = is_absolute
 
 
 @rule("LNK001", Severity.ERROR, fault="link_without_rel", source="attributes_of_a_link_element.md",
