@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .errors import OptionError, TargetError
-from .guard import ACCEPT_ENCODING, GuardedTransport, RequestBudget
+from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget
 from .reproduce import SESSION_HEADER
 from .urls import same_origin, url_problem
 
@@ -162,8 +162,10 @@ async def logon(client: httpx.AsyncClient, target: Target) -> tuple[Session, htt
     """
     try:
         response = await client.post(target.logon_url, auth=(target.user, target.password))
-    except httpx.HTTPError as exc:
+    except BudgetExceeded as exc:  # an answer came, but over its time or size
         raise TargetError(f"logon failed: {_describe(exc, target.logon_url)}") from exc
+    except httpx.HTTPError as exc:
+        raise TargetError(f"cannot reach {target.url}: {_describe(exc, target.logon_url)}") from exc
     if response.status_code == 401:
         raise TargetError(f"logon refused (401) for user {target.user!r} at {target.logon_url}: check the user "
                           "and the CONFORMANCE_PASSWORD environment variable")

@@ -40,6 +40,11 @@ class LogonSession:
     version: str
 
 
+MAX_SESSIONS = 1000
+"""Open sessions kept; logging on beyond it closes the oldest, so clients that never log off
+cannot grow the mock's memory without bound."""
+
+
 class Sessions:
     """The open sessions of one app. Session ids follow the seed (so bodies are reproducible);
     tokens are random (so they cannot be guessed)."""
@@ -72,6 +77,8 @@ class Sessions:
         session = LogonSession(str(uuid.UUID(bytes=digest[:16], version=4)), secrets.token_urlsafe(24),
                                self._user, version)
         self._by_token[session.token] = session
+        while len(self._by_token) > MAX_SESSIONS:
+            del self._by_token[next(iter(self._by_token))]
         return session
 
     def of_request(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> LogonSession | None:
