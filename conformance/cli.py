@@ -115,7 +115,13 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
     tls.add_argument("--ca-bundle", metavar="PATH", help="CA bundle (PEM) to verify the server certificate")
     p.add_argument("--max-resources", type=int, metavar="N", help="stop after N resources (default: 5000)")
-    p.add_argument("--timeout", type=float, metavar="S", help="per-request timeout in seconds (default: 30)")
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="seconds for one whole request, body included, in every phase (default: 20)")
+    p.add_argument("--max-body", type=int, metavar="BYTES",
+                   help="largest response body, counted after decompression (default: 16 MiB)")
+    p.add_argument("--deadline", type=float, metavar="S",
+                   help="seconds for the whole run; past it the run stops crawling and judges what it has "
+                        "(default: 1800)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default: 8)")
     p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
     p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")

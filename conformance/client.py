@@ -1,16 +1,19 @@
-"""HTTP to the target: one configured httpx client, logon and logoff, bounded reads."""
+"""HTTP to the target: one configured httpx client, logon and logoff; every request through the guard."""
 
 from __future__ import annotations
 
 import ssl
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from .errors import OptionError, TargetError
+from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget
 from .reproduce import SESSION_HEADER
+from .urls import same_origin, url_problem
 
 __all__ = [
     "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
@@ -43,8 +46,10 @@ class Target:
     api_version: str = "v1_7"
     verify: bool | str = True
     """True (system CAs), False (`--insecure`), or the path of a CA bundle."""
-    timeout: float = 30.0
+    timeout: float = 20.0
+    """Seconds for one whole request (connection, answer and body), in every phase."""
     max_body: int = 16 * 1024 * 1024
+    """Largest body, counted after decompression."""
     concurrency: int = 8
 
     @property
@@ -58,20 +63,22 @@ class Session:
 
     token: str = field(repr=False)
     url: str | None
-    """`/logonSessions/{ID}` from the body's Delete (or own Href) link, for logoff and the crawl."""
+    """`/logonSessions/{ID}` at the target's origin (the body's own Href or Delete link, else the
+    Location header), for logoff and the crawl; None when the answer names none there."""
     links: tuple = ()
+    problem: str | None = None
+    """Why the logon answer cannot be read, when it cannot: the session it opened cannot be judged."""
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """One GET's outcome; the body is bounded by `Target.max_body`."""
+    """One GET's outcome; the body is bounded by the request budget (`guard`)."""
 
     url: str
     status: int
     content_type: str | None
     body: bytes
     elapsed_ms: float
-    truncated: bool = False
 
 
 def tls_context(ca_bundle: str) -> ssl.SSLContext:
@@ -86,15 +93,30 @@ def _verify(target: Target) -> bool | ssl.SSLContext:
     return tls_context(target.verify) if isinstance(target.verify, str) else target.verify
 
 
+def _proxy(url: str) -> str | None:
+    """The proxy the environment names for the target (HTTPS_PROXY, NO_PROXY, ...), if any."""
+    host = urlsplit(url).hostname or ""
+    if urllib.request.proxy_bypass(host):
+        return None
+    return urllib.request.getproxies().get(urlsplit(url).scheme)
+
+
 def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The one client the crawl and the probes share: pooling, limits and TLS set once."""
+    """The one client every phase shares: pooling and TLS set once, and every request through the
+    guard (`guard.GuardedTransport`), which holds it to the target's origin and budgets.
+
+    The client reads no proxy from the environment itself (it would bypass the guard with a
+    transport of its own); the guarded transport is given the environment's proxy instead.
+    """
+    limits = httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency)
+    inner = transport or httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=_proxy(target.url))
+    budget = RequestBudget(target.url, max_body=target.max_body, deadline=target.timeout)
     return httpx.AsyncClient(
         base_url=target.url,
         timeout=httpx.Timeout(target.timeout),
-        limits=httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency),
-        verify=_verify(target),
-        transport=transport,
-        headers={"Accept": "application/xml", "User-Agent": "conformance-suite"},
+        transport=GuardedTransport(inner, budget),
+        trust_env=False,
+        headers={"Accept": "application/xml", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
         follow_redirects=False,
     )
 
@@ -103,28 +125,45 @@ def _describe(exc: httpx.HTTPError, url: str) -> str:
     return f"{type(exc).__name__} on {url}: {exc or 'no detail'}"
 
 
-async def fetch(client: httpx.AsyncClient, url: str, max_body: int) -> Fetched:
-    """GET a URL and read at most `max_body` bytes, so a runaway body cannot exhaust memory."""
+async def fetch(client: httpx.AsyncClient, url: str) -> Fetched:
+    """GET a URL; the guard bounds its time and body, and raises an `httpx.TransportError` past them."""
     started = time.perf_counter()
-    async with client.stream("GET", url) as response:
-        chunks: list[bytes] = []
-        size = 0
-        truncated = False
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_body:
-                truncated = True
-                break
-            chunks.append(chunk)
+    response = await client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
-    return Fetched(url, response.status_code, response.headers.get("content-type"), b"".join(chunks),
-                   elapsed, truncated)
+    return Fetched(url, response.status_code, response.headers.get("content-type"), response.content, elapsed)
+
+
+def _session_url(target: Target, response: httpx.Response, doc_href: str | None, links: tuple) -> str | None:
+    """Where the session the suite opened lives, always at the target's origin: the answer's own
+    Href, else its own Delete link, else the Location header. A session named at another origin is
+    logged off at the same path on the target's origin (LNK003 reports the link), so the session id
+    never leaves the origin that issued it and the server that issued it sees the logoff."""
+    own_delete = [l.href for l in links if l.rel == "Delete" and l.href and l.owner in (None, doc_href)]
+    for candidate in (doc_href, *own_delete, response.headers.get("location")):
+        if not candidate or url_problem(candidate):
+            continue
+        try:
+            url = httpx.URL(target.url).join(candidate)
+        except (httpx.InvalidURL, ValueError):
+            continue
+        if not same_origin(str(url), target.url):
+            root = httpx.URL(target.url)
+            url = url.copy_with(scheme=root.scheme, host=root.host, port=root.port)
+        return str(url)
+    return None
 
 
 async def logon(client: httpx.AsyncClient, target: Target) -> tuple[Session, httpx.Response]:
-    """POST to the session manager with Basic auth; the token goes on every later request."""
+    """POST to the session manager with Basic auth; the token goes on every later request.
+
+    A logon that cannot be completed (no answer, refused, over a budget, no session header) is a
+    TargetError; an answer that opened a session but cannot be read comes back with `problem` set,
+    so the caller can record it and close the session before stopping.
+    """
     try:
         response = await client.post(target.logon_url, auth=(target.user, target.password))
+    except BudgetExceeded as exc:  # an answer came, but over its time or size
+        raise TargetError(f"logon failed: {_describe(exc, target.logon_url)}") from exc
     except httpx.HTTPError as exc:
         raise TargetError(f"cannot reach {target.url}: {_describe(exc, target.logon_url)}") from exc
     if response.status_code == 401:
@@ -138,23 +177,17 @@ async def logon(client: httpx.AsyncClient, target: Target) -> tuple[Session, htt
     client.headers[SESSION_HEADER] = token
     from .parsing import ParseError, parse_body  # local: parsing pulls lxml, the client need not
 
-    session_url = None
-    links: tuple = ()
     try:
         doc, _ = parse_body(response.content, response.headers.get("content-type"))
-        links = doc.links
-        own = [l.href for l in doc.links if l.rel == "Delete" and l.href and l.owner in (None, doc.href)]
-        session_url = doc.href or (own[0] if own else None)
-        if session_url:
-            session_url = str(httpx.URL(target.url).join(session_url))
-    except ParseError:
-        pass  # the logon body is judged by the rules like any other; logon itself still worked
-    return Session(token, session_url, links), response
+    except ParseError as exc:
+        return Session(token, _session_url(target, response, None, ()), problem=str(exc)), response
+    return Session(token, _session_url(target, response, doc.href, doc.links), doc.links), response
 
 
 async def logoff(client: httpx.AsyncClient, session: Session) -> int | None:
     """DELETE the logon session so a run leaves no session behind; never raises."""
     if not session.url:
+        client.headers.pop(SESSION_HEADER, None)
         return None
     try:
         response = await client.delete(session.url)

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import httpx
 
 from .client import Session, Target, fetch, logoff, logon
+from .errors import TargetError
 from .links import Link
 from .parsing import ParseError, parse_body
 from .probes import run_logoff_probe, run_probes
@@ -17,7 +18,7 @@ from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import is_gettable, normalise_url, resolve, same_origin
 
-__all__ = ["CrawlProgress", "Limits", "crawl"]
+__all__ = ["CrawlProgress", "Limits", "crawl", "incomplete"]
 
 _EXCERPT = 400
 
@@ -28,6 +29,9 @@ class Limits:
 
     max_resources: int = 5000
     concurrency: int = 8
+    deadline: float | None = None
+    """Seconds for the whole run (crawl, probes, actions); past it the run judges what it has.
+    The logoff is sent even then."""
 
 
 @dataclass
@@ -60,6 +64,9 @@ class _Walk:
         self.queue: asyncio.Queue[tuple[str, Link | None]] = asyncio.Queue()
         self.skipped_budget = 0
         self.skipped_origin = 0
+        self.session: Session | None = None
+        self.session_lost: str | None = None
+        self.checking = asyncio.Lock()
 
     def offer(self, href: str, base: str, via: Link | None) -> None:
         url = resolve(href, base)
@@ -80,19 +87,42 @@ class _Walk:
         self.queue.put_nowait((url, via))
 
     async def visit(self, url: str, via: Link | None) -> None:
+        if self.session_lost:
+            return
         try:
-            got = await fetch(self.client, url, self.target.max_body)
+            got = await fetch(self.client, url)
         except httpx.HTTPError as exc:
             self.progress.failed += 1
             self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc or 'no detail'}", via=via))
             return
+        if got.status == 401 and await self.lost(url):
+            return  # not the resource's answer but the session's end: said once, in the run's meta
         res = self.read(got.url, got.status, got.content_type, got.body, got.elapsed_ms, via)
-        if got.truncated:
-            res = _replace(res, error=f"body larger than the {self.target.max_body}-byte limit")
         self.snapshot.add(res)
         for link in (*res.links, *res.members):
             if is_gettable(link, self.operation_rels):
                 self.offer(link.href, url, link)  # type: ignore[arg-type]
+
+    async def lost(self, url: str) -> bool:
+        """Whether a 401 means the session is gone (its own resource refuses it too), not that this
+        one resource is closed to the user. Checked once per 401, one at a time."""
+        async with self.checking:
+            if self.session_lost:
+                return True
+            session = self.session
+            check = None
+            if session is not None and session.url:
+                try:
+                    check = (await fetch(self.client, session.url)).status
+                except httpx.HTTPError:
+                    check = None
+            if check is None or check == 401:
+                self.session_lost = (f"the session was lost: {url} answered 401 after {self.progress.fetched} "
+                                     "good requests" + (f", and so did the session's own {session.url}"
+                                                        if check == 401 and session else "")
+                                     + "; the crawl stopped there")
+                return True
+            return False
 
     def record_logon(self, answer: httpx.Response, elapsed_ms: float) -> None:
         """The logon answer (201 with the LogonSession) is a representation like any other: it goes
@@ -125,7 +155,10 @@ class _Walk:
         while True:
             url, via = await self.queue.get()
             try:
-                await self.visit(url, via)
+                try:
+                    await self.visit(url, via)
+                except Exception as exc:  # a worker that dies would leave the queue waiting forever
+                    self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc}", via=via))
                 self.progress.fetched += 1
                 if self.on_progress:
                     self.on_progress(self.progress)
@@ -139,6 +172,24 @@ def _replace(res: Resource, **changes: object) -> Resource:
     return replace(res, **changes)  # type: ignore[arg-type]
 
 
+def incomplete(snapshot: Snapshot, reason: str) -> None:
+    """Say why the run covers less than it set out to; the verdict and every report read it."""
+    snapshot.meta.setdefault("incomplete", []).append(reason)
+
+
+async def _within(step: Awaitable[object], deadline: float | None) -> bool:
+    """Run one phase until the run's deadline; False when the deadline cut it."""
+    if deadline is None:
+        await step
+        return True
+    try:
+        async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+            await step
+    except TimeoutError:
+        return False
+    return True
+
+
 async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
                 limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
                 probes: Iterable[str] = (), snapshot: Snapshot | None = None,
@@ -150,28 +201,50 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
     point: its Down links open the rest of the API. `after_walk`, when given, runs once the walk
     and the probes are done, while the session is still open (the action phase). Links with a Rel of
     `operation_rels` (the profile's action Rels) are never followed, whatever their Href.
+
+    What cut the run short (the run's deadline, a session lost mid-run) is listed in
+    `meta["incomplete"]`; a session lost is also `meta["target_failure"]`. A logon answer that
+    cannot be read is recorded, the session closed, and a TargetError raised.
     """
     walk = _Walk(client, target, schemas, limits, CrawlProgress(), on_progress, frozenset(operation_rels))
     if snapshot is not None:
         walk.snapshot = snapshot  # filled in place: a caller that is interrupted keeps what was seen
+    deadline = time.monotonic() + limits.deadline if limits.deadline else None
     started = datetime.now(timezone.utc)
     walk.enqueue(normalise_url(target.url), None)
     session: Session | None = None
     workers: list[asyncio.Task[None]] = []
+    wanted = set(probes)
     try:
         asked = time.perf_counter()
         session, answer = await logon(client, target)
+        walk.session = session
         walk.record_logon(answer, (time.perf_counter() - asked) * 1000)
+        if session.problem:
+            raise TargetError(f"logon at {target.logon_url} answered {answer.status_code} with a body that cannot "
+                              f"be read ({session.problem}): the session it opened cannot be judged")
         if session.url:
             walk.offer(session.url, target.url, None)
         for link in session.links:  # the logon answer itself opens the API, whatever GET says later
             if is_gettable(link, walk.operation_rels):
                 walk.offer(link.href, target.url, link)
         workers = [asyncio.create_task(walk.worker()) for _ in range(max(1, limits.concurrency))]
-        await walk.queue.join()
-        await run_probes(client, walk.snapshot, set(probes) - {"after_logoff"}, walk.snapshot.probes)
-        if after_walk is not None:
-            await after_walk(client, walk.snapshot)
+        if not await _within(walk.queue.join(), deadline):
+            incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the crawl; "
+                                      f"{walk.progress.queued - walk.progress.fetched} URL(s) were not fetched")
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        if walk.session_lost:
+            incomplete(walk.snapshot, walk.session_lost)
+            walk.snapshot.meta["target_failure"] = walk.session_lost
+        elif deadline and time.monotonic() >= deadline:
+            pass  # said above; nothing more is sent but the logoff
+        elif not await _within(run_probes(client, walk.snapshot, wanted - {"after_logoff"}, walk.snapshot.probes,
+                                          concurrency=limits.concurrency), deadline):
+            incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the probes")
+        elif after_walk is not None and not await _within(after_walk(client, walk.snapshot), deadline):
+            incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the action phase")
     finally:
         for task in workers:
             task.cancel()
@@ -184,6 +257,6 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             max_resources=limits.max_resources, logoff_status=logoff_status,
             session_url=session.url if session else None,
         )
-    if session and session.url and "after_logoff" in set(probes):
+    if session and session.url and "after_logoff" in wanted and not walk.session_lost:
         walk.snapshot.probes.append(await run_logoff_probe(client, session.url, session.token))
     return walk.snapshot

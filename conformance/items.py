@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from .report.plain import id_safe, shown
 from .rules import RULES, Finding, Rule, run_rule
 from .rules.selection import select_rules
 from .runner import ItemResult, Run
@@ -39,7 +40,8 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
 
     Full detail (link, expected, actual, the script that reproduces it) for the first URLs; past
     that, one line per URL, so a failure on a large server stays readable yet still names every
-    offender. A script is shown once per URL unless a finding there needs another one.
+    offender. A script is shown once per URL unless a finding there needs another one. The server's
+    text in it is shown, not interpreted (`plain.shown`): it reaches terminals and JUnit files.
     """
     by_url: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -51,7 +53,7 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
             lines.append(f"- {url} ({len(found)} finding(s))")
             continue
         lines.append(f"- {url}")
-        shown: set[str] = set()
+        scripts: set[str] = set()
         for finding in found:
             if finding.waiver:
                 lines.append(f"    waived:    {finding.waiver}")
@@ -61,14 +63,14 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
                 lines.append(f"    link:      {finding.link.describe()}")
             lines.append(f"    expected:  {finding.expected}")
             lines.append(f"    actual:    {finding.actual}")
-            if finding.reproduction and finding.reproduction not in shown:
-                shown.add(finding.reproduction)
+            if finding.reproduction and finding.reproduction not in scripts:
+                scripts.add(finding.reproduction)
                 lines.append("    reproduce:")
                 lines += [f"      {line}" for line in finding.reproduction.splitlines()]
         excerpt = " ".join(found[0].excerpt.split())[:_EXCERPT]
         if excerpt:
             lines.append(f"    answered:  {excerpt}")
-    return "\n".join(lines)
+    return shown("\n".join(lines))
 
 
 def skip_reason(rule: Rule, notes: Sequence[str]) -> str:
@@ -77,13 +79,13 @@ def skip_reason(rule: Rule, notes: Sequence[str]) -> str:
     if not notes:
         return rule.nothing_to_judge()
     more = f" (and {len(notes) - 1} more not checked)" if len(notes) > 1 else ""
-    return f"{notes[0]}{more}"
+    return shown(f"{notes[0]}{more}")
 
 
 def type_marker(kind: str) -> str:
     """The marker of one resource type: `-m type_Job` selects Job alone, where `-k Job`, a substring
     match, also selects BackupJobSession and JobReference."""
-    return f"type_{kind}"
+    return f"type_{id_safe(kind)}"
 
 
 def family_markers() -> dict[str, str]:
@@ -110,7 +112,7 @@ class ConformanceItem(pytest.Item):
                                                      kind=kind))
         self.add_marker(getattr(pytest.mark, rule.family))
         self.add_marker(getattr(pytest.mark, type_marker(kind)))
-        self.user_properties += [("rule", rule.id), ("severity", str(rule.severity)), ("kind", kind),
+        self.user_properties += [("rule", rule.id), ("severity", str(rule.severity)), ("kind", id_safe(kind)),
                                  ("resources", len(resources))]
 
     def runtest(self) -> None:
@@ -121,7 +123,7 @@ class ConformanceItem(pytest.Item):
             self.run.record(ItemResult(self.rule.id, self.kind, "error", (), len(self.resources)))
             raise
         if ctx.notes:  # what could not be checked is said, not silently skipped
-            self.add_report_section("call", "not checked", "\n".join(ctx.notes))
+            self.add_report_section("call", "not checked", shown("\n".join(ctx.notes)))
         if not findings and not self.rule.applied(ctx):
             # Nothing judged is not "judged and found fine": the item is skipped, with the reason.
             reason = skip_reason(self.rule, ctx.notes)
@@ -143,7 +145,7 @@ class ConformanceItem(pytest.Item):
         return super().repr_failure(excinfo)  # a crash inside a rule keeps its traceback
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"{self.rule.id}[{self.kind}] {self.rule.statement}"
+        return self.path, None, f"{self.rule.id}[{id_safe(self.kind)}] {self.rule.statement}"
 
 
 class ConformanceCollector(pytest.Collector):
@@ -163,7 +165,8 @@ class ConformanceCollector(pytest.Collector):
         for rule in select_rules(settings.rules, settings.skip_rules):
             for kind, resources in groups.items():
                 if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
-                    yield ConformanceItem.from_parent(self, name=f"{rule.id}[{kind}]", rule=rule, kind=kind,
+                    # The id carries the server's Type only as an inert word (`plain.id_safe`).
+                    yield ConformanceItem.from_parent(self, name=f"{rule.id}[{id_safe(kind)}]", rule=rule, kind=kind,
                                                       resources=resources, run=self.run)
 
 

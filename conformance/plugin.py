@@ -82,7 +82,9 @@ def _start(config: pytest.Config, settings: Settings) -> Any:
         crawl_run(run, progress)
     except TargetError as exc:
         # The error once, on stderr where CI logs look first; pytest's own stop line only names the exit.
-        sys.stderr.write(f"conformance: error: {exc}\n")
+        from .report.plain import shown
+
+        sys.stderr.write(f"conformance: error: {shown(str(exc))}\n")
         pytest.exit("conformance: stopped: target unreachable or logon refused", returncode=_EXIT_TARGET)
     except ConformanceError as exc:
         raise pytest.UsageError(f"conformance: {exc}") from None
@@ -117,6 +119,27 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
 
 
+def _cut_short(run: Any, exitstatus: int) -> int:
+    """A run that judged less than it set out to never exits 0: a session the target lost exits 3
+    (a target failure, whatever was found before it), a run stopped by its deadline 2 (as if
+    interrupted) unless it found violations (1)."""
+    meta = run.snapshot.meta
+    if meta.get("target_failure") and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                                                     pytest.ExitCode.NO_TESTS_COLLECTED):
+        from .report.plain import shown
+
+        sys.stderr.write(f"conformance: error: {shown(meta['target_failure'])}\n")
+        return _EXIT_TARGET
+    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return exitstatus
+    if meta.get("incomplete"):
+        from .report.plain import shown
+
+        sys.stderr.write(f"conformance: incomplete: {shown('; '.join(meta['incomplete']))}\n")
+        return pytest.ExitCode.INTERRUPTED
+    return exitstatus
+
+
 def _stop_reason(session: pytest.Session, exitstatus: int) -> str | None:
     """Why the session ended before every item ran (Ctrl-C, `-x`), or None."""
     if exitstatus == pytest.ExitCode.INTERRUPTED:
@@ -133,6 +156,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(run_key, None)
     if run is not None:
         run.stopped = _stop_reason(session, exitstatus)
+        exitstatus = session.exitstatus = _cut_short(run, exitstatus)
     if run is not None and run.settings.json:
         from .report.results import build_results, write_results
 
@@ -145,9 +169,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if run is not None:
         from .report.text import summary_lines
 
+        from .report.plain import shown
+
         terminalreporter.section("conformance summary")
         for line in summary_lines(run):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(shown(line))
         if getattr(run, "results_path", None) and not run.settings.only:  # the command names its files itself
             terminalreporter.write_line(f"results JSON written to {run.results_path}")
 

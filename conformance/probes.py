@@ -2,11 +2,14 @@
 
 Each probe sends one request per resource type (a sample resource of each kind) and records
 what came back; the rules judge the records later. All probes are GETs except `method`, which
-sends PATCH (a verb the API does not use) and only runs when actions are allowed.
+sends PATCH (a verb the API does not use) and only runs when actions are allowed. They run
+concurrently, through the same client (and so the same budgets) as the crawl, and their number is
+bounded per resource type, so a server with thousands of URL shapes costs a fixed budget.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,6 +49,11 @@ class Probe:
 
 PROBES = ("anonymous", "json", "missing", "method", "after_logoff")
 
+PER_KIND = 24
+"""Most URL templates sampled per resource type."""
+MAX_SAMPLES = 200
+"""Most samples in all: four probes each, whatever the server's size and shape."""
+
 
 def _template(url: str) -> str:
     """The URL with id-like path segments blanked: `/jobs/{id}/includes`, whatever the id."""
@@ -60,13 +68,22 @@ def samples(snapshot: Snapshot) -> list[Resource]:
     and the logon answer (a POST's: asking its URL again means something else).
 
     Per template, not only per kind: one kind (`EntityReferences`) spans many collections, and
-    each of them must keep the contract on its own.
+    each of them must keep the contract on its own. But at most `PER_KIND` templates per kind and
+    `MAX_SAMPLES` in all (every kind's first template before any kind's second), so a server that
+    invents a URL shape per resource costs no more than a fixed budget.
     """
     chosen: dict[tuple[str, str], Resource] = {}
+    per_kind: dict[str, list[Resource]] = {}
     for res in sorted(snapshot, key=lambda r: r.url):
         if res.error is None and res.root and res.url != snapshot.root_url and res.method == "GET":
-            chosen.setdefault((res.kind, _template(res.url)), res)
-    return list(chosen.values())
+            key = (res.kind, _template(res.url))
+            if key not in chosen and len(per_kind.get(res.kind, ())) < PER_KIND:
+                chosen[key] = res
+                per_kind.setdefault(res.kind, []).append(res)
+    rounds = [res for rank in range(PER_KIND) for group in per_kind.values() if rank < len(group)
+              for res in (group[rank],)]
+    kept = {id(res) for res in rounds[:MAX_SAMPLES]}
+    return [res for res in chosen.values() if id(res) in kept]
 
 
 def _missing_url(url: str) -> str | None:
@@ -92,7 +109,7 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
     try:
         # A request built by hand: the client would merge its defaults (the session id) back in.
         response = await client.send(httpx.Request(method, url, headers=send_headers))
-    except httpx.HTTPError as exc:
+    except httpx.HTTPError as exc:  # the guard's budgets too: a body too large, an answer too late
         return Probe(name, res_url, method, url, shown, error=f"{type(exc).__name__}: {exc or 'no detail'}")
     body = response.content
     content_type = response.headers.get("content-type")
@@ -111,21 +128,33 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
 
 
 async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Iterable[str],
-                     probes: list[Probe]) -> None:
-    """Run the named probes (all but `after_logoff`) on one sample resource per kind.
+                     probes: list[Probe], concurrency: int = 8) -> None:
+    """Run the named probes (all but `after_logoff`) on the sample resources, `concurrency` at a time.
 
-    Records are appended as they arrive, so an interrupted run keeps what it already learned.
+    Records are appended as they arrive, so an interrupted run keeps what it already learned; a
+    finished run has them in a stable order (by resource, then probe).
     """
     wanted = set(names)
+    jobs: list[tuple[str, str, str, str, dict[str, str], bool]] = []
     for res in samples(snapshot):
         if "anonymous" in wanted:
-            probes.append(await _send(client, "anonymous", res.url, "GET", res.url, {}, drop_session=True))
+            jobs.append(("anonymous", res.url, "GET", res.url, {}, True))
         if "json" in wanted:
-            probes.append(await _send(client, "json", res.url, "GET", res.url, {"Accept": "application/json"}))
+            jobs.append(("json", res.url, "GET", res.url, {"Accept": "application/json"}, False))
         if "missing" in wanted and (missing := _missing_url(res.url)):
-            probes.append(await _send(client, "missing", res.url, "GET", missing, {}))
+            jobs.append(("missing", res.url, "GET", missing, {}, False))
         if "method" in wanted:
-            probes.append(await _send(client, "method", res.url, "PATCH", res.url, {}))
+            jobs.append(("method", res.url, "PATCH", res.url, {}, False))
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(job: tuple[str, str, str, str, dict[str, str], bool]) -> None:
+        name, res_url, method, url, headers, anonymous = job
+        async with gate:
+            probes.append(await _send(client, name, res_url, method, url, headers, drop_session=anonymous))
+
+    await asyncio.gather(*(one(job) for job in jobs))
+    order = {name: index for index, name in enumerate(PROBES)}
+    probes.sort(key=lambda p: (p.url, order.get(p.name, len(order))))
 
 
 async def run_logoff_probe(client: httpx.AsyncClient, session_url: str, old_token: str) -> Probe:

@@ -32,6 +32,7 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
              "--conformance-schema": ns.schema, "--conformance-ca-bundle": ns.ca_bundle,
              "--conformance-max-resources": ns.max_resources,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
+             "--conformance-max-body": ns.max_body, "--conformance-deadline": ns.deadline,
              "--conformance-mock-size": ns.size, "--conformance-mock-now": ns.now,
              "--conformance-mock-surface": ns.surface,
              "--conformance-snapshot": ns.snapshot,
@@ -55,6 +56,11 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
     extra = list(ns.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    if not any(arg.startswith("--hypothesis") for arg in extra):
+        # hypothesis's pytest plugin reports on hypothesis tests, and the items are none: it would
+        # only import hypothesis at the end of every run (about two seconds). The action phase
+        # uses hypothesis itself, not through the plugin.
+        args += ["-p", "no:hypothesispytest"]
     return args + extra
 
 

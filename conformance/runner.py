@@ -215,11 +215,14 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
 
 
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:
-    """Fill the run's snapshot in place, so an interrupted crawl still leaves what it saw."""
-    asyncio.run(_crawl(run, on_progress))
-    run.snapshot.meta["complete"] = True
-    if run.settings.snapshot:
-        run.snapshot.save(run.settings.snapshot)
+    """Fill the run's snapshot in place, so an interrupted crawl still leaves what it saw; the
+    snapshot file is written whatever happens, marked complete only when nothing cut the run short."""
+    try:
+        asyncio.run(_crawl(run, on_progress))
+        run.snapshot.meta["complete"] = not run.snapshot.meta.get("incomplete")
+    finally:
+        if run.settings.snapshot:
+            run.snapshot.save(run.settings.snapshot)
 
 
 def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] | None = None) -> Run:
@@ -235,7 +238,7 @@ def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] |
 
 async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) -> None:
     settings = run.settings
-    limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency)
+    limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency, deadline=settings.deadline)
     mode = settings.effective_actions
     # PATCH is sent only where writes are allowed: on a real server the default is read-only.
     writes = mode != "none" and not settings.dry_run

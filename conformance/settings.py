@@ -108,9 +108,12 @@ OPTIONS: tuple[_Option, ...] = (
             False, _bool, flag=True),
     _Option("ca_bundle", "PEM file of CA certificates to verify the server's TLS certificate with.", None, _existing_path),
     _Option("max_resources", "stop following links after this many resources.", 5000, _positive_int),
-    _Option("timeout", "per-request timeout in seconds.", 30.0, _positive_float),
-    _Option("max_body", "largest response body read, in bytes; a larger body is a finding.", 16 * 1024 * 1024,
-            _positive_int),
+    _Option("timeout", "seconds for one whole request (connection, answer and body), in every phase; a "
+            "request past it is a finding on its URL (the logon's stops the run).", 20.0, _positive_float),
+    _Option("max_body", "largest response body read, in bytes counted after decompression; a larger body is a "
+            "finding (the logon's stops the run).", 16 * 1024 * 1024, _positive_int),
+    _Option("deadline", "seconds for the whole run (crawl, probes, actions); past it the run stops crawling, "
+            "logs off and judges what it has, marked incomplete.", 1800.0, _positive_float),
     _Option("concurrency", "requests in flight at once.", 8, _positive_int),
     _Option("mock_size", "with target 'mock': size of the mock's backup estate, about this many records (jobs, "
             "sessions, restore points, ...; 1 to 100000). The API shows each record in several resources, so "
@@ -158,6 +161,7 @@ class Settings:
     max_resources: int
     timeout: float
     max_body: int
+    deadline: float
     concurrency: int
     mock_size: int
     mock_seed: int

@@ -117,12 +117,9 @@ class Wire:
         try:
             # Built by hand: the client's cookie jar (which could hold another session) is not sent,
             # and what a response sets is put back as it was, so the crawl's session stays the one used.
-            response = await self.client.send(httpx.Request(method, url, headers=headers, content=body or b""),
-                                              stream=True)
-            try:
-                data = await self._read(response)
-            finally:
-                await response.aclose()
+            # The client's guard holds it to the target's origin, the request deadline and the body limit.
+            response = await self.client.send(httpx.Request(method, url, headers=headers, content=body or b""))
+            data = response.content
         except httpx.HTTPError as exc:
             return Answer(_replace(sent, error=f"{type(exc).__name__}: {exc or 'no detail'}"))
         finally:
@@ -130,15 +127,6 @@ class Wire:
             for cookie in jar:
                 self.client.cookies.jar.set_cookie(cookie)
         return self._read_answer(sent, response, data)
-
-    async def _read(self, response: httpx.Response) -> bytes:
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_body:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _read_answer(self, sent: Exchange, response: httpx.Response, data: bytes) -> Answer:
         content_type = response.headers.get("content-type")

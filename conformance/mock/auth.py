@@ -44,6 +44,11 @@ class LogonSession:
     version: str
 
 
+MAX_SESSIONS = 1000
+"""Open sessions kept; logging on beyond it closes the oldest, so clients that never log off
+cannot grow the mock's memory without bound."""
+
+
 class Sessions:
     """The open sessions of one app. Session ids follow the seed (so bodies are reproducible);
     tokens are random (so they cannot be guessed).
@@ -95,6 +100,8 @@ class Sessions:
                                user or self._user, version)
         self._by_token[session.token] = self._by_id[session.id] = session
         self._last[session.token] = self._clock()
+        while len(self._by_token) > MAX_SESSIONS:  # the oldest go first: memory stays bounded under load
+            self.close(next(iter(self._by_token.values())))
         return session
 
     def of_request(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> LogonSession | None:

@@ -17,6 +17,9 @@ __all__ = ["FINAL", "STEPS", "TaskBoard"]
 STEPS = 2
 """Polls of a new task until it is Finished: the first still answers Running."""
 FINAL = "Finished"
+KEEP_FINISHED = 1000
+"""Finished tasks started here that are kept; older ones age out, as the product's do, so a mock
+under load keeps bounded memory."""
 
 
 class TaskBoard:
@@ -43,7 +46,13 @@ class TaskBoard:
         self._tasks[task.id] = task
         if steps:
             self._pending[task.id] = steps
+        self._age_out()
         return task
+
+    def _age_out(self) -> None:
+        finished = [id_ for id_ in self._tasks if id_ not in self.past and id_ not in self._pending]
+        for id_ in finished[:max(0, len(finished) - KEEP_FINISHED)]:
+            del self._tasks[id_]
 
     def observe(self, id_: str) -> Task | None:
         """The task as a poll sees it: one step further, `Finished` once its steps are done."""

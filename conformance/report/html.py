@@ -59,7 +59,7 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
     c = summary_counts(run)
     ok = c["verdict"] == "conformant"
     severities = ", ".join(f"{n} {escape(s)}" for s, n in c["by_severity"].items())
-    incomplete = "" if c["complete"] else '<p class="gap"><b>INCOMPLETE</b>: the crawl did not finish.</p>'
+    incomplete = "" if c["complete"] else f'<p class="gap"><b>INCOMPLETE</b>: {escape(str(c["stopped"]))}.</p>'
     stale = "".join(f"<li>{escape(w.rule)} {escape(w.kind or '')} {escape(w.url or '')}: {escape(w.reason)}</li>"
                     for w in run.stale_waivers)
     started = _when(run.snapshot.meta.get("started"))

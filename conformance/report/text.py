@@ -17,7 +17,10 @@ def stop_reason(run: Any) -> str | None:
     stopped = getattr(run, "stopped", None)
     if stopped:
         return stopped
-    return None if run.snapshot.meta.get("complete") else "the crawl did not finish"
+    meta = run.snapshot.meta
+    if meta.get("incomplete"):
+        return "; ".join(meta["incomplete"])
+    return None if meta.get("complete") else "the crawl did not finish"
 
 
 def verdict(run: Any) -> str:

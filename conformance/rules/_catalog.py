@@ -97,7 +97,15 @@ class RuleContext:
     apply, which is not the same as a pass."""
 
     def reproduce(self, requests: Sequence[Request]) -> str:
-        """The script that sends these requests (after a logon) against the run's target."""
+        """The script that sends these requests (after a logon) against the run's target; written
+        once per distinct request list (a page's many links share the page's script)."""
+        key = ("reproduce", tuple(requests))
+        script = self.cache.get(key)
+        if script is None:
+            script = self.cache[key] = self._script(requests)
+        return script
+
+    def _script(self, requests: Sequence[Request]) -> str:
         if self.replay is None:
             meta = self.snapshot.meta
             session = meta.get("session_url")

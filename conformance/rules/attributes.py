@@ -7,16 +7,11 @@ from collections.abc import Iterator
 import httpx
 
 from ..snapshot import Resource
-from ..urls import origin
+from ..urls import is_absolute, origin, url_problem
 from ._catalog import Finding, RuleContext, Severity, rule
 
 
-def _absolute(href: str) -> bool:
-    try:
-        u = httpx.URL(href)
-    except httpx.InvalidURL:
-        return False
-    return u.scheme in ("http", "https") and bool(u.host)
+_absolute = is_absolute
 
 
 @rule("LNK001", Severity.ERROR, fault="link_without_rel", source="attributes_of_a_link_element.md",
@@ -54,10 +49,12 @@ def link_href_is_absolute(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
 @rule("LNK003", Severity.ERROR, fault="foreign_href", source="attributes_of_a_link_element.md",
       subject="links with an absolute Href")
 def link_href_sameorigin(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """Every absolute Href has the API root's origin (scheme, host and port).
+    """Every absolute Href has the API root's origin (scheme, host and port), written one way.
 
     A client holds a session with one server; a link to another origin leaks the session
-    header or fails, and is usually a host name baked in at install time.
+    header or fails, and is usually a host name baked in at install time. An Href with a
+    backslash, userinfo or an unusual port has no single origin (parsers read it differently), so
+    it is judged as leaving the root's origin, and the crawl never follows it.
     """
     root = origin(ctx.snapshot.root_url)
     for link in res.links:
@@ -65,9 +62,10 @@ def link_href_sameorigin(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
             continue
         ctx.judged(res)
         if origin(link.href) != root:
-            scheme, host, port = root
+            scheme, host, port = root  # type: ignore[misc]
+            problem = url_problem(link.href)
             yield ctx.finding(res, link=link, expected=f"origin {scheme}://{host}:{port}",
-                              actual=f"Href={link.href!r}")
+                              actual=f"Href={link.href!r}" + (f": {problem}" if problem else ""))
 
 
 @rule("LNK004", Severity.ERROR, fault="down_link_without_type", source="attributes_of_a_link_element.md",
