@@ -41,7 +41,7 @@ def test_the_logon_answer_is_in_the_snapshot_as_the_201_of_a_post_standing_for_t
 
 
 def test_a_defect_of_the_logon_answer_alone_fails_its_rule_on_the_logon_session():
-    found = judge(crawl_mock(["logon_link_without_type"]))
+    found = judge(crawl_mock(["logon_link_without_type"], surface="key"))
     assert {key for key, items in found.items() if items} == {("LNK004", "LogonSession")}
     logon = MOCK_ROOT + "sessionMngr/?v=v1_7"
     assert {f.url for f in found[("LNK004", "LogonSession")]} == {logon}
@@ -76,7 +76,7 @@ def test_every_rule_has_a_fault_in_the_mock_that_proves_it(rule_id):
 
 
 def test_down_link_without_type_fails_exactly_the_job_item():
-    assert failing(crawl_mock(["down_link_without_type"])) == {("LNK004", "Job")}
+    assert failing(crawl_mock(["down_link_without_type"], surface="key")) == {("LNK004", "Job")}
 
 
 def test_through_pytest_over_a_socket_the_clean_mock_passes_every_item(pytester):

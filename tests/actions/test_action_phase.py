@@ -25,7 +25,7 @@ pytest_plugins = ["pytester"]
 @pytest.fixture(scope="module")
 def clean():
     started = time.perf_counter()
-    snapshot = crawl_mock(size=40)
+    snapshot = crawl_mock(size=40, surface="key")
     return snapshot, time.perf_counter() - started
 
 
@@ -45,8 +45,14 @@ def test_the_clean_mock_keeps_every_promise_within_a_few_seconds(clean):
     assert not any("declare no" in note for note in summary["notes"]), summary["notes"]
 
 
-def test_action_evidence_survives_a_snapshot_file_and_is_judged_the_same(tmp_path):
-    snapshot = crawl_mock(["clone_shares_vms"])
+@pytest.fixture(scope="module")
+def clones_sharing_vms() -> Snapshot:
+    """One run of the action phase on a mock whose clones share their VMs (ACT010), for the tests below."""
+    return crawl_mock(["clone_shares_vms"], surface="key")
+
+
+def test_action_evidence_survives_a_snapshot_file_and_is_judged_the_same(tmp_path, clones_sharing_vms):
+    snapshot = clones_sharing_vms
     snapshot.save(tmp_path / "s.json")
     loaded = Snapshot.load(tmp_path / "s.json")
     assert loaded.actions == snapshot.actions
@@ -56,8 +62,8 @@ def test_action_evidence_survives_a_snapshot_file_and_is_judged_the_same(tmp_pat
            [(f.expected, f.actual, f.reproduction) for f in after[("ACT010", "Job")]]
 
 
-def test_a_broken_sequence_is_reported_as_the_shortest_requests_that_replay_it_in_its_own_session():
-    snapshot = crawl_mock(["clone_shares_vms"])
+def test_a_broken_sequence_is_reported_as_the_shortest_requests_that_replay_it_in_its_own_session(clones_sharing_vms):
+    snapshot = clones_sharing_vms
     (finding,) = judge(snapshot)[("ACT010", "Job")]
     lines = finding.reproduction.splitlines()
     (logon,) = [line for line in lines if "sessionMngr" in line]
@@ -113,7 +119,7 @@ def test_each_property_judges_its_own_evidence_and_a_5xx_only_once(evidence, rul
 
 
 def test_discovery_takes_the_links_the_crawl_saw_and_the_mode_decides_what_is_sent():
-    snapshot = crawl_mock(actions="none")
+    snapshot = crawl_mock(actions="none", surface="key")
     assert snapshot.actions == [] and "actions" not in snapshot.meta
     ops, notes = discover(snapshot, load_profile("v1_7"))
     keys = {op.key for op in ops}
@@ -126,7 +132,7 @@ def test_discovery_takes_the_links_the_crawl_saw_and_the_mode_decides_what_is_se
 
 
 def test_a_link_that_does_not_point_where_its_rel_says_is_not_followed():
-    snapshot = crawl_mock(["action_on_parent"], actions="none")
+    snapshot = crawl_mock(["action_on_parent"], actions="none", surface="key")
     ops, notes = discover(snapshot, load_profile("v1_7"))
     assert any("Rel='Start'" in note and "an action on another resource" in note for note in notes)
     assert all(t.href.split("?")[0].rsplit("/", 2)[-2] == "jobs" for op in ops if op.key.startswith("Start jobs")
@@ -164,7 +170,7 @@ def test_conformance_run_passes_dry_run_and_the_hypothesis_profile_to_the_plugin
 
 
 def test_with_actions_none_the_mock_gets_no_action_and_every_action_rule_passes():
-    snapshot = crawl_mock(actions="none")
+    snapshot = crawl_mock(actions="none", surface="key")
     assert not {rule for rule, _ in failing(snapshot)}
 
 

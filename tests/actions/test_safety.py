@@ -43,7 +43,7 @@ class Recording:
 @pytest.fixture
 def server(monkeypatch) -> Iterator[tuple[MockServer, Recording]]:
     monkeypatch.setenv(PASSWORD_ENV, DEFAULT_PASSWORD)
-    app = create_app(generate_dataset(12, seed=3), password=DEFAULT_PASSWORD)
+    app = create_app(generate_dataset(12, seed=3), password=DEFAULT_PASSWORD, surface="key")
     recording = Recording(app)
     running = MockServer(recording).start()
     try:
@@ -119,7 +119,7 @@ def test_the_action_phase_sends_nothing_in_a_dry_run_or_with_actions_none(mode, 
 
     from end_to_end import crawl_mock
 
-    crawled = crawl_mock(actions="none")
+    crawled = crawl_mock(actions="none", surface="key")
     snapshot = Snapshot(crawled.root_url, crawled.resources, dict(crawled.meta))
     target = Target(crawled.root_url, "admin", DEFAULT_PASSWORD)
 
