@@ -16,6 +16,9 @@ import pytest
 # five times the resource types. The tests of the breadth (the surface test, the clean mock's run, the
 # mock's areas) build the full mock themselves.
 os.environ.setdefault("CONFORMANCE_MOCK_SURFACE", "key")
+# Likewise their runs leave out the action phase unless a test asks for it (`--actions all`): the
+# action rules are proven by the tests under tests/actions and the fault matrix, in-process.
+os.environ.setdefault("CONFORMANCE_ACTIONS", "none")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

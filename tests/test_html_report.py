@@ -44,7 +44,8 @@ def faulty(tmp_path_factory) -> Path:
     """A report of the mock with two faults, and the snapshot of that run beside it."""
     cwd = tmp_path_factory.mktemp("html")
     args = [a for fault in FAULTS for a in ("--fault", fault)]
-    result = conformance("run", *args, "--html", "report.html", "--snapshot", "snapshot.json", cwd=cwd)
+    result = conformance("run", *args, "--actions", "all", "--html", "report.html", "--snapshot", "snapshot.json",
+                         cwd=cwd)
     assert result.returncode == 1, result.stdout[-2000:]
     return cwd
 

@@ -34,6 +34,8 @@ from .views import entity_list, references
 __all__ = ["estate_for", "surface_endpoint"]
 
 _MAX_BODY = 1024 * 1024
+MAX_CREATED = 1000
+"""Items the API made that an area keeps; beyond them the oldest goes."""
 _REALM = {"WWW-Authenticate": 'Basic realm="RestSvc"'}
 
 
@@ -320,6 +322,12 @@ async def _create(request: Request, docs: Docs, area: Area, ids: tuple[str, ...]
     est.items[area.path][item.id] = item
     if item.parent is not None:
         est.kids[area.path].setdefault(item.parent, []).append(item.id)
+    made = est.created.setdefault(area.path, [])
+    made.append(item.id)
+    while len(made) > MAX_CREATED:  # the oldest the API made go first: memory stays bounded
+        oldest = est.items[area.path].get(made.pop(0))
+        if oldest is not None:
+            _remove(est, area, oldest)
     location = docs.href(area.path, item.id)
     if area.create_status == 202:
         return _task(request, "Create" + area.type)

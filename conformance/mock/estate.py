@@ -54,6 +54,8 @@ class Estate:
         self._servers: dict[tuple[str, str], str | None] = {}
         self._ups: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.overrides: dict[tuple[str, str], dict[str, object]] = {}
+        self.created: dict[str, list[str]] = {}
+        """Ids of the items the API made, per area, oldest first."""
         """Values writes have set, by item and element name (a toggled schedule)."""
         for area in _parents_first(surface):
             self._populate(area)

@@ -37,6 +37,9 @@ from .responses import ApiError, job_of, reply, view_of
 __all__ = ["Writes", "change_item", "create_include", "delete_include", "perform", "writable", "writes"]
 
 _MAX_BODY = 1024 * 1024
+MAX_CLONES = 1000
+"""Jobs made by cloning that the mock keeps: beyond them the oldest clone goes (with its VMs), so a
+client cloning in a loop finds its latest clones and the mock's memory stays bounded."""
 _NEXT_RUN = timedelta(hours=1)
 """When a schedule switched on runs next, if it had no time set aside: this long after the data's `now`."""
 _CLONE_INFO = {"Backup": "BackupJobCloneInfo", "Replica": "ReplicaJobCloneInfo", "BackupCopy": "BackupCopyJobCloneInfo"}
@@ -190,6 +193,8 @@ async def _clone(request: Request, job: Any) -> None:
         copies.append(copy_id)
     ds.children["job.includes"][clone_id] = copies
     w.created["jobs"].append(clone_id)
+    while len(w.created["jobs"]) > MAX_CLONES:
+        _forget_job(ds, w.created["jobs"].pop(0))
 
 
 async def _connect_server(request: Request) -> Response:
@@ -287,6 +292,15 @@ async def _edit_server(request: Request, server: Any) -> Response:
     return Response(status_code=204)
 
 
+def _forget_job(ds: Dataset, job_id: str) -> None:
+    """Remove a job the API made (a clone) and its VMs from a writable dataset."""
+    job = ds.jobs.pop(job_id, None)
+    for include_id in ds.children["job.includes"].pop(job_id, []):
+        ds.includes.pop(include_id, None)
+    if job is not None and job_id in ds.children["server.jobs"].get(job.server_id, []):
+        ds.children["server.jobs"][job.server_id].remove(job_id)
+
+
 def _delete_job(request: Request, job: Any) -> Response:
     """DELETE /jobs/{ID}: a Task removes the job; one whose runs or backups are still kept is refused
     (the mock keeps what it shows consistent: sessions and backups name their job)."""
@@ -294,13 +308,7 @@ def _delete_job(request: Request, job: Any) -> Response:
     if ds.kids("job.sessions", job.id) or ds.kids("job.backups", job.id) or any(
             r.job_id == job.id for r in ds.replicas.values()):
         raise ApiError(400, f"job {job.name!r} still has sessions, backups or replicas; remove them first")
-    ds = writable(request)
-    del ds.jobs[job.id]
-    for include_id in ds.children["job.includes"].pop(job.id, []):
-        ds.includes.pop(include_id, None)
-    siblings = ds.children["server.jobs"].get(job.server_id, [])
-    if job.id in siblings:
-        siblings.remove(job.id)
+    _forget_job(writable(request), job.id)
     return _accepted(request, request.app.state.tasks.start("DeleteJob", None, None))
 
 

@@ -147,7 +147,7 @@ def test_every_action_rule_names_a_fault_of_its_own():
 
 def test_through_pytest_a_dry_run_on_the_mock_lists_the_plan_in_the_summary(pytester):
     result = pytester.runpytest("--conformance-target", "mock", "--conformance-only", "-p", "no:cacheprovider",
-                                "--conformance-dry-run", "--conformance-mock-size", "12")
+                                "--conformance-dry-run", "--conformance-actions", "all", "--conformance-mock-size", "12")
     assert result.ret == 0, result.stdout.str()[-2000:]
     result.stdout.fnmatch_lines(["*verdict: conformant*",
                                  "*dry run: the action phase would send the following, and sent none of it*",
