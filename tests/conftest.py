@@ -22,22 +22,14 @@ os.environ.setdefault("CONFORMANCE_ACTIONS", "none")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """What the vendor-example test judged, so a run shows its coverage, not only a pass."""
+    """What the vendor-example and the surface tests judged, so a run shows coverage, not only a pass."""
+    from test_documented_surface import surface_key
     from test_vendor_examples import vendor_examples_key
 
-    lines = config.stash.get(vendor_examples_key, None)
-    if lines:
-        terminalreporter.section("vendor examples")
-        for line in lines:
-            terminalreporter.write_line(line)
-    _surface_summary(terminalreporter, config)
-
-
-def _surface_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    from test_documented_surface import surface_key
-
-    lines = config.stash.get(surface_key, None)
-    if lines:
-        terminalreporter.section("documented surface served by the mock")
-        for line in lines:
-            terminalreporter.write_line(line)
+    for title, key in (("vendor examples", vendor_examples_key),
+                       ("documented surface served by the mock", surface_key)):
+        lines = config.stash.get(key, None)
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -29,7 +29,7 @@ from .query import QueryError
 from .query_service import area_rows, parse_query, query_result, query_service, run
 from .records import Row, rows
 from .reports import FRAMES, Summary, summarise, summary_report
-from .responses import ApiError, error_response, job_of, param, reply, view_of
+from .responses import ApiError, error_response, job_of, param, reply, session_of, view_of
 from .operations import change_item, create_include, delete_include, perform
 from .tasks import TaskBoard
 from .versions import SURFACES, versions_up_to
@@ -47,9 +47,7 @@ _log = logging.getLogger(__name__)
 # -- helpers: each looks something up or refuses with the documented status ------------------------
 
 def _session(conn: HTTPConnection) -> LogonSession:
-    session = conn.app.state.sessions.of_request(conn.headers, conn.cookies)
-    if session is None:
-        raise ApiError(401, f"a valid {HEADER} header (or cookie) from POST /api/sessionMngr/ is required", _REALM)
+    session: LogonSession = session_of(conn)
     return session
 
 

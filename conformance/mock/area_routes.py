@@ -16,27 +16,22 @@ from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..parsing import ParseError, parse_xml
 from .area_docs import Docs, contract
-from .auth import HEADER
 from .documents import task
 from .instances import Filler
 from .tree import el
 from .estate import Estate, Item
 from .kinds import KINDS, find_kind
-from .render import NAMESPACE
-from .operations import spec_schema
-from .responses import ApiError, param, reply, view_of
+from .operations import spec_body
+from .responses import ApiError, param, reply, session_of, view_of
 from .surface import Area, Listing, Match, Service, Single, load_surface
 from . import views
 from .views import entity_list, references
 
 __all__ = ["estate_for", "surface_endpoint"]
 
-_MAX_BODY = 1024 * 1024
 MAX_CREATED = 1000
 """Items the API made that an area keeps; beyond them the oldest goes."""
-_REALM = {"WWW-Authenticate": 'Basic realm="RestSvc"'}
 
 
 def estate_for(request: Any) -> Estate:
@@ -47,13 +42,6 @@ def estate_for(request: Any) -> Estate:
         est = state.estate = Estate(state.dataset, load_surface())
     est.ds = state.dataset
     return est
-
-
-def _session(request: Request) -> Any:
-    session = request.app.state.sessions.of_request(request.headers, request.cookies)
-    if session is None:
-        raise ApiError(401, f"a valid {HEADER} header (or cookie) from POST /api/sessionMngr/ is required", _REALM)
-    return session
 
 
 def _entity_form(request: Request) -> bool:
@@ -119,7 +107,7 @@ def _other_methods(request: Request) -> str:
 
 async def surface_endpoint(request: Request) -> Response:
     found = _match(request)
-    _session(request)
+    session_of(request)
     est = estate_for(request)
     if found.form == "listed":  # the listing's own ids; the last one names an item of another area
         _check_ids(est, found.entry.path, found.ids[:-1])
@@ -151,7 +139,7 @@ def _read(request: Request, docs: Docs, found: Match) -> Response:
     if isinstance(entry, Single):
         return reply(request, docs.single(entry, ids[-1] if ids else None, str(request.url)))
     assert isinstance(entry, Service)
-    session = _session(request)
+    session = session_of(request)
     return reply(request, docs.service(entry, docs.v.href(f"logonSessions/{session.id}")))
 
 
@@ -193,29 +181,8 @@ def _expected_body(request: Request, rel: str) -> str | None:
 async def _body(request: Request, rel: str) -> etree._Element | None:
     """The request body as the element the write takes, valid against the project's schemas; else 400."""
     element = _expected_body(request, rel)
-    body = await request.body()
-    if element is None:
-        return None
-    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media not in ("application/xml", "text/xml"):
-        raise ApiError(400, f"the body must be a {element} in XML (Content-Type application/xml), "
-                            f"not {media or 'a body without Content-Type'}")
-    if not body.strip():
-        raise ApiError(400, f"a {element} body is required")
-    if len(body) > _MAX_BODY:
-        raise ApiError(400, f"the body is larger than {_MAX_BODY} bytes")
-    try:
-        root = parse_xml(body)
-    except ParseError as exc:
-        raise ApiError(400, f"the body is not well-formed XML: {exc}") from None
-    qname = etree.QName(root)
-    if qname.localname != element or qname.namespace != NAMESPACE:
-        raise ApiError(400, f"the body must be a {element} in namespace {NAMESPACE}, not {qname.text}")
-    schema = spec_schema()
-    if not schema.validate(root):
-        first = schema.error_log[0] if len(schema.error_log) else None
-        raise ApiError(400, f"the {element} is not valid: {first.message if first else 'schema violation'}")
-    return root
+    await request.body()
+    return None if element is None else await spec_body(request, element)
 
 
 def _task(request: Request, operation: str, status: int = 202) -> Response:

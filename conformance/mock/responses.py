@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from .auth import HEADER
 from .documents import error
 from .faults import Reply, apply_document, apply_reply, request_context
 from .hrefs import View, base_url
@@ -17,7 +18,7 @@ from .render import JSON, XML, render
 from .tree import Node
 from .versions import SURFACES, contract_of
 
-__all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "view_of", "wants_json"]
+__all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "session_of", "view_of", "wants_json"]
 
 
 class ApiError(Exception):
@@ -26,6 +27,15 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.headers = status, message, dict(headers or {})
+
+
+def session_of(conn: HTTPConnection) -> Any:
+    """The caller's logon session, or the documented 401 with an Error body."""
+    session = conn.app.state.sessions.of_request(conn.headers, conn.cookies)
+    if session is None:
+        raise ApiError(401, f"a valid {HEADER} header (or cookie) from POST /api/sessionMngr/ is required",
+                       {"WWW-Authenticate": 'Basic realm="RestSvc"'})
+    return session
 
 
 def wants_json(accept: str | None) -> bool:
