@@ -181,7 +181,6 @@ def _expected_body(request: Request, rel: str) -> str | None:
 async def _body(request: Request, rel: str) -> etree._Element | None:
     """The request body as the element the write takes, valid against the project's schemas; else 400."""
     element = _expected_body(request, rel)
-    await request.body()
     return None if element is None else await spec_body(request, element)
 
 
@@ -272,7 +271,7 @@ def _toggle(docs: Docs, area: Area, item: Item, field: str) -> None:
 
 
 def _done(request: Request, status: int, operation: str) -> Response:
-    if status in (200, 201, 202) and status != 204:
+    if status != 204:
         return _task(request, operation, status)
     return Response(status_code=status)
 

@@ -13,14 +13,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .kinds import KINDS
 from .model import Dataset
-from .surface import Area, Surface, load_surface
+from .surface import Area, Surface
 
-__all__ = ["Estate", "Item", "estate_of"]
+__all__ = ["Estate", "Item", "pick"]
 
 _SERVERS = "backupServers"
 
@@ -55,6 +55,7 @@ class Estate:
         self._ups: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.overrides: dict[tuple[str, str], dict[str, object]] = {}
         self.created: dict[str, list[str]] = {}
+        self._named: dict[tuple[str, str], dict[str, list[str]]] = {}
         """Ids of the items the API made, per area, oldest first."""
         """Values writes have set, by item and element name (a toggled schedule)."""
         for area in _parents_first(surface):
@@ -62,7 +63,7 @@ class Estate:
 
     @property
     def now(self) -> datetime:
-        return getattr(self.ds, "now", None) or datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+        return self.ds.now
 
     # -- ids of any area or key resource ----------------------------------------------------------
 
@@ -181,8 +182,8 @@ class Estate:
         return sorted({choices[(start + k) % len(choices)] for k in range(min(2, len(choices)))})
 
     def _named_by(self, of: str, parent_path: str) -> dict[str, list[str]]:
-        key = ("named", of, parent_path)
-        cache = self.__dict__.setdefault("_index", {})
+        key = (of, parent_path)
+        cache = self._named
         if key not in cache:
             index: dict[str, list[str]] = defaultdict(list)
             if of in KINDS:
@@ -215,19 +216,3 @@ def _parents_first(surface: Surface) -> list[Area]:
     for area in surface.areas.values():
         visit(area)
     return done
-
-
-_ESTATES: dict[int, tuple[Dataset, Estate]] = {}
-_KEEP = 8
-
-
-def estate_of(ds: Dataset) -> Estate:
-    """The estate of a dataset, built once per dataset object (a write's copy gets its own)."""
-    held = _ESTATES.get(id(ds))
-    if held is not None and held[0] is ds:
-        return held[1]
-    estate = Estate(ds, load_surface())
-    if len(_ESTATES) >= _KEEP:
-        _ESTATES.pop(next(iter(_ESTATES)))
-    _ESTATES[id(ds)] = (ds, estate)
-    return estate
