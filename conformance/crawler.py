@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import httpx
 from .client import Session, Target, fetch, logoff, logon
 from .errors import TargetError
 from .links import Link
-from .parsing import ParseError, parse_body
+from .parsing import ParseError, media_kind, parse_body
 from .probes import run_logoff_probe, run_probes
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
@@ -82,6 +83,7 @@ class _Walk:
 
     def enqueue(self, url: str, via: Link | None) -> None:
         """The one way into the queue, so the counters cover every URL fetched."""
+        url = sys.intern(url)  # one copy of the URL, shared with the snapshot's records
         self.seen.add(url)
         self.progress.queued += 1
         self.queue.put_nowait((url, via))
@@ -135,21 +137,23 @@ class _Walk:
 
     def read(self, url: str, status: int, content_type: str | None, body: bytes, elapsed: float,
              via: Link | None) -> Resource:
-        excerpt = body[:_EXCERPT].decode("utf-8", "replace")
-        base = Resource(url, status, content_type, elapsed_ms=round(elapsed, 2), size=len(body),
-                        excerpt=excerpt, via=via)
+        base = Resource(url, status, content_type, elapsed_ms=round(elapsed, 2), size=len(body), via=via)
         if not 200 <= status < 300:
             self.progress.failed += 1
-            return _replace(base, error=f"HTTP {status}")
+            return _replace(base, error=f"HTTP {status}", excerpt=_excerpt(body))
         try:
             doc, element = parse_body(body, content_type)
         except ParseError as exc:
             self.progress.failed += 1
-            return _replace(base, error=str(exc))
+            return _replace(base, error=str(exc), excerpt=_excerpt(body))
         verdict = judge(self.schemas, element)
+        # A readable, valid XML document keeps no excerpt: what the rules find in it they name, and
+        # its reproduction fetches it again; the memory goes to the ones that answered wrong.
+        wrong = verdict.errors or media_kind(content_type) != "xml"
         return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
                         links=doc.links, members=doc.members, schema_errors=verdict.errors,
-                        validated=verdict.validated, undeclared_root=verdict.undeclared_root)
+                        validated=verdict.validated, undeclared_root=verdict.undeclared_root,
+                        excerpt=_excerpt(body) if wrong else "")
 
     async def worker(self) -> None:
         while True:
@@ -164,6 +168,10 @@ class _Walk:
                     self.on_progress(self.progress)
             finally:
                 self.queue.task_done()
+
+
+def _excerpt(body: bytes) -> str:
+    return body[:_EXCERPT].decode("utf-8", "replace")
 
 
 def _replace(res: Resource, **changes: object) -> Resource:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -25,6 +25,21 @@ class Link:
     """The `Name` attribute: the display name of the target, where given."""
     owner: str | None = None
     """The Href of the element holding this link (the document root or an embedded item)."""
+    url: str | None = field(default=None, compare=False, repr=False)
+    """The normalised absolute URL the Href names, read against the URL of the document that holds
+    the link (`urls.resolved`, when a resource is recorded); None without an Href, for one with no
+    single reading, and for a link not read against a document."""
+    owner_url: str | None = field(default=None, compare=False, repr=False)
+    """The owner's Href read the same way."""
+
+    def to_dict(self) -> dict[str, str]:
+        """The attributes as served, those absent left out; what is read from them is not saved."""
+        return {name: value for name, value in (("rel", self.rel), ("href", self.href), ("type", self.type),
+                                                ("name", self.name), ("owner", self.owner)) if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Link:
+        return cls(data.get("rel"), data.get("href"), data.get("type"), data.get("name"), data.get("owner"))
 
     def describe(self) -> str:
         """A compact, stable rendering for failure messages and reports."""

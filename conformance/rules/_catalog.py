@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from ..links import Link
 from ..reproduce import Replay, Request
 from ..snapshot import Resource, Snapshot
-from ..urls import resolve
 
 if TYPE_CHECKING:
     from ..profiles import Profile
@@ -95,6 +94,8 @@ class RuleContext:
     subjects: set[str] = field(default_factory=set)
     """URLs of the resources the rule found something to judge on: none means the rule did not
     apply, which is not the same as a pass."""
+    noted: set[str] = field(default_factory=set, repr=False)
+    """The notes as a set, so a rule that notes something on every resource stays linear."""
 
     def reproduce(self, requests: Sequence[Request]) -> str:
         """The script that sends these requests (after a logon) against the run's target; written
@@ -114,11 +115,9 @@ class RuleContext:
         return self.replay.script(requests)
 
     def target(self, res: Resource, link: Link) -> Resource | None:
-        """The crawled resource a link's Href names, or None when the crawl did not fetch it."""
-        if not link.href:
-            return None
-        url = resolve(link.href, res.url)
-        return self.snapshot.get(url) if url else None
+        """The crawled resource a link of `res` names, or None when the crawl did not fetch it: looked
+        up by the URL read from its Href when `res` was recorded, never by parsing it again."""
+        return self.snapshot.get(link.url) if link.url else None
 
     def readable_target(self, res: Resource, link: Link) -> Resource | None:
         """Like `target`, but a target that failed becomes a note, not a second finding:
@@ -135,7 +134,8 @@ class RuleContext:
         self.subjects.add(res.url)
 
     def note(self, text: str) -> None:
-        if text not in self.notes:
+        if text not in self.noted:
+            self.noted.add(text)
             self.notes.append(text)
 
     def finding(self, res: Resource, *, expected: str, actual: str, link: Link | None = None,
@@ -197,7 +197,7 @@ def rule(id: str, severity: Severity, *, fault: str, source: str,
 
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
     """Every finding of one rule over some resources."""
-    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects)
+    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, noted=ctx.noted)
     for res in resources:
         yield from rule.check(bound, res)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-import httpx
+from functools import lru_cache
 
 from ..snapshot import Resource
-from ..urls import is_gettable, resolve
+from ..urls import is_gettable, path, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
 from ._shapes import family, path_of, query_of, root_element
 
@@ -116,17 +115,25 @@ def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
                               actual=f"root {res.root}")
 
 
-def _uid_pattern(form: str, type_: str | None, id_: str | None) -> re.Pattern[str]:
-    """The form as a pattern: the type exact, the id without regard to case (GUIDs come in either);
-    a part the document does not give (no Type, no Href) may be anything."""
+@lru_cache(maxsize=1024)
+def _uid_pattern(form: str, type_: str | None) -> re.Pattern[str]:
+    """The form as a pattern, the type exact (any, where the document gives none) and each id a
+    group: compiled once per form and type, since the ids differ from resource to resource."""
     parts = re.split(r"(\{type\}|\{id\})", form)
     pattern = "".join(
         (re.escape(type_) if type_ else "[^:]+") if part == "{type}"
-        else (f"(?i:{re.escape(id_)})" if id_ else ".+") if part == "{id}"
+        else "(.+)" if part == "{id}"
         else re.escape(part)
         for part in parts
     )
     return re.compile(pattern)
+
+
+def _uid_fits(uid: str, form: str, type_: str | None, id_: str | None) -> bool:
+    """Whether a UID has the form with this type, and this id without regard to case (GUIDs come in
+    either); a part the document does not give (no Type, no Href) may be anything."""
+    found = _uid_pattern(form, type_).fullmatch(uid)
+    return found is not None and (id_ is None or all(part.lower() == id_.lower() for part in found.groups()))
 
 
 def _uid_type(ctx: RuleContext, res: Resource) -> str | None:
@@ -153,7 +160,7 @@ def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
     type_ = _uid_type(ctx, res)
     href = resolve(res.href, res.url) if res.href else None
-    id_ = httpx.URL(href).path.rstrip("/").rsplit("/", 1)[-1] if href else None
-    if not _uid_pattern(form, type_, id_).fullmatch(res.uid):
+    id_ = path(href).rstrip("/").rsplit("/", 1)[-1] if href else None
+    if not _uid_fits(res.uid, form, type_, id_):
         shown = form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
         yield ctx.finding(res, expected=f"UID {shown}", actual=f"UID={res.uid!r}")
