@@ -18,23 +18,44 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
 class _Clock:
-    """pytest hooks that note when the items are collected (the crawl is done) and when the session
-    ends (every item judged, every report written)."""
+    """pytest hooks that note when the items are collected (the crawl is done), when the last item
+    has run and when the session ends (every report written); a thread notes the largest resident
+    memory of each of those phases."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
-        self.collected = self.ended = 0.0
+        self.collected = self.judged = self.ended = 0.0
+        self.phase = "crawl"
+        self.peaks: dict[str, float] = {}
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            self.peaks[self.phase] = max(self.peaks.get(self.phase, 0.0), _rss_mb())
+            time.sleep(0.05)
 
     def pytest_collection_finish(self, session: Any) -> None:
-        self.collected = time.perf_counter()
+        self.collected, self.phase = time.perf_counter(), "judging"
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: Any) -> None:
+        self.judged, self.phase = time.perf_counter(), "reports"
 
     def pytest_unconfigure(self, config: Any) -> None:
         self.ended = time.perf_counter()
@@ -42,8 +63,6 @@ class _Clock:
 
 def one(size: int, folder: Path) -> dict[str, Any]:
     """One run in this process; its figures as plain data."""
-    import pytest
-
     from conformance.cli import build_parser
     from conformance.run_command import pytest_args
 
@@ -55,7 +74,9 @@ def one(size: int, folder: Path) -> dict[str, Any]:
     code = int(pytest.main(pytest_args(ns), plugins=[clock]))
     data = json.loads(results.read_text(encoding="utf-8"))
     return {"size": size, "exit": code, "resources": data["counts"]["resources"], "kinds": data["counts"]["kinds"],
+            "items": sum(data["counts"]["items"].values()),
             "crawl_s": clock.collected - clock.started, "judge_s": clock.ended - clock.collected,
+            "reports_s": clock.ended - clock.judged, "peaks_mb": clock.peaks,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -82,9 +103,11 @@ def main() -> None:
     runs = [_measure(size) for size in (args.small, args.large)]
     for r in runs:
         per = r["judge_s"] / r["resources"] * 1e3
-        print(f"size {r['size']:6d}: {r['resources']:7d} resources of {r['kinds']} types, exit {r['exit']}; "
-              f"crawl {r['crawl_s']:7.1f} s, judging and reports {r['judge_s']:6.1f} s = {per:.3f} ms/resource; "
-              f"peak RSS {r['peak_rss_mb']:.0f} MB")
+        peaks = ", ".join(f"{phase} {mb:.0f}" for phase, mb in r["peaks_mb"].items())
+        print(f"size {r['size']:6d}: {r['resources']:7d} resources of {r['kinds']} types, {r['items']} items, "
+              f"exit {r['exit']}; crawl {r['crawl_s']:7.1f} s, judging and reports {r['judge_s']:6.1f} s "
+              f"(reports {r['reports_s']:.1f} s) = {per:.3f} ms/resource; peak RSS {r['peak_rss_mb']:.0f} MB "
+              f"(by phase: {peaks})")
     small, large = runs
     per = [r["judge_s"] / r["resources"] for r in runs]
     print(f"time per resource after the crawl, large / small = {per[1] / per[0]:.2f} (goal: at most 1.2)")

@@ -12,8 +12,8 @@ import httpx
 
 from .links import Link
 
-__all__ = ["is_absolute", "is_gettable", "normalise_url", "origin", "path", "query", "resolve", "resolved",
-           "same_origin", "url_problem"]
+__all__ = ["is_absolute", "is_gettable", "normalise_url", "on_site", "origin", "path", "query", "resolve",
+           "resolved", "same_origin", "site", "url_problem"]
 
 
 # Every link is read once, when its resource is made (`resolved`), so the rules look URLs up rather
@@ -38,11 +38,16 @@ class _Parts(NamedTuple):
     query: str
 
 
+def _plain_match(url: str) -> re.Match[str] | None:
+    found = _PLAIN.fullmatch(url)
+    return None if found is None or "/." in url or ("%" in url and _BAD_ESCAPE.search(url)) else found
+
+
 def _plain(url: str) -> _Parts | None:
     """The parts of a plain absolute http(s) URL (scheme and host lower case, as the standard
     library reads them), or None when httpx must read it."""
-    found = _PLAIN.fullmatch(url)
-    if found is None or "/." in url or ("%" in url and _BAD_ESCAPE.search(url)):
+    found = _plain_match(url)
+    if found is None:
         return None
     scheme, host, port, path, query = found.group("scheme", "host", "port", "path", "query")
     return _Parts(scheme.lower(), host.lower(), int(port) if port else None, path or "", query or "")
@@ -125,6 +130,19 @@ def same_origin(url: str, root: str) -> bool:
     return here is not None and here == origin(root)
 
 
+@lru_cache(maxsize=_MEMO)
+def site(url: str) -> str:
+    """The scheme and authority of a URL as `normalise_url` writes them (`https://em:9398`): two
+    normalised URLs have one origin when both start with the same site (`on_site`)."""
+    scheme, _, rest = normalise_url(url).partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0]}"
+
+
+def on_site(url: str, site: str) -> bool:
+    """Whether a normalised URL lies on a site: no parse, so rules can ask it of every link."""
+    return url.startswith(site) and url[len(site):len(site) + 1] in ("", "/", "?")
+
+
 WRITE_RELS = frozenset({"Create", "Delete", "Edit"})
 """Rels whose Href is a POST, DELETE or PUT target; when it is also readable, a Down, an Alternate
 or the resource itself already leads there."""
@@ -153,7 +171,7 @@ def _names_action(href: str) -> bool:
 @lru_cache(maxsize=_MEMO)
 def is_absolute(href: str) -> bool:
     """An http(s) URL with a host, read as `origin` and `resolve` read it."""
-    if _plain(href) is not None:
+    if _plain_match(href) is not None:
         return True
     try:
         u = httpx.URL(href)

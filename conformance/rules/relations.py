@@ -45,15 +45,7 @@ def _members_index(ctx: RuleContext, collection: Resource) -> tuple[set[str], se
 
 
 def _down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Resource]]:
-    """(Down link, collection) a parent links to, directly or through its Alternate form; cached per
-    run, since every child that links Up to the parent asks."""
-    key = ("down collections", parent.url)
-    if key not in ctx.cache:
-        ctx.cache[key] = _find_down_collections(ctx, parent)
-    return ctx.cache[key]
-
-
-def _find_down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Resource]]:
+    """(Down link, collection) a parent links to, directly or through its Alternate form."""
     forms = [parent]
     for link in parent.links:
         if link.rel == "Alternate" and link.owner in (None, parent.href):
@@ -68,6 +60,23 @@ def _find_down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Lin
                 if target is not None and target.error is None:
                     found.append((link, target))
     return found
+
+
+def _collections_for(ctx: RuleContext, parent: Resource, child_family: str) -> tuple[frozenset[str], list[Resource]]:
+    """(the paths the parent links Down to, the collections among them that hold the child's kind);
+    cached per run, since every child of the kind that links Up to the parent asks.
+
+    A collection holds the child's kind when its members say so, or, empty, when the Down link's
+    Type does (BackupJobSessionReferenceList holds BackupJobSessions).
+    """
+    key = ("collections for", parent.url, child_family)
+    if key not in ctx.cache:
+        downs = _down_collections(ctx, parent)
+        relevant = [c for link_down, c in downs
+                    if child_family in _members_index(ctx, c)[0]
+                    or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
+        ctx.cache[key] = (frozenset(path_of(c.url) for _, c in downs), relevant)
+    return ctx.cache[key]
 
 
 def _kind_family(res: Resource | None) -> str | None:
@@ -90,19 +99,15 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
         child_family = _kind_family(child)
         if parent is None or child_family is None:
             continue
-        # A collection holds the child's kind when its members say so, or, empty, when the Down
-        # link's Type does (BackupJobSessionReferenceList holds BackupJobSessions).
-        downs = _down_collections(ctx, parent)
-        if any(path_of(c.url) == path_of(child.url) for _, c in downs):
+        down_paths, relevant = _collections_for(ctx, parent, child_family)
+        child_path = path_of(child.url)
+        if child_path in down_paths:
             ctx.judged(res)
             continue  # the parent links Down to the child itself
-        relevant = [c for link_down, c in downs
-                    if child_family in _members_index(ctx, c)[0]
-                    or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
         if not relevant:
             continue
         ctx.judged(res)
-        if not any(path_of(child.url) in _members_index(ctx, c)[1] for c in relevant):
+        if not any(child_path in _members_index(ctx, c)[1] for c in relevant):
             yield ctx.finding(res, link=link, url=child.url,
                               expected=f"the parent lists {child.url} in a Down collection "
                                        f"({', '.join(c.url for c in relevant)})",

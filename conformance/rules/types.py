@@ -79,6 +79,13 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
                           actual=f"{res.root}, the same form as {entity.url}")
 
 
+def _own_url(res: Resource) -> str | None:
+    """The URL a document's own Href names: most often the very URL it was fetched from."""
+    if not res.href:
+        return None
+    return res.url if res.href == res.url else resolve(res.href, res.url)
+
+
 @rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md",
       subject="representations with an Href of their own")
 def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
@@ -90,11 +97,11 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
     """
     if res.href:
         ctx.judged(res)
-        own = resolve(res.href, res.url)
+        own = _own_url(res)
         url = res.location or res.url
         # Paths compare without regard to case, as the server matches them; a re-cased link is
         # the link's defect (REL005), not the document's.
-        if own is None or (path_of(own), query_of(own)) != (path_of(url), query_of(url)):
+        if own != url and (own is None or (path_of(own), query_of(own)) != (path_of(url), query_of(url))):
             yield ctx.finding(res, expected=f"Href={url!r}", actual=f"Href={res.href!r}")
 
 
@@ -159,7 +166,7 @@ def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     ctx.judged(res)
     form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
     type_ = _uid_type(ctx, res)
-    href = resolve(res.href, res.url) if res.href else None
+    href = _own_url(res)
     id_ = path(href).rstrip("/").rsplit("/", 1)[-1] if href else None
     if not _uid_fits(res.uid, form, type_, id_):
         shown = form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
