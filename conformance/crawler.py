@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -83,7 +82,7 @@ class _Walk:
 
     def enqueue(self, url: str, via: Link | None) -> None:
         """The one way into the queue, so the counters cover every URL fetched."""
-        url = sys.intern(url)  # one copy of the URL, shared with the snapshot's records
+        url = self.snapshot.shared(url)  # one copy of the URL, the one the snapshot's records hold
         self.seen.add(url)
         self.progress.queued += 1
         self.queue.put_nowait((url, via))
@@ -267,4 +266,5 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         )
     if session and session.url and "after_logoff" in wanted and not walk.session_lost:
         walk.snapshot.probes.append(await run_logoff_probe(client, session.url, session.token))
+    walk.snapshot.settle()
     return walk.snapshot

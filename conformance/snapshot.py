@@ -11,7 +11,6 @@ and read one record at a time, so saving or loading a large crawl never holds it
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -117,10 +116,6 @@ class Resource:
         return cls(**values)
 
 
-def _intern(value: Any) -> Any:
-    return sys.intern(value) if type(value) is str else value
-
-
 _LINK_FIELDS = tuple(f.name for f in fields(Link))
 _SHARED_TEXT = ("url", "content_type", "root", "type", "href", "name", "undeclared_root", "error", "method", "location")
 
@@ -140,9 +135,18 @@ class Snapshot:
     """What following operation links did, for the action rules."""
     _links: dict[Link, Link] = field(default_factory=dict, init=False, repr=False, compare=False)
     """One copy of each distinct link (equal links read against the same URL)."""
+    _texts: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """One copy of each distinct string of the records (Hrefs, URLs, Rels, Types), freed with the
+    snapshot (strings `sys.intern` keeps may outlive it)."""
     _kinds: dict[str, list[Resource]] | None = field(default=None, init=False, repr=False, compare=False)
     _by_url: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Probes and action records by the URL they speak about, built when first asked for."""
+
+    def __repr__(self) -> str:
+        # Never the records themselves: Python itself formats a finished task's result on some paths
+        # (asyncio.run restoring its signal handler), and a large crawl's full repr is gigabytes.
+        return (f"<Snapshot of {self.root_url}: {len(self.resources)} resources, {len(self.probes)} probes, "
+                f"{len(self.actions)} action records>")
 
     def probes_for(self, url: str, name: str) -> list[Probe]:
         return [p for p in self._index("probes").get(url, ()) if p.name == name]
@@ -185,19 +189,31 @@ class Snapshot:
         if res.via is not None:
             shared["via"] = self._link(res.via)
         if res.schema_errors:
-            shared["schema_errors"] = tuple(map(_intern, res.schema_errors))
+            shared["schema_errors"] = tuple(map(self.shared, res.schema_errors))
         for name in _SHARED_TEXT:
-            shared[name] = _intern(getattr(res, name))
+            shared[name] = self.shared(getattr(res, name))
         for name, value in shared.items():
             object.__setattr__(res, name, value)
+
+    def shared(self, text: Any) -> Any:
+        """The snapshot's copy of a string (anything else as it is): equal strings kept once."""
+        if type(text) is not str:
+            return text
+        return self._texts.setdefault(text, text)
 
     def _link(self, link: Link) -> Link:
         kept = self._links.get(link)
         if kept is not None and kept.url == link.url and kept.owner_url == link.owner_url:
             return kept
-        kept = Link(*(_intern(getattr(link, name)) for name in _LINK_FIELDS))
+        kept = Link(*(self.shared(getattr(link, name)) for name in _LINK_FIELDS))
         self._links.setdefault(kept, kept)  # a relative Href read against another URL stays apart
         return kept
+
+    def settle(self) -> None:
+        """The crawl is over: the tables that found equal strings and links for new records go (a
+        tenth of a large crawl's memory). A record added later shares with those added after it."""
+        self._links = {}
+        self._texts = {}
 
     def kinds(self) -> dict[str, list[Resource]]:
         """Resources grouped by kind, both in sorted order, so item order never varies."""
@@ -242,6 +258,7 @@ class Snapshot:
                         raise ValueError(f"unknown record {what!r}")
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
                     raise ValueError(f"{path}, line {number}: not a snapshot record ({exc})") from exc
+        snap.settle()
         return snap
 
 

@@ -205,6 +205,11 @@ def _joined(href: str, base: str) -> str | None:
         return None
 
 
+def _same(url: str | None, href: str) -> str | None:
+    """The URL, as the very string of the Href when they are equal (nearly always): kept once."""
+    return href if url == href else url
+
+
 def resolved(links: tuple[Link, ...], base: str) -> tuple[Link, ...]:
     """The links with their Hrefs and owners read against the URL of the document that holds them
     (`Link.url`, `Link.owner_url`): done once, when a resource is made, so no rule parses a URL
@@ -215,9 +220,9 @@ def resolved(links: tuple[Link, ...], base: str) -> tuple[Link, ...]:
     for link in links:
         if (link.url is None and link.href) or (link.owner_url is None and link.owner):
             if link.owner and link.owner not in owners:
-                owners[link.owner] = resolve(link.owner, base)
-            link = Link(link.rel, link.href, link.type, link.name, link.owner,
-                        resolve(link.href, base) if link.href else None, owners.get(link.owner or ""))
+                owners[link.owner] = _same(resolve(link.owner, base), link.owner)
+            url = _same(resolve(link.href, base), link.href) if link.href else None
+            link = Link(link.rel, link.href, link.type, link.name, link.owner, url, owners.get(link.owner or ""))
             changed = True
         out.append(link)
     return tuple(out) if changed else links

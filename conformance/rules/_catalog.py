@@ -90,12 +90,20 @@ class RuleContext:
     notes: list[str] = field(default_factory=list)
     """What a rule could not check and why (a target that failed, evidence missing)."""
     cache: dict = field(default_factory=dict)
-    """Memo for indexes several rules build over the snapshot (members of collections, ...)."""
+    """Memo shared by the items of a run (reproductions, indexes several rules read); a rule's own
+    indexes go in `memo()`."""
     subjects: set[str] = field(default_factory=set)
     """URLs of the resources the rule found something to judge on: none means the rule did not
     apply, which is not the same as a pass."""
     noted: set[str] = field(default_factory=set, repr=False)
     """The notes as a set, so a rule that notes something on every resource stays linear."""
+
+    def memo(self) -> dict:
+        """The running rule's own memo (members of collections, a parent's collections): kept while
+        the rule's items run, one after the other, and dropped when another rule runs, so the
+        indexes of a large crawl do not outlive the rule that needed them."""
+        assert self.rule is not None, "memo() is only available while a rule runs"
+        return self.cache.setdefault((_MEMO, self.rule.id), {})
 
     def reproduce(self, requests: Sequence[Request]) -> str:
         """The script that sends these requests (after a logon) against the run's target; written
@@ -165,6 +173,7 @@ class RuleContext:
 
 
 RULES: dict[str, Rule] = {}
+_MEMO = "rule memo"
 
 
 def split_doc(docstring: str | None) -> tuple[str, str]:
@@ -197,6 +206,8 @@ def rule(id: str, severity: Severity, *, fault: str, source: str,
 
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
     """Every finding of one rule over some resources."""
+    for key in [key for key in ctx.cache if isinstance(key, tuple) and key[:1] == (_MEMO,) and key[1] != rule.id]:
+        del ctx.cache[key]  # another rule's memo: its items are done (items run rule after rule)
     bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, noted=ctx.noted)
     for res in resources:
         yield from rule.check(bound, res)

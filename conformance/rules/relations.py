@@ -35,13 +35,14 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
 
 
 def _members_index(ctx: RuleContext, collection: Resource) -> tuple[set[str], set[str]]:
-    """(families, paths) of the members a collection lists; cached per run."""
+    """(families, paths) of the members a collection lists; kept while the rule runs."""
+    memo = ctx.memo()
     key = ("members", collection.url)
-    if key not in ctx.cache:
+    if key not in memo:
         families = {family(m.type) for m in collection.members if m.type}
         paths = {path_of(m.url or m.href) for m in collection.members if m.href}
-        ctx.cache[key] = ({f for f in families if f}, paths)
-    return ctx.cache[key]
+        memo[key] = ({f for f in families if f}, paths)
+    return memo[key]
 
 
 def _down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Resource]]:
@@ -64,19 +65,20 @@ def _down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Re
 
 def _collections_for(ctx: RuleContext, parent: Resource, child_family: str) -> tuple[frozenset[str], list[Resource]]:
     """(the paths the parent links Down to, the collections among them that hold the child's kind);
-    cached per run, since every child of the kind that links Up to the parent asks.
+    kept while the rule runs, since every child of the kind that links Up to the parent asks.
 
     A collection holds the child's kind when its members say so, or, empty, when the Down link's
     Type does (BackupJobSessionReferenceList holds BackupJobSessions).
     """
+    memo = ctx.memo()
     key = ("collections for", parent.url, child_family)
-    if key not in ctx.cache:
+    if key not in memo:
         downs = _down_collections(ctx, parent)
         relevant = [c for link_down, c in downs
                     if child_family in _members_index(ctx, c)[0]
                     or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
-        ctx.cache[key] = (frozenset(path_of(c.url) for _, c in downs), relevant)
-    return ctx.cache[key]
+        memo[key] = (frozenset(path_of(c.url) for _, c in downs), relevant)
+    return memo[key]
 
 
 def _kind_family(res: Resource | None) -> str | None:
@@ -143,9 +145,10 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
 def _strays(ctx: RuleContext, collection: Resource, owner: Resource,
             owner_family: str) -> tuple[bool, list[tuple[Resource, list[Link]]]]:
     """(whether any member links Up to the owner's kind, the members whose Up links of that kind lead
-    elsewhere); cached per run, since every document that links Down to the collection asks."""
+    elsewhere); kept while the rule runs, since every document that links Down to the collection asks."""
+    memo = ctx.memo()
     key = ("strays", collection.url, owner.url, owner_family)
-    if key not in ctx.cache:
+    if key not in memo:
         judged, strays = False, []
         for member_link in collection.members:
             member = ctx.target(collection, member_link)
@@ -156,8 +159,8 @@ def _strays(ctx: RuleContext, collection: Resource, owner: Resource,
             judged = judged or bool(ups)
             if ups and not any(path_of(u.url or "") == path_of(owner.url) for u in ups):
                 strays.append((member, ups))
-        ctx.cache[key] = (judged, strays)
-    return ctx.cache[key]
+        memo[key] = (judged, strays)
+    return memo[key]
 
 
 def _same_uid(ctx: RuleContext, source: Resource, target: Resource) -> bool:

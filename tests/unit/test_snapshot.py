@@ -115,3 +115,14 @@ def test_kinds_follow_the_resources_added():
     assert list(snap.kinds()) == ["HTTP404", "JobReference", "JobReferenceList"]
     snap.add(job(ROOT + "jobs/2"))
     assert [r.url for r in snap.kinds()["JobReference"]] == [JOB, ROOT + "jobs/2"]
+
+
+def test_a_snapshot_shows_its_size_not_its_records():
+    assert repr(full_snapshot()) == f"<Snapshot of {ROOT}: 3 resources, 1 probes, 1 action records>"
+
+
+def test_once_settled_a_snapshot_still_takes_records():
+    snap = full_snapshot()
+    snap.settle()
+    later = snap.add(job(ROOT + "jobs/9", Link("Up", "../", "EnterpriseManager")))
+    assert snap.get(ROOT + "jobs/9") is later and later.links[0].url == ROOT
