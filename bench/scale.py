@@ -75,6 +75,8 @@ def one(size: int, folder: Path) -> dict[str, Any]:
     data = json.loads(results.read_text(encoding="utf-8"))
     return {"size": size, "exit": code, "resources": data["counts"]["resources"], "kinds": data["counts"]["kinds"],
             "items": sum(data["counts"]["items"].values()),
+            "failed": sorted(f"{rule['id']}[{kind}]" for rule in data["rules"]
+                             for kind, outcome in rule["outcomes"].items() if outcome in ("failed", "error")),
             "crawl_s": clock.collected - clock.started, "judge_s": clock.ended - clock.collected,
             "reports_s": clock.ended - clock.judged, "peaks_mb": clock.peaks,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -108,6 +110,8 @@ def main() -> None:
               f"exit {r['exit']}; crawl {r['crawl_s']:7.1f} s, judging and reports {r['judge_s']:6.1f} s "
               f"(reports {r['reports_s']:.1f} s) = {per:.3f} ms/resource; peak RSS {r['peak_rss_mb']:.0f} MB "
               f"(by phase: {peaks})")
+        if r["failed"]:
+            print(f"  failed: {', '.join(r['failed'][:20])}" + (" ..." if len(r["failed"]) > 20 else ""))
     small, large = runs
     per = [r["judge_s"] / r["resources"] for r in runs]
     print(f"time per resource after the crawl, large / small = {per[1] / per[0]:.2f} (goal: at most 1.2)")

@@ -190,7 +190,7 @@ class ActionSpec:
         return next((v for v in self.variants if v.template == template), self)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def path_template(url: str, root_url: str) -> str:
     """The path of a URL below the API root, lower case, id-like segments (with a digit) as `{id}`.
 
