@@ -5,8 +5,10 @@ example.invalid`, `user-1`, `path-2.vbk`, `description-4`), one per original val
 wherever the value shows: in the field it was found in, in a Link's Name, in a URL, inside another
 value. So links and Names still agree, and the recording is still judged as the original was. Ids
 (GUIDs, UIDs) name nothing and are kept. A value is sensitive by the name of the field that holds it
-(`Name`, `HostName`, `FilePath`, `UserName`, `Description`, ...: `SENSITIVE`) or by being a URL's
-host; its stand-ins are numbered in sorted order, so the same estate gets the same stand-ins.
+(`Name`, `HostName`, `FilePath`, `UserName`, `Description`, ...: `SENSITIVE`) in an element that
+stands for one of the installation's objects (it has a UID, or its Href ends with an id), or by
+being a URL's host; the names the API itself gives (versions, query types, reports) are kept. The
+stand-ins are numbered in sorted order, so the same estate gets the same stand-ins.
 
 A field's whole value is replaced; inside other values, a sensitive value is replaced where it shows
 as a part (`SQL Backup 1` in `SQL Backup 1@2025-12-31`) when it is distinctive (four characters or
@@ -94,15 +96,16 @@ class Anonymizer:
         if known is None or _RANK[category] < _RANK[known]:
             self.found[value] = category
 
-    def collect(self, field: str, value: str) -> None:
-        """Note a value when its field is sensitive (a host by its form, else by the field), or a URL's host."""
+    def collect(self, field: str, value: str, item: bool = True) -> None:
+        """Note a value when it is an item's and its field is sensitive (a host by its form, else by the
+        field), or a URL's host."""
         if _is_url(value):
             host = urlsplit(value).hostname
             if host:
                 self.note(host, "host")
             return
         category = _category(field)
-        if category is not None:
+        if category is not None and item:
             self.note(value, "host" if _looks_like_host(value.strip()) else category)
 
     def seal(self) -> None:
@@ -204,26 +207,43 @@ def _stand_in(category: str, value: str, number: int) -> str:
 
 # -- walking bodies ------------------------------------------------------------------------------------
 
-def _xml_values(root: etree._Element) -> Iterator[tuple[str, str]]:
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        name = etree.QName(element).localname
-        for key, value in element.attrib.items():
-            yield etree.QName(key).localname, value
-        if element.text and element.text.strip():
-            yield (name if len(element) == 0 else "", element.text)
+def _names_an_item(href: Any, uid: Any = None) -> bool:
+    """Whether an element (or a Link) stands for one of the installation's objects: it has a UID, or
+    its Href ends with an id (`/jobs/{ID}`, `/tasks/task-1`). The names of what the API itself
+    defines (its versions, query types, reports, collections) are the API's vocabulary, not data."""
+    if isinstance(uid, str) and uid:
+        return True
+    if not isinstance(href, str) or not href:
+        return False
+    last = urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1]
+    return any(ch.isdigit() for ch in last)
 
 
-def _json_values(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
+def _xml_values(element: etree._Element, item: bool = False) -> Iterator[tuple[str, str, bool]]:
+    """(field, value, whether it belongs to an item) of every attribute and leaf text."""
+    name = etree.QName(element).localname
+    own = _names_an_item(element.get("Href"), element.get("UID"))
+    item = own if name == "Link" else item or own
+    for key, value in element.attrib.items():
+        yield etree.QName(key).localname, value, item
+    children = [child for child in element if isinstance(child.tag, str)]
+    if element.text and element.text.strip() and not children:
+        yield name, element.text, item
+    for child in children:
+        yield from _xml_values(child, item)
+
+
+def _json_values(value: Any, field: str = "", item: bool = False) -> Iterator[tuple[str, str, bool]]:
     if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _json_values(item, key)
+        own = _names_an_item(value.get("Href"), value.get("UID"))
+        item = own if field == "Links" else item or own
+        for key, entry in value.items():
+            yield from _json_values(entry, key, item)
     elif isinstance(value, list):
-        for item in value:
-            yield from _json_values(item, field)
+        for entry in value:
+            yield from _json_values(entry, field, item)
     elif isinstance(value, str):
-        yield field, value
+        yield field, value, item
 
 
 def _rewrite_xml(root: etree._Element, anonymizer: Anonymizer) -> None:
@@ -264,7 +284,7 @@ def _read(exchange: Exchange, body: bytes) -> tuple[str, Any]:
     return "text", body.decode("utf-8", "replace")
 
 
-def _values(kind: str, doc: Any) -> Iterator[tuple[str, str]]:
+def _values(kind: str, doc: Any) -> Iterator[tuple[str, str, bool]]:
     if kind == "xml":
         yield from _xml_values(doc)
     elif kind == "json":
@@ -297,8 +317,8 @@ def anonymize_recording(folder: str | Path) -> str:
         anonymizer.note(user, "user")
     for exchange in recording:
         anonymizer.collect("", exchange.url)
-        for field, value in _values(*_read(exchange, recording.body(exchange))):
-            anonymizer.collect(field, value)
+        for field, value, item in _values(*_read(exchange, recording.body(exchange))):
+            anonymizer.collect(field, value, item)
     anonymizer.seal()
 
     staging = path / ".anonymized"

@@ -150,7 +150,7 @@ def _extension(content_type: str | None, body: bytes) -> str:
 
 def body_name(exchange: Exchange, body: bytes) -> str:
     """`bodies/api/jobs/ID~format=Entity.xml`: the URL's path as folders, then the query, then what
-    sets the request apart from a plain GET of XML with the session (`.POST`, `.anonymous`,
+    sets the request apart from a plain GET of XML with the session (`.POST`, `.no-session`,
     `.ended`, `.as-json`), then the answer's own format."""
     parts = urlsplit(exchange.url)
     segments = unquote(parts.path).split("/")[1:] or ["_"]
@@ -158,7 +158,7 @@ def body_name(exchange: Exchange, body: bytes) -> str:
     if parts.query:
         leaf += "~" + parts.query
     marks = [f".{exchange.method}" if exchange.method != "GET" else "",
-             {SESSION: "", NONE: ".anonymous", ENDED: ".ended"}[exchange.session],
+             {SESSION: "", NONE: ".no-session", ENDED: ".ended"}[exchange.session],
              ".as-json" if exchange.accept == "json" else ""]
     name = _segment(leaf)
     return "/".join([BODIES, *(_segment(s) for s in segments[:-1]), name + "".join(marks) + "."

@@ -32,7 +32,7 @@ from .auth import COOKIE, HEADER, IDLE, LogonSession, Sessions, resolve_version
 from .faults import Fault, Reply, apply_document, apply_reply, request_context, select
 from .recorded_trees import json_tree, xml_tree
 from .render import JSON, XML, to_xml
-from .responses import ApiError, param, view_of, wants_json
+from .responses import ApiError, param, reply, view_of, wants_json
 from .versions import SURFACES
 
 __all__ = ["ReplaySessions", "create_replay_app", "refusal"]
@@ -174,8 +174,28 @@ async def replay(request: Request) -> Response:
     methods = sorted({m for m, _ in forms})
     if method not in methods:
         raise ApiError(405, f"{method} is not supported on {request.url.path}", {"Allow": ", ".join(methods)})
+    error = _error_as_json(request, recording, method, key, accept, state)
+    if error is not None:
+        return error
     wanted = "JSON" if accept == "json" else "XML"
     raise ApiError(406, f"the recording holds no {wanted} form of {request.url.path}")
+
+
+def _error_as_json(request: Request, recording: Recording, method: str, key: str, accept: str,
+                         state: str) -> Response | None:
+    """An Error the recording holds as XML, as JSON: the same status and message (an unknown id
+    asked for as JSON is still a 404, not a missing form)."""
+    other = recording.find(method, key, "xml", state) if accept == "json" else None
+    if other is None or other.status < 400 or media_kind(other.content_type) != "xml":
+        return None
+    try:
+        document = xml_tree(recording.body(other))
+    except ParseError:
+        return None
+    if document.name != "Error":
+        return None
+    headers = {k: v for k, v in other.headers if k.lower() != "content-type"}
+    return reply(request, document, other.status, headers)
 
 
 def _path(key: str) -> str:
