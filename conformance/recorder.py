@@ -26,7 +26,7 @@ from .client import SESSION_HEADER, Target
 from .recording import ENDED, NONE, ORIGIN, SESSION, Exchange, Recording, RecordingWriter, kept_headers, request_form
 from .snapshot import Snapshot
 
-__all__ = ["JsonProgress", "OriginSwap", "Recorder"]
+__all__ = ["MASK", "JsonProgress", "OriginSwap", "Recorder", "token_forms"]
 
 MASK = "***"
 _RESUMED = "conformance.recorded"
@@ -66,7 +66,7 @@ class OriginSwap:
         return body.replace(ORIGIN.encode(), self.origin.encode())
 
 
-def _token_forms(token: str) -> dict[str, str]:
+def token_forms(token: str) -> dict[str, str]:
     """The token and what it may stand for in a body: some servers' tokens are the base64 of the
     session's id, which a body then shows; that id is written as a stand-in of the same form."""
     forms = {token: MASK}
@@ -138,7 +138,7 @@ class Recorder:
         token = response.headers.get(SESSION_HEADER)
         if token and request.method == "POST":  # a logon: the session every later request presents
             self.live = token
-            self.secrets.update(_token_forms(token))
+            self.secrets.update(token_forms(token))
         session = self.session_of(request)
         if request.method == "DELETE" and session == SESSION and 200 <= response.status_code < 300 and self.live:
             self.ended.add(self.live)  # the logoff (a recording sends no other DELETE)
@@ -146,16 +146,16 @@ class Recorder:
             self.reused += 1
             return
         method, accept, _ = request_form(request.method, request.headers.get("accept"), session)
-        headers = tuple((k, self._clean(v)) for k, v in kept_headers(response.headers.multi_items()))
-        exchange = Exchange(method, self._clean(str(request.url)), accept, session, response.status_code, headers)
-        self.writer.add(exchange, self._clean_bytes(response.content))
+        headers = tuple((k, self.clean(v)) for k, v in kept_headers(response.headers.multi_items()))
+        exchange = Exchange(method, self.clean(str(request.url)), accept, session, response.status_code, headers)
+        self.writer.add(exchange, self.clean_bytes(response.content))
 
-    def _clean(self, text: str) -> str:
+    def clean(self, text: str) -> str:
         for secret, stand_in in self.secrets.items():
             text = text.replace(secret, stand_in)
         return self.swap.stored(text)
 
-    def _clean_bytes(self, body: bytes) -> bytes:
+    def clean_bytes(self, body: bytes) -> bytes:
         for secret, stand_in in self.secrets.items():
             body = body.replace(secret.encode(), stand_in.encode())
         return self.swap.stored_bytes(body)

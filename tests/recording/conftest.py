@@ -12,6 +12,11 @@ from conformance.cli import main
 from recording_steps import record
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def recorded(tmp_path_factory) -> Path:
     """A complete recording of the key mock (size 1, its moment pinned). Read it, never change it."""
