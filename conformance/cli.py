@@ -121,7 +121,8 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str) -> None:
                         "it has, marked incomplete (default: 1800)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default: 8)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
-                   help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
+                   help="with the mock target: switch on a named fault (repeatable); see `conformance mock "
+                        "--list-faults`")
     p.add_argument("--size", type=_mock_size, metavar="S", help="with the mock target: " + _SIZE_HELP)
     p.add_argument("--surface", choices=SURFACES,
                    help="with the mock target: documented (default, every documented area) or key (the key "
@@ -527,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
-    handlers = {"run": _run, "record": _record, "mock": _mock, "check": _check, "baseline": _baseline, "diff": _diff, "rules": _rules,
+    handlers = {"run": _run, "record": _record, "mock": _mock, "check": _check, "baseline": _baseline, "diff": _diff,
+                "rules": _rules,
                 "profiles": _profiles}
     if ns.command is None:
         parser.print_help()

@@ -35,7 +35,8 @@ def record_settings(ns: argparse.Namespace) -> Any:
 
     full = vars(build_parser().parse_args(["run"]))  # every option of run, at its default
     full.update({k: v for k, v in vars(ns).items() if k in full})
-    settings = resolve_args(["--conformance-only", *plugin_args(argparse.Namespace(**full))])  # as run: the mock by default
+    # `--conformance-only`, as `run` passes it: the mock when no target is set
+    settings = resolve_args(["--conformance-only", *plugin_args(argparse.Namespace(**full))])
     return replace(settings, actions="none", dry_run=False, rules=(), skip_rules=(), json=None, snapshot=None)
 
 
@@ -53,7 +54,9 @@ class _Progress:
     def __init__(self, stream: TextIO = sys.stdout):
         self.stream = stream
         self.tty = stream.isatty()
-        self.last = 0.0
+        self.last = time.perf_counter()
+        self.open = False
+        """Whether a live line is on the terminal, to be ended before anything else is printed."""
         self.recorder: Any = None
 
     def _show(self, line: str, final: bool = False) -> None:
@@ -63,9 +66,16 @@ class _Progress:
         self.last = now
         if self.tty:
             self.stream.write("\r\x1b[K" + line + ("\n" if final else ""))
+            self.open = not final
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
+
+    def done(self) -> None:
+        if self.open:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.open = False
 
     def crawl(self, progress: Any) -> None:
         stored = self.recorder.writer.stored if self.recorder is not None else 0
@@ -90,7 +100,8 @@ def _previous(out: Path, anonymize: bool) -> tuple[Any, str | None]:
         return None, f"--out {out} is a file, not a folder"
     if not is_recording(out):
         if out.is_dir() and any(out.iterdir()):
-            return None, f"--out {out} is a folder that holds files but no recording ({INDEX}); choose a new or empty one"
+            return None, (f"--out {out} is a folder that holds files but no recording ({INDEX}); choose a new or "
+                          "empty one")
         return None, None
     try:
         previous = Recording.load(out)
@@ -100,7 +111,8 @@ def _previous(out: Path, anonymize: bool) -> tuple[Any, str | None]:
         return None, (f"{out} holds an anonymized recording: its bodies no longer name what the target names, so "
                       "it cannot be taken up again; record into another folder")
     if previous.complete and not anonymize:
-        return None, f"{out} holds a complete recording; record into another folder (or pass --anonymize to anonymize it)"
+        return None, (f"{out} holds a complete recording; record into another folder (or pass --anonymize to "
+                      "anonymize it)")
     return previous, None
 
 
@@ -146,8 +158,9 @@ def record(ns: argparse.Namespace) -> int:
         code = _record_run(run, out, previous, anonymize, _source(settings, inputs.url))
     finally:
         close_run(run)
-    if anonymize and (out / "recording.json").is_file():
-        code = code or _anonymize(out)
+    if anonymize and (out / "recording.json").is_file():  # whatever stopped the crawl: no original is left behind
+        anonymized = _anonymize(out)
+        code = code or anonymized
     return code
 
 
@@ -187,6 +200,7 @@ def _record_run(run: Any, out: Path, previous: Any, anonymize: bool, source: dic
     try:
         crawl_run(run, progress.crawl)
     except TargetError as exc:
+        progress.done()
         code = EXIT_TARGET
         reasons.append(str(exc))
         print(f"conformance record: error: {shown(str(exc))}", file=sys.stderr)
@@ -207,6 +221,7 @@ def _record_run(run: Any, out: Path, previous: Any, anonymize: bool, source: dic
         skipped_budget=snap.get("skipped_budget", 0), skipped_origin=snap.get("skipped_origin", 0),
         logoff_status=snap.get("logoff_status"),
     )
+    progress.done()
     where = "mock" if settings.target == "mock" else target.url
     state = "complete" if not reasons else "incomplete: " + "; ".join(reasons)
     print(f"conformance: recorded {len(writer.exchanges)} answers ({writer.stored} asked now, {recorder.reused} "

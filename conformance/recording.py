@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .errors import ConformanceError
 from .parsing import media_kind
@@ -316,8 +316,3 @@ class RecordingWriter:
     def finish(self, **meta: Any) -> None:
         self.meta.update(meta)
         self.flush(force=True)
-
-
-def quote_path(path: str) -> str:
-    """A decoded path written back as a URL path."""
-    return quote(path, safe="/:@!$&'()*+,;=~")

@@ -157,8 +157,7 @@ async def replay(request: Request) -> Response:
     if method == "POST" and logon is not None and _path(key) == _path(url_key(logon.url)):
         return await _logon(request, recording, logon)
     state, caller = _session_state(request)
-    session_url = recording.session_url
-    if method == "DELETE" and caller is not None and session_url and key == url_key(session_url):
+    if method == "DELETE" and caller is not None and key == request.app.state.session_key:
         return _logoff(request, caller, recording.find("DELETE", key, accept, SESSION))
     found = recording.find(method, key, accept, state)
     if found is None and state != SESSION and key == request.app.state.root:  # the API root is public
@@ -231,6 +230,7 @@ def create_replay_app(recording: Recording | str | os.PathLike[str], *, faults: 
     )
     app.state.recording = loaded
     app.state.logon = loaded.logon
+    app.state.session_key = url_key(loaded.session_url) if loaded.session_url else None
     app.state.root = url_key(str(loaded.meta.get("root") or ORIGIN + "/api/"))
     app.state.dataset = None  # no generated data: faults that need it are refused above
     app.state.api_version, app.state.api_versions = loaded.api_version, (loaded.api_version,)

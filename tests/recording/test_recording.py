@@ -78,7 +78,8 @@ def test_a_token_shown_in_a_body_is_masked_and_the_session_id_it_encodes_replace
     token = base64.b64encode(session_id.encode()).decode()
     recorder = Recorder(RecordingWriter(tmp_path, {}), Target("https://em.example:9398/api/", "u", "p"))
     recorder.secrets.update(token_forms(token))
-    body = recorder.clean_bytes(f'<S Href="https://em.example:9398/api/logonSessions/{session_id}">{token}</S>'.encode())
+    served = f'<S Href="https://em.example:9398/api/logonSessions/{session_id}">{token}</S>'
+    body = recorder.clean_bytes(served.encode())
     assert token.encode() not in body and session_id.encode() not in body and MASK.encode() in body
     assert body.startswith(f'<S Href="{ORIGIN}/api/logonSessions/'.encode())
 
@@ -180,3 +181,36 @@ def test_the_check_of_an_incomplete_recording_is_incomplete_and_a_replay_is_judg
         close_run(run)
     with pytest.raises(pytest.UsageError, match="answers no write"):
         resolve_args([*replay, "--conformance-actions", "all"])
+
+
+def test_a_target_that_cannot_be_reached_exits_3_and_leaves_a_recording_that_says_why(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONFORMANCE_PASSWORD", "x")
+    out = tmp_path / "rec"
+    assert main(["record", "--out", str(out), "--target", "http://127.0.0.1:9/api/", "--timeout", "2"]) == 3
+    assert "cannot reach http://127.0.0.1:9/api/" in capsys.readouterr().err
+    index = _index(out)
+    assert index["complete"] is False and "cannot reach" in index["incomplete"][0] and index["exchanges"] == []
+    assert "127.0.0.1:9" not in index["incomplete"][0]  # stored, as every URL, at the recording's own origin
+
+
+def test_ctrl_c_leaves_a_valid_recording_marked_incomplete_and_anonymized_as_asked(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "rec"
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "record", "--out", str(out), "--anonymize",
+                             "--size", "400", "--surface", "documented"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_index(out)["exchanges"] if (out / INDEX).is_file() else ()) < 10:
+        time.sleep(0.2)  # the index is rewritten every two seconds: some answers are in it
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 2, stdout + stderr
+    index = _index(out)
+    assert index["complete"] is False and index["incomplete"] == ["interrupted (Ctrl-C)"]
+    assert index["anonymized"] is True and index["logoff_status"] == 204
+    assert not any(b"corp.example" in data for data in files_of(out).values())
+    assert Recording.load(out).find("GET", "/api/", "xml", "session") is not None

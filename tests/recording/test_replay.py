@@ -83,7 +83,8 @@ async def test_what_the_recording_does_not_hold_is_an_error_with_an_error_body(c
 async def test_each_resource_answers_in_the_form_asked_for(client):
     replay = client()
     replay.headers["X-RestSvcSessionId"] = (await _logon(replay)).headers["X-RestSvcSessionId"]
-    xml, json_form = await replay.get("/api/jobs"), await replay.get("/api/jobs", headers={"Accept": "application/json"})
+    xml = await replay.get("/api/jobs")
+    json_form = await replay.get("/api/jobs", headers={"Accept": "application/json"})
     assert xml.headers["content-type"].startswith("application/xml") and xml.text.lstrip().startswith("<?xml")
     assert json_form.headers["content-type"].startswith("application/json") and json_form.json()["Refs"]
     assert {ref["Href"] for ref in json_form.json()["Refs"]} == set(re.findall(r'<Ref [^>]*Href="([^"]+)"', xml.text))
