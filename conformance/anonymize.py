@@ -5,7 +5,7 @@ example.invalid`, `user-1`, `path-2.vbk`, `description-4`), one per original val
 wherever the value shows: in the field it was found in, in a Link's Name, in a URL, inside another
 value. So links and Names still agree, and the recording is still judged as the original was. Ids
 (GUIDs, UIDs) name nothing and are kept. A value is sensitive by the name of the field that holds it
-(`Name`, `HostName`, `FilePath`, `UserName`, `Description`, ...: `SENSITIVE`) in an element that
+(`Name`, `HostName`, `FilePath`, `UserName`, `Description`, ...: `_CATEGORIES`) in an element that
 stands for one of the installation's objects (it has a UID, or its Href ends with an id), or by
 being a URL's host; the names the API itself gives (versions, query types, reports) are kept. The
 stand-ins are numbered in sorted order, so the same estate gets the same stand-ins.
@@ -35,7 +35,7 @@ from .errors import ConformanceError
 from .parsing import ParseError, media_kind, parse_xml
 from .recording import BODIES, INDEX, ORIGIN, Exchange, Recording, RecordingWriter
 
-__all__ = ["SENSITIVE", "Anonymizer", "anonymize_recording"]
+__all__ = ["Anonymizer", "anonymize_recording"]
 
 _CATEGORIES = (
     ("user", re.compile(r"(?:User|UserName|Login|Account|AccountName|Owner)$")),
@@ -44,8 +44,6 @@ _CATEGORIES = (
     ("description", re.compile(r"(?:Description|Comment|Comments|Notes?)$")),
     ("name", re.compile(r"Name$")),
 )
-SENSITIVE = tuple(pattern.pattern for _, pattern in _CATEGORIES)
-"""The field names (as suffixes) whose values are replaced: the sensitive fields."""
 _RANK = {name: rank for rank, (name, _) in enumerate(_CATEGORIES)}
 _HOSTNAME = re.compile(r"(?i)^(?=.*[a-z])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")
@@ -100,7 +98,10 @@ class Anonymizer:
         """Note a value when it is an item's and its field is sensitive (a host by its form, else by the
         field), or a URL's host."""
         if _is_url(value):
-            host = urlsplit(value).hostname
+            try:
+                host = urlsplit(value).hostname
+            except ValueError:  # not a URL after all: its words are judged as any text's
+                return
             if host:
                 self.note(host, "host")
             return
@@ -154,12 +155,12 @@ class Anonymizer:
         """A URL with its host, path segments and query values written with their stand-ins."""
         try:
             parts = urlsplit(url)
-            host = parts.hostname
+            host, port = parts.hostname, parts.port
         except ValueError:
             return self.text(url)
         netloc = parts.netloc
         if host and host in self.stand_ins:
-            netloc = netloc.replace(host, self.stand_ins[host]) if host in netloc else self.stand_ins[host]
+            netloc = self.stand_ins[host] + (f":{port}" if port else "")
         path = "/".join(self._segment(segment) for segment in parts.path.split("/"))
         query = parts.query
         if query:
@@ -215,7 +216,10 @@ def _names_an_item(href: Any, uid: Any = None) -> bool:
         return True
     if not isinstance(href, str) or not href:
         return False
-    last = urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        last = urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1]
+    except ValueError:
+        return False
     return any(ch.isdigit() for ch in last)
 
 

@@ -99,11 +99,13 @@ variable CONFORMANCE_PASSWORD only.
 """
 
 
-def _crawl_options(p: argparse.ArgumentParser, verb: str) -> None:
-    """The options of the crawl, which `run` and `record` share: the target, its budgets, the mock's data."""
+def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) -> None:
+    """The options of the crawl, which `run` and `record` share: the target, its budgets, the mock's data.
+    `project`: whether the project's pytest configuration supplies settings too (as for `run`)."""
+    configured = "conformance_target of the project's pytest configuration, else " if project else ""
     p.add_argument("--target", metavar="URL|mock",
-                   help="API root URL (https://HOST:9398/api/) or 'mock' (default: CONFORMANCE_TARGET, else "
-                        "conformance_target of the project's pytest configuration, else mock)")
+                   help=f"API root URL (https://HOST:9398/api/) or 'mock' (default: CONFORMANCE_TARGET, else "
+                        f"{configured}mock)")
     p.add_argument("--user", metavar="NAME", help="logon user (default: admin)")
     p.add_argument("--profile", metavar="NAME",
                    help="API version profile or product version (default: v1_7); `conformance profiles` lists them")
@@ -193,15 +195,15 @@ DIR that cannot take this recording.
 
 def _record_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("record", help="crawl a target and store every answer, to replay and judge it offline",
-                       description="Crawl the target as `run` does and store every answer it gets, XML and JSON, "
-                                   "in DIR: one file per body and an index (docs/recording.md). `conformance mock "
+                       description="Crawl the target as `run` does and store every answer it gets, XML and JSON,\n"
+                                   "in DIR: one file per body and an index (docs/recording.md). `conformance mock\n"
                                    "--replay DIR` serves it again; `conformance check DIR` judges it.",
                        epilog=_RECORD_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, metavar="DIR", help="the folder of the recording (created, or resumed)")
     p.add_argument("--anonymize", action="store_true",
                    help="replace names, hosts, user names, paths and descriptions by stand-ins, the same one for "
                         "the same value everywhere (ids are kept), so the recording can be handed on")
-    _crawl_options(p, "recording")
+    _crawl_options(p, "recording", project=False)
 
 
 def _record(ns: argparse.Namespace) -> int:
@@ -402,8 +404,10 @@ profile or schema that does not load, any usage error), 5 every file was skipped
 
 
 def _check_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="judge saved representations (files or folders of .xml/.json) without a server",
-                       description="Run the rules that need no request on saved responses, one file at a time.",
+    p = sub.add_parser("check", help="judge saved representations (files or folders of .xml/.json), or a recording, "
+                                     "without a server",
+                       description="Run the rules that need no request on saved responses, one file at a time; or\n"
+                                   "judge a recording as a crawl of it, with every rule.",
                        epilog=_CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--profile", default=None, help="API version profile (default: v1_7)")
