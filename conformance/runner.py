@@ -176,7 +176,6 @@ def load_inputs(settings: Settings) -> Inputs:
 
 def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
     """A recording that can be replayed for this profile, with faults that can act on it."""
-    from .mock.replay import refusal
     from .recording import Recording, RecordingError
 
     try:
@@ -188,8 +187,8 @@ def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
                           f"{recording.meta.get('profile')}), not the profile's {profile.api_version}: judge it "
                           f"with --profile {recording.meta.get('profile') or recording.api_version}")
     for fault in faults:
-        if (reason := refusal(fault)) is not None:
-            raise OptionError(f"mock: fault {fault.name!r} cannot act on a replay: {reason}")
+        if fault.replay is not None:
+            raise OptionError(f"mock: fault {fault.name!r} cannot act on a replay: {fault.replay}")
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:

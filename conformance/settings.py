@@ -212,10 +212,10 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(opt.ini, help=opt.help, type="linelist" if opt.multiple else "string", default=None)
 
 
-Lookup = Callable[[_Option], Any]
+_Lookup = Callable[[_Option], Any]
 
 
-def _value(opt: _Option, option: Lookup, ini: Lookup) -> Any:
+def _value(opt: _Option, option: _Lookup, ini: _Lookup) -> Any:
     sources: list[tuple[str, Any]] = [(opt.option, option(opt))]
     if not opt.command_line_only:
         sources += [(f"environment variable {opt.env}", os.environ.get(opt.env)),
@@ -263,7 +263,7 @@ def resolve_args(args: Sequence[str]) -> Settings:
     return _resolve(lambda opt: given.get(opt.ini), lambda opt: None)
 
 
-def _resolve(option: Lookup, ini: Lookup) -> Settings:
+def _resolve(option: _Lookup, ini: _Lookup) -> Settings:
     values = {opt.name: _value(opt, option, ini) for opt in OPTIONS}
     if values["only"] and values["target"] is None:
         values["target"] = "mock"  # `conformance run` checks something even where nothing is configured

@@ -29,21 +29,16 @@ from ..parsing import ParseError, media_kind
 from ..recording import ENDED, NONE, ORIGIN, SESSION, Exchange, Recording, url_key
 from .app import DEFAULT_PASSWORD, PASSWORD_ENV, Guard, api_error, fault_layers, http_error
 from .auth import COOKIE, HEADER, IDLE, LogonSession, Sessions, resolve_version
-from .faults import Fault, Reply, apply_document, apply_reply, request_context, select
+from .faults import Reply, apply_document, apply_reply, request_context, select
 from .recorded_trees import json_tree, xml_tree
 from .render import JSON, XML, to_xml
 from .responses import ApiError, param, reply, view_of, wants_json
 from .versions import SURFACES
 
-__all__ = ["ReplaySessions", "create_replay_app", "refusal"]
+__all__ = ["ReplaySessions", "create_replay_app"]
 
 _REALM = {"WWW-Authenticate": 'Basic realm="RestSvc"'}
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-
-
-def refusal(fault: Fault) -> str | None:
-    """Why a fault cannot act on a replay, or None when it can."""
-    return fault.replay
 
 
 class ReplaySessions(Sessions):
@@ -111,8 +106,7 @@ def _xml_twin(request: Request, exchange: Exchange, context: Any) -> Any:
     return apply_document(request.app.state.faults, xml_tree(body), context)
 
 
-def _answer(request: Request, exchange: Exchange, status: int | None = None,
-            extra: dict[str, str] | None = None) -> Response:
+def _answer(request: Request, exchange: Exchange, extra: dict[str, str] | None = None) -> Response:
     """A recorded answer, at the client's origin, through the faults."""
     recording: Recording = request.app.state.recording
     origin = _origin(request)
@@ -120,7 +114,7 @@ def _answer(request: Request, exchange: Exchange, status: int | None = None,
     media = exchange.content_type
     headers = {k: v.replace(ORIGIN, origin) for k, v in exchange.headers if k.lower() != "content-type"}
     headers.update(extra or {})
-    code = exchange.status if status is None else status
+    code = exchange.status
     if request.app.state.faults:
         code, body, media, headers = _faulted(request, exchange, body, media, headers)
     return Response(body, code, headers=headers, media_type=media)
@@ -219,8 +213,8 @@ def create_replay_app(recording: Recording | str | os.PathLike[str], *, faults: 
     loaded = recording if isinstance(recording, Recording) else Recording.load(Path(recording))
     selected = select((faults,) if isinstance(faults, str) else faults)
     for fault in selected:
-        if (reason := refusal(fault)) is not None:
-            raise ValueError(f"fault {fault.name!r} cannot act on a replay: {reason}")
+        if fault.replay is not None:
+            raise ValueError(f"fault {fault.name!r} cannot act on a replay: {fault.replay}")
     if latency_ms < 0:
         raise ValueError(f"latency_ms must not be negative, got {latency_ms}")
     app = Starlette(
