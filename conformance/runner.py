@@ -9,12 +9,13 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import Target, build_client, normalise_root, tls_context
-from .crawler import CrawlProgress, Limits, crawl
-from .errors import OptionError
+from .client import Target, build_client, network_transport, normalise_root, tls_context
+from .crawler import CrawlProgress, Limits, crawl, incomplete
+from .errors import ConformanceError, OptionError
 from .mock.versions import SURFACES
 from .probes import PROBES
 from .profiles import Profile, load_profile
@@ -65,6 +66,8 @@ class Run:
     """Item outcomes by (rule id, kind), filled as items run; deselected items never appear."""
     stopped: str | None = None
     """Why the session ended before every item ran (interrupted, a stop on the first failure), else None."""
+    recorder: Any = None
+    """What stores every exchange of the crawl as it arrives (`conformance record`), else None."""
 
     def record(self, result: ItemResult) -> None:
         self.results[(result.rule_id, result.kind)] = result
@@ -108,8 +111,14 @@ class Run:
         from .mock.data import moment_text
 
         port = urlsplit(target.url).port
+        faults = [a for f in settings.mock_fault for a in ("--fault", f)]
+        if settings.mock_replay is not None:
+            command = ["conformance", "mock", "--port", str(port), "--replay", str(settings.mock_replay), *faults,
+                       "--user", target.user]
+            return replace(replay, mock=shlex.join(command),
+                           password=f"${{{MOCK_PASSWORD_ENV}:-{DEFAULT_PASSWORD}}}")
         command = ["conformance", "mock", "--port", str(port), "--size", str(settings.mock_size),
-                   "--seed", str(settings.mock_seed), *(a for f in settings.mock_fault for a in ("--fault", f))]
+                   "--seed", str(settings.mock_seed), *faults]
         if self.mock_now is not None:
             command += ["--now", moment_text(self.mock_now)]
         if settings.mock_surface != SURFACES[0]:
@@ -152,15 +161,34 @@ def load_inputs(settings: Settings) -> Inputs:
         from .mock.faults import select
 
         try:
-            select(settings.mock_fault)
+            faults = select(settings.mock_fault)
         except ValueError as exc:
             raise OptionError(f"mock: {exc}") from exc
+        if settings.mock_replay is not None:
+            _check_replay(settings.mock_replay, profile, faults)
         return Inputs(profile, schemas, waivers, None)
     url = normalise_root(settings.target or "")
     password = settings.password
     if password is None:
         raise OptionError(f"no password: set the environment variable {PASSWORD_ENV} for user {settings.user!r}")
     return Inputs(profile, schemas, waivers, url, password)
+
+
+def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
+    """A recording that can be replayed for this profile, with faults that can act on it."""
+    from .recording import Recording, RecordingError
+
+    try:
+        recording = Recording.load(folder)
+    except RecordingError as exc:
+        raise OptionError(f"--conformance-mock-replay: {exc}") from exc
+    if recording.api_version != profile.api_version:
+        raise OptionError(f"the recording {folder} holds API {recording.api_version} (profile "
+                          f"{recording.meta.get('profile')}), not the profile's {profile.api_version}: judge it "
+                          f"with --profile {recording.meta.get('profile') or recording.api_version}")
+    for fault in faults:
+        if fault.replay is not None:
+            raise OptionError(f"mock: fault {fault.name!r} cannot act on a replay: {fault.replay}")
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
@@ -172,6 +200,16 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
     from .mock.server import MockServer
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
+    if settings.mock_replay is not None:
+        from .mock.replay import create_replay_app
+
+        try:
+            app = create_replay_app(settings.mock_replay, faults=settings.mock_fault, user=settings.user,
+                                    password=password)
+        except (ValueError, ConformanceError) as exc:
+            raise OptionError(f"mock: {exc}") from exc
+        server = MockServer(app).start()
+        return server, server.url, password
     try:
         dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
         app = create_app(dataset, faults=settings.mock_fault, user=settings.user, password=password,
@@ -210,7 +248,14 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
         "profile": profile.name, "api_version": profile.api_version, "products": list(profile.products),
         "target": settings.target if settings.target == "mock" else target.url,
         "schemas": str(settings.schema or profile.schemas), "complete": False})
-    mock_now = mock.app.state.dataset.now if mock is not None else None
+    recording = getattr(mock.app.state, "recording", None) if mock is not None else None
+    if recording is not None:
+        snapshot.meta["target"] = f"recording {settings.mock_replay}"
+        if not recording.complete:  # what the recording did not reach, its judgement cannot cover
+            reasons = "; ".join(recording.meta.get("incomplete") or ["it was stopped before its end"])
+            incomplete(snapshot, f"the recording is incomplete ({reasons})")
+    dataset = getattr(mock.app.state, "dataset", None) if mock is not None else None
+    mock_now = dataset.now if dataset is not None else None
     return Run(settings, profile, inputs.schemas, target, snapshot, mock, mock_now, waivers=inputs.waivers)
 
 
@@ -252,10 +297,15 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
                           on_mock=run.mock is not None, probe_patch=mode != "none")
 
-    async with build_client(run.target) as client:
+    after_walk = actions if mode != "none" or settings.dry_run else None
+    recorder = run.recorder
+    transport = recorder.transport(network_transport(run.target)) if recorder is not None else None
+    async with build_client(run.target, transport=transport) as client:
+        if recorder is not None:  # a recording: every exchange stored, then the JSON forms after the walk
+            recorder.attach(client)
+            after_walk = recorder.after_walk
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
-                    snapshot=run.snapshot, after_walk=actions if mode != "none" or settings.dry_run else None,
-                    operation_rels=run.profile.action_rels)
+                    snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels)
 
 
 def close_run(run: Run | None) -> None:
