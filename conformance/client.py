@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .errors import OptionError, TargetError
-from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget
+from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget, describe_error
 from .reproduce import SESSION_HEADER
 from .urls import same_origin, url_problem
 
@@ -122,7 +122,7 @@ def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None =
 
 
 def _describe(exc: httpx.HTTPError, url: str) -> str:
-    return f"{type(exc).__name__} on {url}: {exc or 'no detail'}"
+    return f"{type(exc).__name__} on {url}: {describe_error(exc)}"
 
 
 async def fetch(client: httpx.AsyncClient, url: str) -> Fetched:

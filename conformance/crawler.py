@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import httpx
 
 from .client import Session, Target, fetch, logoff, logon
+from .guard import describe_error
 from .errors import TargetError
 from .frontier import BUDGET, SAMPLING, Frontier
 from .links import Link
@@ -101,7 +102,7 @@ class _Walk:
             got = await fetch(self.client, url)
         except httpx.HTTPError as exc:
             self.progress.failed += 1
-            self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc or 'no detail'}", via=via))
+            self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {describe_error(exc)}", via=via))
             return
         if got.status == 401 and await self.lost(url):
             return  # not the resource's answer but the session's end: said once, in the run's meta

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from .client import SESSION_HEADER
+from .guard import describe_error
 from .links import Link
 from .parsing import ParseError, parse_body
 from .snapshot import Resource, Snapshot
@@ -102,7 +103,7 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
         # A request built by hand: the client would merge its defaults (the session id) back in.
         response = await client.send(httpx.Request(method, url, headers=send_headers))
     except httpx.HTTPError as exc:  # the guard's budgets too: a body too large, an answer too late
-        return Probe(name, res_url, method, url, shown, error=f"{type(exc).__name__}: {exc or 'no detail'}")
+        return Probe(name, res_url, method, url, shown, error=f"{type(exc).__name__}: {describe_error(exc)}")
     body = response.content
     content_type = response.headers.get("content-type")
     root = error_status = None
