@@ -100,14 +100,19 @@ def met_kinds(snapshot: Snapshot) -> set[str]:
     return set(snapshot.kinds()) | {m.type for r in snapshot for m in r.members if m.type}
 
 
-def unmet_kinds(snapshot: Snapshot, profile: Profile, offered: set[str]) -> tuple[list[str], list[str]]:
-    """(missed, left out): the profile's types that links offered and the crawl did not meet. Left
-    out are those some link the crawl left out (`--per-template`, `--max-resources`) was typed to
-    lead to: a coverage gap of the user's budget. Missed are the rest: no link could have led there."""
+def unmet_kinds(snapshot: Snapshot, profile: Profile, offered: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """(missed, left out, failed): the profile's types that links offered and the crawl did not meet.
+
+    Left out are those a link the crawl left out (`--per-template`, `--max-resources`) was typed to
+    lead to: a coverage gap of the user's budget. Failed are those a link whose target failed was
+    typed to lead to: REL001's finding on the link, not a second one here. Missed are the rest: no
+    link could have led there."""
     unmet = (set(profile.kinds) & offered) - met_kinds(snapshot)
     left = {type_ for types in (snapshot.meta.get("left_out_types") or {}).values() for type_ in types}
     gaps = unmet & _kinds_of(left, profile)
-    return sorted(unmet - gaps), sorted(gaps)
+    broken = {res.via.type for res in snapshot if res.error is not None and res.via is not None and res.via.type}
+    failed = (unmet - gaps) & _kinds_of(broken, profile)
+    return sorted(unmet - gaps - failed), sorted(gaps), sorted(failed)
 
 
 def budget_gaps(snapshot: Snapshot, profile: Profile) -> list[str]:
@@ -127,7 +132,7 @@ def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iter
     the crawl started from. A type no link offers (an installation without cloud tenants or NAS) is
     absent, not missed. A type that only links the crawl left out led to (`--per-template`,
     `--max-resources`) is the budget's gap, not the server's: a note and the reports' coverage say
-    so, and no finding.
+    so, and no finding; nor is one behind a link whose target failed, which is REL001's finding.
     """
     meta = ctx.snapshot.meta
     session = meta.get("session_url")
@@ -139,12 +144,15 @@ def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iter
     if absent:
         ctx.note(f"{len(absent)} of the {len(ctx.profile.kinds)} resource types of profile {ctx.profile.name} were "
                  f"not offered by any link, so not checked: {', '.join(absent)}")
-    missed, gaps = unmet_kinds(ctx.snapshot, ctx.profile, offered)
+    missed, gaps, failed = unmet_kinds(ctx.snapshot, ctx.profile, offered)
     if gaps:
         ctx.note(f"{len(gaps)} resource type(s) not met because the crawl left out the links to them (at most "
                  f"{meta.get('per_template') or 'all'} URL(s) of one URL template, --per-template; "
                  f"{meta.get('max_resources', '?')} resources in all, --max-resources), so not checked: "
                  f"{', '.join(gaps)}")
+    if failed:
+        ctx.note(f"{len(failed)} resource type(s) not met because the links to them failed (see REL001), so not "
+                 f"checked: {', '.join(failed)}")
     left = meta.get("skipped_sampling", 0) + meta.get("skipped_budget", 0)
     cause = f", and none of the {left} URL(s) it left out was linked as one" if left else ""
     for kind in missed:

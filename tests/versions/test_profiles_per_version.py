@@ -167,6 +167,16 @@ def test_prf003_leaves_a_type_only_links_the_crawl_left_out_led_to_to_the_covera
     assert _findings("PRF003", session, _job(UP, START), meta=sampled)[0] == []
 
 
+def test_prf003_leaves_a_type_behind_a_link_whose_target_failed_to_rel001():
+    url = ROOT + "logonSessions/1"
+    down = Link("Down", ROOT + "tasks", "TaskList")
+    session = Resource(url, 200, "application/xml", "LogonSession", "LogonSession", url, links=(down,))
+    failed = Resource(ROOT + "tasks", None, error="DeadlineExceeded: no complete answer within 20 s", via=down)
+    found, notes = _findings("PRF003", session, _job(UP, START), failed, meta={"session_url": url})
+    assert found == [] and any(n.endswith("failed (see REL001), so not checked: Task") for n in notes)
+    assert len(_findings("PRF003", session, _job(UP, START), meta={"session_url": url})[0]) == 1
+
+
 @pytest.mark.parametrize("table, message", [
     ('kinds = 3', "field 'kinds' must be a table"),
     ('[kinds]\nJob = 3', r"\[kinds.Job\]: must be a table"),
