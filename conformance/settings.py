@@ -170,6 +170,7 @@ class Settings:
     insecure: bool
     ca_bundle: Path | None
     max_resources: int
+    per_template: int
     timeout: float
     max_body: int
     deadline: float
@@ -189,7 +190,6 @@ class Settings:
     hypothesis_profile: str = "conformance-ci"
     mock_now: datetime | None = None
     mock_surface: str = SURFACES[0]
-    per_template: int = 10
 
     @property
     def effective_actions(self) -> str:

@@ -216,9 +216,9 @@ def rule(id: str, severity: Severity, *, fault: str, source: str,
 
 def left_out_note(count: int, meta: dict) -> str:
     """What an item could not check because the crawl sampled: one line, however many links."""
-    return (f"judged the resources the crawl fetched: {count} linked resource(s) it left out were not checked "
-            f"(at most {meta.get('per_template') or 'all'} URL(s) of one URL template, --per-template; "
-            f"{meta.get('max_resources', '?')} resources in all, --max-resources)")
+    return (f"{count} linked resource(s) not checked: the crawl left them out (--per-template "
+            f"{meta.get('per_template') or 'no limit'}, --max-resources {meta.get('max_resources', '?')}); those "
+            "it fetched were judged")
 
 
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:

@@ -4,9 +4,11 @@ what was left out is counted, judged around and reported, never flagged link by 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from types import SimpleNamespace
 
+from conformance.cli import build_parser
 from conformance.client import Target, build_client
 from conformance.crawler import Limits, crawl
 from conformance.frontier import BUDGET, SAMPLING, Frontier
@@ -16,12 +18,20 @@ from conformance.report.html_coverage import coverage_html
 from conformance.report.results import build_results
 from conformance.report.sampling import sampling_lines
 from conformance.rules import RULES, RuleContext, run_rule
+from conformance.settings import OPTIONS
 from conformance.urls import url_template
 
 from hand_api import NS, ROOT, HandApi, link
 
 A = [f"{ROOT}jobs/{i}" for i in range(6)]
 B = [f"{ROOT}repositories/{i}" for i in range(3)]
+
+
+def test_the_default_per_template_is_the_same_for_the_crawl_the_plugin_and_the_command():
+    (option,) = [opt for opt in OPTIONS if opt.name == "per_template"]
+    assert option.default == Limits().per_template
+    run = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices["run"]
+    assert f"(0: no limit; default: {option.default})" in " ".join(run.format_help().split())
 
 
 def drain(frontier: Frontier) -> list[str]:
@@ -130,7 +140,7 @@ def test_a_rule_judges_the_members_fetched_and_notes_the_rest_once_per_item():
     assert list(run_rule(RULES["REL001"], ctx, [listing])) == []
     assert ctx.subjects == {listing.url}  # the three members fetched were judged
     (note,) = ctx.notes
-    assert "17 linked resource(s) it left out were not checked" in note and "--per-template" in note
+    assert note.startswith("17 linked resource(s) not checked: the crawl left them out (--per-template 3,")
 
 
 def test_the_reports_say_what_was_judged_of_what_was_listed_per_template():
