@@ -62,9 +62,6 @@ class Frontier:
         self.left_types: dict[str, dict[str, int]] = {SAMPLING: {}, BUDGET: {}}
         """Why -> link Type -> links offered with that Type to a URL left out for that reason."""
 
-    def __len__(self) -> int:
-        return sum(len(queue) for queue in self._waiting.values())
-
     def mark(self, url: str) -> None:
         """A resource of the run that is never fetched with GET (the logon's answer, to a POST):
         it counts against `max_resources` and is never taken again."""

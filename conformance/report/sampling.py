@@ -45,10 +45,10 @@ def sampling_lines(run: Any) -> list[str]:
     left = s["left_out"]
     rows = s["templates"]
     named = "; ".join(f"{row['template']}: {row['fetched']:,} of {row['listed']:,}" for row in rows[:_SHOWN])
-    more = f"; and {len(rows) - _SHOWN} more template(s) (HTML report, results JSON)" if len(rows) > _SHOWN else ""
-    lines = [f"sampled: judged what was fetched of {len(rows)} URL template(s) (--per-template "
-             f"{limit(s['per_template'])}, --max-resources {limit(s['max_resources'])}; {left[SAMPLING]:,} "
-             f"URL(s) left out by sampling, {left[BUDGET]:,} over the budget): {named}{more}"]
+    more = f"; and {len(rows) - _SHOWN} more (HTML report, results JSON)" if len(rows) > _SHOWN else ""
+    lines = [f"sampled: {len(rows)} URL template(s) judged in part (--per-template {limit(s['per_template'])}, "
+             f"--max-resources {limit(s['max_resources'])}): {left[SAMPLING]:,} URL(s) left out by sampling, "
+             f"{left[BUDGET]:,} over the budget; judged of listed: {named}{more}"]
     if s["kinds_not_met"]:
         lines.append(f"coverage gap: {len(s['kinds_not_met'])} resource type(s) not met because their links were "
                      f"left out, so not checked: {', '.join(s['kinds_not_met'])}")
