@@ -88,10 +88,9 @@ def _kinds_of(types: Iterable[str], profile: Profile) -> set[str]:
     return kinds
 
 
-def offered_kinds(ctx: RuleContext) -> set[str]:
+def offered_kinds(snapshot: Snapshot, profile: Profile) -> set[str]:
     """The resource types the server's links promise."""
-    return _kinds_of({link.type for res in ctx.snapshot for link in (*res.links, *res.members) if link.type},
-                     ctx.profile)
+    return _kinds_of({link.type for res in snapshot for link in (*res.links, *res.members) if link.type}, profile)
 
 
 def met_kinds(snapshot: Snapshot) -> set[str]:
@@ -100,14 +99,14 @@ def met_kinds(snapshot: Snapshot) -> set[str]:
     return set(snapshot.kinds()) | {m.type for r in snapshot for m in r.members if m.type}
 
 
-def unmet_kinds(snapshot: Snapshot, profile: Profile, offered: set[str]) -> tuple[list[str], list[str], list[str]]:
+def unmet_kinds(snapshot: Snapshot, profile: Profile) -> tuple[list[str], list[str], list[str]]:
     """(missed, left out, failed): the profile's types that links offered and the crawl did not meet.
 
     Left out are those a link the crawl left out (`--per-template`, `--max-resources`) was typed to
     lead to: a coverage gap of the user's budget. Failed are those a link whose target failed was
     typed to lead to: REL001's finding on the link, not a second one here. Missed are the rest: no
     link could have led there."""
-    unmet = (set(profile.kinds) & offered) - met_kinds(snapshot)
+    unmet = (set(profile.kinds) & offered_kinds(snapshot, profile)) - met_kinds(snapshot)
     left = {type_ for types in (snapshot.meta.get("left_out_types") or {}).values() for type_ in types}
     gaps = unmet & _kinds_of(left, profile)
     broken = {res.via.type for res in snapshot if res.error is not None and res.via is not None and res.via.type}
@@ -117,8 +116,7 @@ def unmet_kinds(snapshot: Snapshot, profile: Profile, offered: set[str]) -> tupl
 
 def budget_gaps(snapshot: Snapshot, profile: Profile) -> list[str]:
     """The profile's types a crawl left out by its budgets (see `unmet_kinds`), for the reports' coverage."""
-    offered = _kinds_of({link.type for res in snapshot for link in (*res.links, *res.members) if link.type}, profile)
-    return unmet_kinds(snapshot, profile, offered)[1]
+    return unmet_kinds(snapshot, profile)[1]
 
 
 @rule("PRF003", Severity.WARNING, fault="tasks_hidden", source=_SOURCE,
@@ -139,17 +137,15 @@ def every_expected_resource_type_is_met(ctx: RuleContext, res: Resource) -> Iter
     if not session or resolve(session, ctx.snapshot.root_url) != res.url:
         return  # only a crawl has a starting point; saved files (`conformance check`) prove no coverage
     ctx.judged(res)
-    offered = offered_kinds(ctx)
-    absent = sorted(set(ctx.profile.kinds) - offered - met_kinds(ctx.snapshot))
+    absent = sorted(set(ctx.profile.kinds) - offered_kinds(ctx.snapshot, ctx.profile) - met_kinds(ctx.snapshot))
     if absent:
         ctx.note(f"{len(absent)} of the {len(ctx.profile.kinds)} resource types of profile {ctx.profile.name} were "
                  f"not offered by any link, so not checked: {', '.join(absent)}")
-    missed, gaps, failed = unmet_kinds(ctx.snapshot, ctx.profile, offered)
+    missed, gaps, failed = unmet_kinds(ctx.snapshot, ctx.profile)
     if gaps:
-        ctx.note(f"{len(gaps)} resource type(s) not met because the crawl left out the links to them (at most "
-                 f"{meta.get('per_template') or 'all'} URL(s) of one URL template, --per-template; "
-                 f"{meta.get('max_resources', '?')} resources in all, --max-resources), so not checked: "
-                 f"{', '.join(gaps)}")
+        ctx.note(f"{len(gaps)} resource type(s) not met because the crawl left out the links to them (--per-template "
+                 f"{meta.get('per_template') or 'no limit'}, --max-resources {meta.get('max_resources', '?')}), so "
+                 f"not checked: {', '.join(gaps)}")
     if failed:
         ctx.note(f"{len(failed)} resource type(s) not met because the links to them failed (see REL001), so not "
                  f"checked: {', '.join(failed)}")
