@@ -62,7 +62,7 @@ def _sampled(run: Any) -> str:
     rows = "".join(f"<tr><td><code>{escape(row['template'])}</code></td><td>{row['fetched']:,}</td>"
                    f"<td>{row['listed']:,}</td></tr>" for row in s["templates"])
     opened = " open" if len(s["templates"]) <= _NOTES_OPEN else ""
-    table = (f"<details{opened}><summary>Sampled: {len(s['templates'])} URL template(s) judged in part "
+    table = (f"<details{opened}><summary>Sampled: {len(s['templates'])} URL template(s) judged in part"
              f'</summary><table class="sampled"><thead><tr><th>URL template</th><th>judged</th><th>listed</th></tr>'
              f"</thead><tbody>{rows}</tbody></table></details>")
     kinds = s["kinds_not_met"]
