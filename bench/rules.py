@@ -38,7 +38,8 @@ def _snapshot(size: int) -> Snapshot:
 
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
-            return await crawl(client, target, schemas=load_schemas(profile.schemas), limits=Limits(max_resources=100_000),
+            return await crawl(client, target, schemas=load_schemas(profile.schemas),
+                               limits=Limits(max_resources=100_000, per_template=0),  # the estate whole
                                operation_rels=profile.action_rels)
 
     return asyncio.run(go())

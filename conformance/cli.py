@@ -113,7 +113,13 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) 
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
     tls.add_argument("--ca-bundle", metavar="PATH", help="CA bundle (PEM) to verify the server certificate")
-    p.add_argument("--max-resources", type=int, metavar="N", help="stop after N resources (default: 5000)")
+    p.add_argument("--max-resources", type=int, metavar="N",
+                   help="stop after N resources; what is left is reported as not covered, and the budget is "
+                        "shared round robin among URL templates (default: 5000)")
+    p.add_argument("--per-template", type=_bounded_int(0, 10**9), metavar="N",
+                   help="fetch at most N URLs of one URL template (the members of a collection, such as "
+                        "/api/jobs/{id}), so every template is reached before one is repeated; the rest is "
+                        "reported as sampled (0: no limit; default: 10)")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="seconds for one whole request, body included, in every phase (default: 20)")
     p.add_argument("--max-body", type=int, metavar="BYTES",

@@ -204,8 +204,9 @@ class _ProgressLine:
             return
         meta = snapshot.meta
         line = f"conformance: crawled {len(snapshot)} resources of {meta.get('target')} " \
-               f"(profile {meta.get('profile')}, skipped: {meta.get('skipped_budget', 0)} over budget, " \
-               f"{meta.get('skipped_origin', 0)} off-origin)"
+               f"(profile {meta.get('profile')}, left out: {meta.get('skipped_sampling', 0)} by sampling " \
+               f"(--per-template {meta.get('per_template') or 'no limit'}), {meta.get('skipped_budget', 0)} " \
+               f"over budget, {meta.get('skipped_origin', 0)} off-origin)"
         if self.reporter.isatty:
             self.reporter.rewrite(line, erase=True)
             self.reporter.write_line("")

@@ -21,6 +21,7 @@ from .guard import describe_error
 from .links import Link
 from .parsing import ParseError, parse_body
 from .snapshot import Resource, Snapshot
+from .urls import is_id_like, url_template
 
 __all__ = ["PROBES", "Probe", "run_probes", "run_logoff_probe", "samples"]
 
@@ -56,14 +57,6 @@ MAX_SAMPLES = 200
 """Most samples in all: four probes each, whatever the server's size and shape."""
 
 
-def _template(url: str) -> str:
-    """The URL with id-like path segments blanked: `/jobs/{id}/includes`, whatever the id."""
-    u = httpx.URL(url)
-    parts = ["{id}" if any(ch.isdigit() for ch in part) else part.lower() for part in u.path.split("/")]
-    query = "&".join(sorted(k.lower() for k in u.params.keys()))
-    return "/".join(parts) + ("?" + query if query else "")
-
-
 def samples(snapshot: Snapshot) -> list[Resource]:
     """One readable resource per kind and URL template (the first by URL), except the public root
     and the logon answer (a POST's: asking its URL again means something else).
@@ -77,7 +70,7 @@ def samples(snapshot: Snapshot) -> list[Resource]:
     per_kind: dict[str, list[Resource]] = {}
     for res in sorted(snapshot, key=lambda r: r.url):
         if res.error is None and res.root and res.url != snapshot.root_url and res.method == "GET":
-            key = (res.kind, _template(res.url))
+            key = (res.kind, url_template(res.url))
             if key not in chosen and len(per_kind.get(res.kind, ())) < PER_KIND:
                 chosen[key] = res
                 per_kind.setdefault(res.kind, []).append(res)
@@ -91,8 +84,7 @@ def _missing_url(url: str) -> str | None:
     """The same URL with its last id-like path segment replaced by an id nobody has."""
     u = httpx.URL(url)
     parts = u.path.rstrip("/").split("/")
-    last = parts[-1]
-    if not any(ch.isdigit() for ch in last):
+    if not is_id_like(parts[-1]):
         return None
     parts[-1] = str(uuid.UUID(int=0x5EED_0000_0000_4000_8000_0000_0000_0000))
     return str(u.copy_with(path="/".join(parts)))

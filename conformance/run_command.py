@@ -30,7 +30,7 @@ def plugin_args(ns: argparse.Namespace) -> list[str]:
     args: list[str] = []
     pairs = {"--conformance-target": ns.target, "--conformance-user": ns.user, "--conformance-profile": ns.profile,
              "--conformance-schema": ns.schema, "--conformance-ca-bundle": ns.ca_bundle,
-             "--conformance-max-resources": ns.max_resources,
+             "--conformance-max-resources": ns.max_resources, "--conformance-per-template": ns.per_template,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
              "--conformance-max-body": ns.max_body, "--conformance-deadline": ns.deadline,
              "--conformance-mock-size": ns.size, "--conformance-mock-now": ns.now,

@@ -283,7 +283,8 @@ def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] |
 
 async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) -> None:
     settings = run.settings
-    limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency, deadline=settings.deadline)
+    limits = Limits(max_resources=settings.max_resources, per_template=settings.per_template,
+                    concurrency=settings.concurrency, deadline=settings.deadline)
     mode = settings.effective_actions
     # PATCH is sent only where writes are allowed: on a real server the default is read-only.
     writes = mode != "none" and not settings.dry_run

@@ -49,6 +49,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 (no limit) or more")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -107,7 +114,11 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("insecure", "do not verify the server's TLS certificate (self-signed installs); prints a warning.",
             False, _bool, flag=True),
     _Option("ca_bundle", "PEM file of CA certificates to verify the server's TLS certificate with.", None, _existing_path),
-    _Option("max_resources", "stop following links after this many resources.", 5000, _positive_int),
+    _Option("max_resources", "stop following links after this many resources; the rest is reported as not "
+            "covered, and the budget is shared round robin among URL templates.", 5000, _positive_int),
+    _Option("per_template", "fetch at most this many URLs of one URL template (the members of a collection, "
+            "e.g. /api/jobs/{id}), so the crawl reaches every template before it repeats one; the rest is "
+            "reported as sampled, not judged. 0: no limit.", 10, _count),
     _Option("timeout", "seconds for one whole request (connection, answer and body), in every phase; a "
             "request past it is a finding on its URL (the logon's stops the run).", 20.0, _positive_float),
     _Option("max_body", "largest response body read, in bytes counted after decompression; a larger body is a "
@@ -161,6 +172,7 @@ class Settings:
     insecure: bool
     ca_bundle: Path | None
     max_resources: int
+    per_template: int
     timeout: float
     max_body: int
     deadline: float

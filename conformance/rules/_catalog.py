@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from ..links import Link
 from ..reproduce import Replay, Request
 from ..snapshot import Resource, Snapshot
-from ..urls import resolve
+from ..urls import resolve, url_template
 
 if TYPE_CHECKING:
     from ..profiles import Profile
 
-__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "evaluate", "rule", "run_rule"]
+__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "evaluate", "left_out_note", "rule", "run_rule"]
 
 
 class Severity(enum.IntEnum):
@@ -95,6 +95,9 @@ class RuleContext:
     subjects: set[str] = field(default_factory=set)
     """URLs of the resources the rule found something to judge on: none means the rule did not
     apply, which is not the same as a pass."""
+    left_out: set[str] = field(default_factory=set)
+    """URLs the rule looked up that the crawl left out (`--per-template`, `--max-resources`): said
+    once per item, in one note, never link by link."""
 
     def reproduce(self, requests: Sequence[Request]) -> str:
         """The script that sends these requests (after a logon) against the run's target; written
@@ -118,7 +121,23 @@ class RuleContext:
         if not link.href:
             return None
         url = resolve(link.href, res.url)
-        return self.snapshot.get(url) if url else None
+        return self.lookup(url) if url else None
+
+    def lookup(self, url: str) -> Resource | None:
+        """The crawled resource at a URL, or None; a URL the crawl left out by sampling or over the
+        budget is counted for the item's note (`left_out_note`)."""
+        found = self.snapshot.get(url)
+        if found is None and url_template(url) in self._sampled():
+            self.left_out.add(url)
+        return found
+
+    def _sampled(self) -> frozenset[str]:
+        """The URL templates some of whose URLs the crawl left out; read once per run."""
+        templates = self.cache.get("sampled")
+        if templates is None:
+            rows = self.snapshot.meta.get("sampled") or ()
+            templates = self.cache["sampled"] = frozenset(row["template"] for row in rows)
+        return templates
 
     def readable_target(self, res: Resource, link: Link) -> Resource | None:
         """Like `target`, but a target that failed becomes a note, not a second finding:
@@ -195,11 +214,20 @@ def rule(id: str, severity: Severity, *, fault: str, source: str,
     return register
 
 
+def left_out_note(count: int, meta: dict) -> str:
+    """What an item could not check because the crawl sampled: one line, however many links."""
+    return (f"{count} linked resource(s) not checked: the crawl left them out (--per-template "
+            f"{meta.get('per_template') or 'no limit'}, --max-resources {meta.get('max_resources', '?')}); those "
+            "it fetched were judged")
+
+
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
-    """Every finding of one rule over some resources."""
-    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects)
+    """Every finding of one rule over some resources; what the crawl left out is noted once."""
+    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, left_out=set())
     for res in resources:
         yield from rule.check(bound, res)
+    if bound.left_out:
+        bound.note(left_out_note(len(bound.left_out), ctx.snapshot.meta))
 
 
 def evaluate(ctx: RuleContext, rules: Iterable[Rule] | None = None) -> dict[tuple[str, str], list[Finding]]:

@@ -25,9 +25,9 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
         if not is_gettable(link, ctx.profile.action_rels):
             continue
         url = resolve(link.href, res.url)  # type: ignore[arg-type]
-        target = ctx.snapshot.get(url) if url else None
+        target = ctx.lookup(url) if url else None
         if target is None:
-            continue  # not fetched (budget, origin)
+            continue  # not fetched (sampled out, over the budget, another origin)
         ctx.judged(res)
         if target.error is None:
             continue
@@ -78,7 +78,7 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     for link in res.links:
         if link.rel != "Up":
             continue
-        child = ctx.snapshot.get(owner_url(res, link))
+        child = ctx.lookup(owner_url(res, link))
         parent = ctx.readable_target(res, link)
         child_family = _kind_family(child)
         if parent is None or child_family is None:
@@ -113,7 +113,7 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
     for link in res.links:
         if link.rel != "Down":
             continue
-        owner = ctx.snapshot.get(owner_url(res, link))
+        owner = ctx.lookup(owner_url(res, link))
         owner_family = _kind_family(owner)
         collection = ctx.readable_target(res, link)
         if owner is None or owner_family is None or collection is None:
@@ -155,7 +155,7 @@ def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Ite
     for link in res.links:
         if link.rel != "Alternate":
             continue
-        source = ctx.snapshot.get(owner_url(res, link))
+        source = ctx.lookup(owner_url(res, link))
         target = ctx.readable_target(res, link)
         if source is None or target is None:
             continue
