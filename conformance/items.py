@@ -17,8 +17,9 @@ from .rules.selection import select_rules
 from .runner import ItemResult, Run
 from .snapshot import Resource
 
-__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "family_markers", "format_findings",
-           "node_arguments", "register_markers", "select_node_ids", "skip_reason", "type_marker"]
+__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "attach_result", "family_markers",
+           "format_findings", "node_arguments", "register_markers", "reported_result", "select_node_ids", "skip_reason",
+           "type_marker"]
 
 NODE = "conformance"
 """The name and node id of the node every item hangs under."""
@@ -108,6 +109,8 @@ class ConformanceItem(pytest.Item):
     def __init__(self, *, rule: Rule, kind: str, resources: list[Resource], run: Run, **kwargs: Any):
         super().__init__(**kwargs)
         self.rule, self.kind, self.resources, self.run = rule, kind, resources, run
+        self.result: ItemResult | None = None
+        """The outcome once it ran."""
         self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity),
                                                      kind=kind))
         self.add_marker(getattr(pytest.mark, rule.family))
@@ -116,22 +119,25 @@ class ConformanceItem(pytest.Item):
                                  ("resources", len(resources))]
 
     def runtest(self) -> None:
+        # The outcome is kept on the item and sent with its report (`attach_result`): the run
+        # gathers results from reports, wherever the item ran.
         ctx = self.run.context()
         try:
-            findings = self.run.judge(self.rule, self.kind, list(run_rule(self.rule, ctx, self.resources)))
+            findings, waivers = self.run.judge(self.rule, self.kind, list(run_rule(self.rule, ctx, self.resources)))
         except Exception:
-            self.run.record(ItemResult(self.rule.id, self.kind, "error", (), len(self.resources)))
+            self.result = ItemResult(self.rule.id, self.kind, "error", (), len(self.resources))
             raise
         if ctx.notes:  # what could not be checked is said, not silently skipped
             self.add_report_section("call", "not checked", shown("\n".join(ctx.notes)))
         if not findings and not self.rule.applied(ctx):
             # Nothing judged is not "judged and found fine": the item is skipped, with the reason.
             reason = skip_reason(self.rule, ctx.notes)
-            self.run.record(ItemResult(self.rule.id, self.kind, "skipped", (), len(self.resources), reason))
+            self.result = ItemResult(self.rule.id, self.kind, "skipped", (), len(self.resources), reason)
             pytest.skip(reason)
         new = [f for f in findings if not f.waiver]
         outcome = "failed" if new else "waived" if findings else "passed"
-        self.run.record(ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources)))
+        self.result = ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources),
+                                 waivers=waivers)
         if new:
             raise RuleViolated(self.rule, self.kind, findings)
         if findings:
@@ -168,6 +174,24 @@ class ConformanceCollector(pytest.Collector):
                     # The id carries the server's Type only as an inert word (`plain.id_safe`).
                     yield ConformanceItem.from_parent(self, name=f"{rule.id}[{id_safe(kind)}]", rule=rule, kind=kind,
                                                       resources=resources, run=self.run)
+
+
+_RESULT = "conformance_result"
+"""The attribute of a call report that carries its item's result, as plain data."""
+
+
+def attach_result(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Send an item's result with its call report: pytest-xdist carries a report's plain-data
+    attributes from a worker to the controller, so results are gathered alike in either case."""
+    result = getattr(item, "result", None) if isinstance(item, ConformanceItem) else None
+    if result is not None and report.when == "call":
+        setattr(report, _RESULT, result.to_dict())
+
+
+def reported_result(report: pytest.TestReport) -> ItemResult | None:
+    """The item result a report carries (see `attach_result`), else None."""
+    data = getattr(report, _RESULT, None)
+    return ItemResult.from_dict(data) if data is not None else None
 
 
 def node_arguments(args: Iterable[str]) -> tuple[list[str], list[str]]:

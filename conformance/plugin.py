@@ -17,7 +17,8 @@ from .settings import Settings, add_options, resolve
 
 settings_key = pytest.StashKey[Settings]()
 inputs_key = pytest.StashKey[Any]()  # runner.Inputs, checked at session start
-run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done
+run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done (not on xdist workers: they report nothing)
+shared_key = pytest.StashKey[Any]()  # workers.Shared: the crawl an xdist controller hands its workers
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
 
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
@@ -44,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if node_ids:
         config.args = others
         config.stash[node_ids_key] = node_ids
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker judges items; its controller gathers the results and writes the reports
+    config.pluginmanager.register(_Results(config), "conformance-results")
     if config.pluginmanager.hasplugin("html"):
         from .report.html import HtmlSummary
 
@@ -60,7 +64,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Check every input before anything is sent or written: a mistake is a usage error (exit 4)
     reported in one line, and the session (reports included) does not start."""
     settings = _settings(session.config)
-    if settings is None or hasattr(session.config, "workerinput"):
+    if settings is None:
         return
     from .errors import ConformanceError
     from .runner import load_inputs
@@ -97,14 +101,44 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if settings is not None and settings.only else None
 
 
+def _shared(config: pytest.Config, settings: Settings) -> Any:
+    """An xdist worker's run: the snapshot its controller crawled."""
+    from .errors import ConformanceError
+    from .workers import shared_run
+
+    try:
+        return shared_run(settings, config.stash[inputs_key], config.workerinput)  # type: ignore[attr-defined]
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: Any) -> None:
+    """Under xdist the controller collects no items, so it crawls here, once, before any worker
+    starts; the workers judge what it saved."""
+    settings = _settings(config)
+    if settings is not None:
+        from .workers import share
+
+        config.stash[shared_key] = share(_start(config, settings))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    shared = node.config.stash.get(shared_key, None)
+    if shared is not None:
+        node.workerinput.update(shared.workerinput())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     settings = _settings(config)
-    if settings is None or hasattr(config, "workerinput"):
+    if settings is None:
         return
     from .items import NODE, ConformanceCollector, select_node_ids
 
-    run = _start(config, settings)  # the crawl decides which items exist, so it runs at collection
+    # The crawl decides which items exist, so it runs at collection; an xdist worker reads its controller's.
+    run = _shared(config, settings) if hasattr(config, "workerinput") else _start(config, settings)
 
     collector = ConformanceCollector.from_parent(session, name=NODE, nodeid=NODE, run=run)
     added = list(collector.collect())
@@ -141,27 +175,57 @@ def _cut_short(run: Any, exitstatus: int) -> int:
 
 
 def _stop_reason(session: pytest.Session, exitstatus: int) -> str | None:
-    """Why the session ended before every item ran (Ctrl-C, `-x`), or None."""
-    if exitstatus == pytest.ExitCode.INTERRUPTED:
-        return "interrupted"
-    if session.shouldfail or session.shouldstop:
-        return str(session.shouldfail or session.shouldstop)
-    return None
+    """Why the session ended before every item ran (Ctrl-C, `-x`; under xdist the controller's
+    session says why), or None."""
+    dsession = session.config.pluginmanager.get_plugin("dsession")
+    why = session.shouldfail or session.shouldstop or getattr(dsession, "shouldstop", None)
+    if why:
+        return str(why)
+    return "interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED else None
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html and the terminal summary read the run
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .runner import close_run
 
+    shared = session.config.stash.get(shared_key, None)
+    if shared is not None:
+        shared.release()
     run = session.config.stash.get(run_key, None)
     if run is not None:
-        run.stopped = _stop_reason(session, exitstatus)
+        run.finish(_stop_reason(session, exitstatus))
         exitstatus = session.exitstatus = _cut_short(run, exitstatus)
     if run is not None and run.settings.json:
         from .report.results import build_results, write_results
 
         run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus)))
     close_run(run)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if _settings(item.config) is not None:
+        from .items import attach_result
+
+        attach_result(item, report)
+    return report
+
+
+class _Results:
+    """Gathers item results from the reports, where the items ran here or on xdist workers."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        run = self.config.stash.get(run_key, None)
+        if run is not None:
+            from .items import reported_result
+
+            result = reported_result(report)
+            if result is not None:
+                run.record(result)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

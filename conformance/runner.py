@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +21,13 @@ from .probes import PROBES
 from .profiles import Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
 from .reproduce import Replay
-from .rules import Finding, Rule, RuleContext, Severity
+from .rules import RULES, Finding, Rule, RuleContext, Severity
 from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
 from .snapshot import Snapshot
 
 __all__ = ["Inputs", "InsecureTargetWarning", "ItemResult", "Run", "close_run", "crawl_run", "load_inputs",
-           "prepare_run", "start_run"]
+           "prepare_run", "resume_run", "start_run"]
 
 
 class InsecureTargetWarning(UserWarning):
@@ -48,6 +48,21 @@ class ItemResult:
     """How many resources of the kind the rule looked at."""
     reason: str = ""
     """Why a skipped item judged nothing."""
+    waivers: tuple[int, ...] = ()
+    """The baseline entries (by index) its findings matched, so the run gathering results knows
+    which entries are stale wherever the item ran."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: an item's result travels in its pytest report, to another process under xdist."""
+        return {"rule_id": self.rule_id, "kind": self.kind, "outcome": self.outcome,
+                "findings": [f.to_dict() for f in self.findings], "resources": self.resources,
+                "reason": self.reason, "waivers": list(self.waivers)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ItemResult:
+        return cls(data["rule_id"], data["kind"], data["outcome"],
+                   tuple(Finding.from_dict(f) for f in data["findings"]), data["resources"], data["reason"],
+                   tuple(data["waivers"]))
 
 
 @dataclass
@@ -71,6 +86,14 @@ class Run:
 
     def record(self, result: ItemResult) -> None:
         self.results[(result.rule_id, result.kind)] = result
+        self.used_waivers.update(result.waivers)
+
+    def finish(self, stopped: str | None) -> None:
+        """Close the books: why the session stopped early, and the results in catalog order, then by
+        resource type, whatever order the items reported in (xdist workers interleave)."""
+        self.stopped = stopped
+        order = {rule_id: index for index, rule_id in enumerate(RULES)}
+        self.results = dict(sorted(self.results.items(), key=lambda kv: (order.get(kv[0][0], len(order)), kv[0])))
 
     @property
     def findings(self) -> list[Finding]:
@@ -80,12 +103,14 @@ class Run:
     used_waivers: set[int] = field(default_factory=set)
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def judge(self, rule: Rule, kind: str, findings: list[Finding]) -> list[Finding]:
-        """Mark what does not fail the gate: baseline matches first, then findings below --fail-on."""
-        marked = match(findings, kind, self.waivers, self.profile.products, self.used_waivers)
+    def judge(self, rule: Rule, kind: str, findings: list[Finding]) -> tuple[list[Finding], tuple[int, ...]]:
+        """Mark what does not fail the gate: baseline matches first, then findings below --fail-on.
+        Also returns the baseline entries (by index) that matched."""
+        used: set[int] = set()
+        marked = match(findings, kind, self.waivers, self.profile.products, used)
         threshold = Severity[self.settings.fail_on.upper()]
-        return [f if f.waiver or f.severity >= threshold else replace(f, waiver=f"below --fail-on {self.settings.fail_on}")
-                for f in marked]
+        return ([f if f.waiver or f.severity >= threshold else replace(f, waiver=f"below --fail-on {self.settings.fail_on}")
+                 for f in marked], tuple(sorted(used)))
 
     @property
     def stale_waivers(self) -> list[Waiver]:
@@ -257,6 +282,13 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
     dataset = getattr(mock.app.state, "dataset", None) if mock is not None else None
     mock_now = dataset.now if dataset is not None else None
     return Run(settings, profile, inputs.schemas, target, snapshot, mock, mock_now, waivers=inputs.waivers)
+
+
+def resume_run(settings: Settings, inputs: Inputs, snapshot: Snapshot, mock_now: datetime | None = None) -> Run:
+    """The run another process crawled, rebuilt from its snapshot to be judged (an xdist worker):
+    nothing is sent and no mock started, and reproductions name the same target and mock."""
+    target = Target(snapshot.root_url, settings.user, "", api_version=inputs.profile.api_version)
+    return Run(settings, inputs.profile, inputs.schemas, target, snapshot, None, mock_now, waivers=inputs.waivers)
 
 
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:

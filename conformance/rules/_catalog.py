@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 from ..links import Link
 from ..reproduce import Replay, Request
@@ -48,6 +48,21 @@ class Finding:
     """The start of what the server answered."""
     waiver: str = ""
     """Why this finding does not fail the gate: a baseline entry's reason, or the severity threshold."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (str, int, None, dicts), so a finding crosses to another process or file."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["severity"] = int(self.severity)
+        data["link"] = None if self.link is None else asdict(self.link)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        values = dict(data)
+        values["severity"] = Severity(values["severity"])
+        if values.get("link") is not None:
+            values["link"] = Link(**values["link"])
+        return cls(**values)
 
 
 CheckFunction = Callable[["RuleContext", Resource], Iterable[Finding]]
