@@ -18,7 +18,7 @@ from .settings import Settings, add_options, resolve
 settings_key = pytest.StashKey[Settings]()
 inputs_key = pytest.StashKey[Any]()  # runner.Inputs, checked at session start
 run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done (not on xdist workers: they report nothing)
-shared_key = pytest.StashKey[Any]()  # workers.Shared: the crawl an xdist controller hands its workers
+handoff_key = pytest.StashKey[Any]()  # workers.Handoff: how an xdist controller hands its crawl to its workers
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
 
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
@@ -112,22 +112,32 @@ def _shared(config: pytest.Config, settings: Settings) -> Any:
         raise pytest.UsageError(f"conformance: {exc}") from None
 
 
-@pytest.hookimpl(optionalhook=True, tryfirst=True)
-def pytest_xdist_setupnodes(config: pytest.Config, specs: Any) -> None:
-    """Under xdist the controller collects no items, so it crawls here, once, before any worker
-    starts; the workers judge what it saved."""
-    settings = _settings(config)
-    if settings is not None:
-        from .workers import share
+def _handoff(config: pytest.Config) -> Any:
+    from .workers import Handoff
 
-        config.stash[shared_key] = share(_start(config, settings))
+    if handoff_key not in config.stash:
+        config.stash[handoff_key] = Handoff()
+    return config.stash[handoff_key]
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    shared = node.config.stash.get(shared_key, None)
-    if shared is not None:
-        node.workerinput.update(shared.workerinput())
+    """Each xdist worker is told where its controller's crawl will be handed over."""
+    if _settings(node.config) is not None:
+        node.workerinput.update(_handoff(node.config).workerinput())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """An xdist controller collects no items, so it crawls here, once, and hands the crawl to its
+    workers, which are collecting by now and wait for it."""
+    settings = _settings(session.config)
+    if settings is None:
+        return
+    from .workers import distributing
+
+    if distributing(session.config):
+        _handoff(session.config).publish(_start(session.config, settings))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -139,6 +149,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     # The crawl decides which items exist, so it runs at collection; an xdist worker reads its controller's.
     run = _shared(config, settings) if hasattr(config, "workerinput") else _start(config, settings)
+    if run is None:
+        return  # the controller's crawl stopped: it reports why
 
     collector = ConformanceCollector.from_parent(session, name=NODE, nodeid=NODE, run=run)
     added = list(collector.collect())
@@ -188,12 +200,13 @@ def _stop_reason(session: pytest.Session, exitstatus: int) -> str | None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .runner import close_run
 
-    shared = session.config.stash.get(shared_key, None)
-    if shared is not None:
-        shared.release()
     run = session.config.stash.get(run_key, None)
+    stopped = _stop_reason(session, exitstatus)
+    handoff = session.config.stash.get(handoff_key, None)
+    if handoff is not None:  # workers still waiting for a crawl that never finished are let go
+        handoff.stop(stopped or "the crawl did not finish")
     if run is not None:
-        run.finish(_stop_reason(session, exitstatus))
+        run.finish(stopped)
         exitstatus = session.exitstatus = _cut_short(run, exitstatus)
     if run is not None and run.settings.json:
         from .report.results import build_results, write_results
@@ -226,6 +239,12 @@ class _Results:
             result = reported_result(report)
             if result is not None:
                 run.record(result)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    handoff = config.stash.get(handoff_key, None)
+    if handoff is not None:  # after the workers are gone
+        handoff.release()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
