@@ -137,7 +137,17 @@ def pytest_collection(session: pytest.Session) -> None:
     from .workers import distributing
 
     if distributing(session.config):
-        _handoff(session.config).publish(_start(session.config, settings))
+        from .items import item_ids, unmatched_node_ids
+
+        run = _start(session.config, settings)
+        _refuse_unmatched(unmatched_node_ids(item_ids(run), session.config.stash.get(node_ids_key, [])))
+        _handoff(session.config).publish(run)
+
+
+def _refuse_unmatched(node_ids: list[str]) -> None:
+    if node_ids:  # as pytest answers a test id that names no test
+        raise pytest.UsageError(*(f"not found: {node_id}\n(no conformance item of this run has that id)"
+                                  for node_id in node_ids))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -157,9 +167,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     node_ids = config.stash.get(node_ids_key, None)
     if node_ids:
         added, unmatched = select_node_ids(added, node_ids)
-        if unmatched:  # as pytest answers a test id that names no test
-            raise pytest.UsageError(*(f"not found: {node_id}\n(no conformance item of this run has that id)"
-                                      for node_id in unmatched))
+        _refuse_unmatched(unmatched)
     items.extend(added)
     # Tell the reporters, so "collected N items" counts these too (they come from no file).
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
