@@ -1,4 +1,5 @@
-"""pytest hooks of the conformance suite: options, the crawl at session start, items, summaries.
+"""pytest hooks of the conformance suite: options, the crawl at collection (once, by the controller,
+under pytest-xdist), items, summaries.
 
 Hooks stay thin: each one delegates to `settings`, `runner`, `items` or `report`. The plugin is
 inert unless a target is given, so other suites installed beside it are untouched.
