@@ -1,4 +1,5 @@
-"""Shared steps of the end-to-end tests: crawl the mock in-process and judge the snapshot."""
+"""Shared steps of the end-to-end tests: crawl the mock in-process and judge the snapshot; record
+what a server behind a socket was sent."""
 
 from __future__ import annotations
 
@@ -18,6 +19,21 @@ from conformance.schema import load_schemas
 from conformance.snapshot import Snapshot
 
 MOCK_ROOT = "http://mock.test/api/"
+
+
+class Recording:
+    """An ASGI layer that notes every request (method, path, query) before the app answers it."""
+
+    def __init__(self, app) -> None:
+        self.app, self.requests = app, []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.requests.append((scope["method"], scope["path"].lower(), scope["query_string"].decode().lower()))
+        await self.app(scope, receive, send)
+
+    def beyond_get(self) -> list[tuple[str, str, str]]:
+        return [r for r in self.requests if r[0] != "GET"]
 
 
 def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_resources: int = 5000,
