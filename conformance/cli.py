@@ -159,7 +159,8 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="hypothesis settings of the action phase (default: conformance-ci)")
     _report_options(p)
     p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then extra pytest arguments (e.g. -k LNK)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                   help="-- then extra pytest arguments (e.g. -k LNK; -n auto judges on one worker process per core)")
 
 
 def _report_options(p: argparse.ArgumentParser, html: str | None = str(DEFAULT_HTML),
