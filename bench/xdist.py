@@ -3,9 +3,11 @@
     python bench/xdist.py [--workers 2] [--size 40] [-- RUN_ARGS...]
 
 Both are `conformance run` subprocesses against the embedded mock, pinned to one moment so the two
-see the same data; CPU time counts the workers too (they are the run's children). Prints each
-figure, the ratios (xdist over serial) from this one run, and whether items, outcomes and findings
-agree (they must: the workers judge the controller's one crawl).
+see the same data, and crawling every member of every collection (`--per-template 0`: a sampling
+crawl takes the members that answer first, so two crawls may judge different ones); CPU time counts
+the workers too (they are the run's children). Prints each figure, the ratios (xdist over serial)
+from this one run, and whether items, outcomes and findings agree (they must: the workers judge the
+controller's one crawl).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=40, help="the mock's size")
     parser.add_argument("run_args", nargs="*", help="more `conformance run` options, after --")
     ns = parser.parse_args()
-    args = ["--size", str(ns.size), "--now", _NOW, *ns.run_args]
+    args = ["--size", str(ns.size), "--now", _NOW, "--per-template", "0", *ns.run_args]
     with tempfile.TemporaryDirectory() as tmp:
         serial_dir, spread_dir = Path(tmp, "serial"), Path(tmp, "xdist")
         serial_dir.mkdir()
