@@ -74,6 +74,9 @@ class _Walk:
         self.session: Session | None = None
         self.session_lost: str | None = None
         self.checking = asyncio.Lock()
+        self.met: list[tuple[str, tuple[Link, ...]]] = []
+        """(URL, links) of the resources read since the last wave ended, offered when it ends."""
+        self.active = 0
 
     def offer(self, href: str, base: str, via: Link | None) -> None:
         url = resolve(href, base)
@@ -108,9 +111,17 @@ class _Walk:
             return  # not the resource's answer but the session's end: said once, in the run's meta
         res = self.read(got.url, got.status, got.content_type, got.body, got.elapsed_ms, via)
         self.snapshot.add(res)
-        for link in (*res.links, *res.members):
-            if is_gettable(link, self.operation_rels):
-                self.offer(link.href, url, link)  # type: ignore[arg-type]
+        self.met.append((url, (*res.links, *res.members)))
+
+    def release(self) -> None:
+        """Offer the links the last wave met, in the order of the resources that hold them (and
+        each one's document order), whatever order their answers came in: which members a template's
+        sample takes and what a budget keeps are then the same in every crawl of the same server."""
+        met, self.met = sorted(self.met, key=lambda held: held[0]), []
+        for url, links in met:
+            for link in links:
+                if is_gettable(link, self.operation_rels):
+                    self.offer(link.href, url, link)  # type: ignore[arg-type]
 
     async def lost(self, url: str) -> bool:
         """Whether a 401 means the session is gone (its own resource refuses it too), not that this
@@ -163,6 +174,7 @@ class _Walk:
     async def worker(self) -> None:
         while True:
             await self.queue.get()
+            self.active += 1
             try:
                 taken = self.frontier.pop()  # none when a URL taken later pushed it out of the budget
                 if taken is not None:
@@ -176,6 +188,9 @@ class _Walk:
                     if self.on_progress:
                         self.on_progress(self.progress)
             finally:
+                self.active -= 1
+                if self.active == 0 and self.queue.empty():
+                    self.release()  # the wave is over: the next one starts from what it met
                 self.queue.task_done()
 
 

@@ -9,7 +9,11 @@ collection and never reaches the types behind it, so the frontier covers before 
 - URLs wait by rank, the number of their template's URLs taken before them, and the lowest rank is
   fetched first: every template's first member before any template's second;
 - within `max_resources` a URL of a lower rank displaces a waiting one of the highest rank, so a
-  budget that runs out is spent round robin over the templates, never on one of them.
+  budget that runs out is spent round robin over the templates waiting together, never on one of them.
+
+The crawl walks in waves (`crawler._Walk.release`): the links a wave met are offered once it is
+over, in the order of the resources that hold them, so the same server gives the same sample and
+the same budget cut in every crawl, however its answers raced.
 
 What was left out is kept as counts per template and per link Type, never as the URLs themselves
 (a large server leaves out far more than it serves), for the reports' coverage and the profile rule.

@@ -120,8 +120,24 @@ def test_without_a_limit_per_template_every_member_is_fetched():
     assert len(fetched(snapshot, "/api/items/{id}")) == 50 and snapshot.meta["sampled"] == []
 
 
+class SiblingLists(TwoLists):
+    """TwoLists, with `/things` linked from the logon session beside `/items`: met at the same depth."""
+
+    def __init__(self, width: int, things: int):
+        super().__init__(width, things)
+        self.extra = ""
+
+    def route(self, request):
+        if request.url.path == "/api/sessionMngr/" and request.headers.get("Authorization"):
+            answer = super().route(request)
+            body = answer.content.replace(b"</Links>", link("Down", ROOT + "things", "ThingReferenceList").encode()
+                                          + b"</Links>", 1)
+            return self.xml(body.decode(), 201, **{"X-RestSvcSessionId": answer.headers["X-RestSvcSessionId"]})
+        return super().route(request)
+
+
 def test_a_budget_too_small_for_every_member_reaches_both_collections_alike():
-    snapshot = crawled(TwoLists(width=40, things=40), Limits(per_template=0, max_resources=30))
+    snapshot = crawled(SiblingLists(width=40, things=40), Limits(per_template=0, max_resources=30))
     items, things = fetched(snapshot, "/api/items/{id}"), fetched(snapshot, "/api/things/{id}")
     assert len(snapshot) == 30 and items and things and abs(len(items) - len(things)) <= 1
     assert snapshot.meta["skipped_budget"] == 80 - len(items) - len(things)
@@ -160,3 +176,30 @@ def test_the_account_of_a_large_collection_is_one_line_not_one_per_url():
     assert "/api/items/{id}: 2 of 2,000" in line and "items/1999" not in line
     assert build_results(run)["coverage"]["sampling"]["templates"] == [
         {"template": "/api/items/{id}", "fetched": 2, "listed": 2000}]
+
+
+class TwoListsOfOneTemplate(SiblingLists):
+    """`/things` lists the same members as `/items`, in reverse order; `slow` is the list that answers last."""
+
+    def __init__(self, slow: str):
+        super().__init__(width=12, things=0)
+        self.slow = slow
+
+    async def handle(self, request):
+        if request.url.path == "/api/" + self.slow:
+            await asyncio.sleep(0.2)
+        return await super().handle(request)
+
+    def route(self, request):
+        if request.url.path == "/api/things" and request.headers.get("X-RestSvcSessionId"):
+            refs = "".join(f'<Ref Href="{ROOT}items/{i}" Type="ItemReference" Name="i{i}"/>' for i in reversed(range(12)))
+            return self.xml(f'<EntityReferences xmlns="{NS}">{refs}</EntityReferences>')
+        return super().route(request)
+
+
+def test_which_members_are_sampled_does_not_depend_on_which_list_answered_first():
+    """Two lists offer the same template's members in opposite orders: the sample is taken from
+    the links in the order of the resources that hold them, not in the order their answers came."""
+    runs = [crawled(TwoListsOfOneTemplate(slow), Limits(per_template=3)) for slow in ("items", "things")]
+    samples = [fetched(snapshot, "/api/items/{id}") for snapshot in runs]
+    assert samples[0] == samples[1] == [f"{ROOT}items/{i}" for i in range(3)]
