@@ -1,92 +1,137 @@
-"""Benchmark of the rule phase on one crawl of the embedded mock, reported as ratios measured in one run.
+"""Benchmark of the rule and report phases at two sizes, reported as ratios measured in one run.
 
-    python bench/rules.py [--size 200]
+    python bench/rules.py [--small 200] [--large 20000] [--snapshots DIR] [--repeat 3]
 
-Judges the same snapshot with every rule twice: with URL resolution memoised (as shipped) and with
-the memo bypassed (every Href parsed again, as before it), and prints the time of each and their
-ratio, so a change to the rule phase's cost shows up whatever the machine.
+Crawls the embedded mock in-process at each size (or loads the snapshot saved in DIR by an earlier
+run, and saves it there after a crawl), then judges it with every rule as the items do and writes the
+reports that read the snapshot (the HTML summary with its link map and coverage, the results JSON).
+It prints the CPU time per resource of each phase at each size, the best of `--repeat` passes, and
+the ratio large / small: near 1 means the phase grows linearly with the server. `items` judges as the
+items do, one rule on one resource type at a time, so a small crawl also pays a cost per item that a
+large one spreads thinner; `checks` is the rules' own work alone. pytest's own cost per item is not
+part of it: `bench/phases.py` times whole runs phase by phase, `bench/scale.py` against a mock in its own process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import json
 import sys
 import time
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance import urls  # noqa: E402
 from conformance.client import Target, build_client  # noqa: E402
 from conformance.crawler import Limits, crawl  # noqa: E402
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset  # noqa: E402
 from conformance.profiles import load_profile  # noqa: E402
-from conformance.rules import RuleContext, evaluate  # noqa: E402
+from conformance.report.html import summary_html  # noqa: E402
+from conformance.report.results import build_results  # noqa: E402
+from conformance.rules import RULES, run_rule  # noqa: E402
+from conformance.runner import ItemResult, Run  # noqa: E402
 from conformance.schema import load_schemas  # noqa: E402
+from conformance.settings import OPTIONS, Settings  # noqa: E402
 from conformance.snapshot import Snapshot  # noqa: E402
 
+PROFILE = load_profile("v1_7")
 
-def _snapshot(size: int) -> Snapshot:
-    profile = load_profile("v1_7")
-    app = create_app(generate_dataset(size, 0), password=DEFAULT_PASSWORD, api_version=profile.api_version)
-    target = Target("http://mock.test/api/", DEFAULT_USER, DEFAULT_PASSWORD, api_version=profile.api_version)
+
+def _crawl(size: int) -> Snapshot:
+    app = create_app(generate_dataset(size, 0), password=DEFAULT_PASSWORD, api_version=PROFILE.api_version)
+    target = Target("http://mock.test/api/", DEFAULT_USER, DEFAULT_PASSWORD, api_version=PROFILE.api_version)
 
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
-            return await crawl(client, target, schemas=load_schemas(profile.schemas),
-                               limits=Limits(max_resources=100_000, per_template=0),  # the estate whole
-                               operation_rels=profile.action_rels)
+            return await crawl(client, target, schemas=load_schemas(PROFILE.schemas),
+                               limits=Limits(max_resources=10_000_000, per_template=0),  # the estate whole
+                               operation_rels=PROFILE.action_rels)
 
     return asyncio.run(go())
 
 
-_MEMOISED = (urls.resolve, urls.normalise_url)
+def _snapshot(size: int, folder: Path | None) -> Snapshot:
+    saved = folder / f"mock-{size}.jsonl" if folder else None
+    if saved is not None and saved.is_file():
+        return Snapshot.load(saved)
+    snapshot = _crawl(size)
+    if saved is not None:
+        snapshot.save(saved)
+    return snapshot
 
 
-@contextmanager
-def _unmemoised() -> Iterator[None]:
-    """Every module that imported the two functions gets their plain versions for a while."""
-    memoised = dict(zip(("resolve", "normalise_url"), _MEMOISED))
-    plain = {name: function.__wrapped__ for name, function in memoised.items()}
-    saved = []
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("conformance"):
-            for name, function in plain.items():
-                if getattr(module, name, None) is memoised[name]:
-                    saved.append((module, name, getattr(module, name)))
-                    setattr(module, name, function)
-    try:
-        yield
-    finally:
-        for module, name, function in saved:
-            setattr(module, name, function)
+def _run(snapshot: Snapshot) -> Run:
+    settings = Settings(**{**{opt.name: opt.default for opt in OPTIONS}, "target": "mock"})
+    target = Target(snapshot.root_url, DEFAULT_USER, DEFAULT_PASSWORD, api_version=PROFILE.api_version)
+    return Run(settings, PROFILE, load_schemas(PROFILE.schemas), target, snapshot)
 
 
-def _judge(snapshot: Snapshot) -> float:
-    for function in _MEMOISED:
-        function.cache_clear()
-    started = time.perf_counter()
-    evaluate(RuleContext(snapshot, load_profile("v1_7")))
-    return time.perf_counter() - started
+def judge(run: Run) -> None:
+    """Every rule on every resource type, recorded as the items record it."""
+    for rule in RULES.values():
+        for kind, resources in run.snapshot.kinds().items():
+            readable = [r for r in resources if r.error is None]
+            if readable:
+                ctx = run.context()
+                findings = run.judge(rule, kind, list(run_rule(rule, ctx, readable)))
+                outcome = "failed" if findings else "passed" if rule.applied(ctx) else "skipped"
+                run.record(ItemResult(rule.id, kind, outcome, tuple(findings), len(readable)))
+
+
+def checks(run: Run) -> None:
+    """The rules' own work: each rule once over every readable resource, without the cost of an item."""
+    readable = [r for r in run.snapshot if r.error is None]
+    for rule in RULES.values():
+        for _ in run_rule(rule, run.context(), readable):
+            pass
+
+
+def report(run: Run) -> None:
+    """The reports' own work on the run: the HTML summary and the results JSON, serialised."""
+    summary_html(run)
+    json.dump(build_results(run, exit_status=0), io.StringIO(), indent=1, default=str)
+
+
+def _best(step: Callable[[], None], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.process_time()
+        step()
+        times.append(time.process_time() - started)
+    return min(times)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", type=int, default=200, help="mock size of the small crawl (about 5 resources each)")
+    parser.add_argument("--large", type=int, default=20000, help="mock size of the large crawl")
+    parser.add_argument("--snapshots", type=Path, help="folder to keep the crawls in, so a second run need not crawl")
+    parser.add_argument("--repeat", type=int, default=3, help="passes per phase; the best counts")
     args = parser.parse_args()
-    snapshot = _snapshot(args.size)
-    memoised = _judge(snapshot)
-    with _unmemoised():
-        plain = _judge(snapshot)
-    print(f"{len(snapshot)} resources judged by every rule")
-    print(f"  memoised URL resolution: {memoised:.2f} s")
-    print(f"  every Href parsed again: {plain:.2f} s")
-    print(f"  ratio plain / memoised:  {plain / memoised:.1f}")
+    if args.snapshots:
+        args.snapshots.mkdir(parents=True, exist_ok=True)
+    phases = {"items": judge, "checks": checks, "reports": report}
+    per: dict[str, list[float]] = {phase: [] for phase in phases}
+    for size in (args.small, args.large):
+        run = _run(_snapshot(size, args.snapshots))
+        n = len(run.snapshot)
+        shown = []
+        for phase, step in phases.items():
+            seconds = _best(lambda: step(run), args.repeat)
+            per[phase].append(seconds / n)
+            shown.append(f"{phase} {seconds:6.2f} s = {seconds / n * 1e6:6.1f} us")
+        print(f"size {size:6d}: {n:7d} resources of {len(run.snapshot.kinds())} types; "
+              + ", ".join(shown) + f" per resource (CPU, best of {args.repeat})", flush=True)
+    for phase, (small, large) in per.items():
+        print(f"{phase:8} time per resource, large / small = {large / small:.2f}")
+    total = [a + b for a, b in zip(per["items"], per["reports"])]
+    print(f"items and reports together, large / small = {total[1] / total[0]:.2f} (goal: at most 1.2); "
+          f"the checks alone (no cost per item): {per['checks'][1] / per['checks'][0]:.2f}")
 
 
 if __name__ == "__main__":

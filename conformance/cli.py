@@ -9,14 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+from .errors import EXIT_USAGE
 from .mock.versions import SURFACES
 
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
 DEFAULT_HTML = Path("reports") / "conformance.html"
 DEFAULT_JSON = Path("reports") / "results.json"
-EXIT_USAGE = 4
-"""Bad options, as documented for every command: argparse's own 2 means 'interrupted' here."""
 
 
 class _Parser(argparse.ArgumentParser):

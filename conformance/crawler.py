@@ -15,7 +15,7 @@ from .guard import describe_error
 from .errors import TargetError
 from .frontier import BUDGET, SAMPLING, Frontier
 from .links import Link
-from .parsing import ParseError, parse_body
+from .parsing import ParseError, media_kind, parse_body
 from .probes import run_logoff_probe, run_probes
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
@@ -85,7 +85,7 @@ class _Walk:
         if not same_origin(url, self.target.url):
             self.skipped_origin += 1
             return
-        if self.frontier.offer(url, via):
+        if self.frontier.offer(self.snapshot.shared(url), via):  # one copy of the URL, the snapshot's
             self.queued()
 
     def enqueue(self, url: str, via: Link | None) -> None:
@@ -155,21 +155,23 @@ class _Walk:
 
     def read(self, url: str, status: int, content_type: str | None, body: bytes, elapsed: float,
              via: Link | None) -> Resource:
-        excerpt = body[:_EXCERPT].decode("utf-8", "replace")
-        base = Resource(url, status, content_type, elapsed_ms=round(elapsed, 2), size=len(body),
-                        excerpt=excerpt, via=via)
+        base = Resource(url, status, content_type, elapsed_ms=round(elapsed, 2), size=len(body), via=via)
         if not 200 <= status < 300:
             self.progress.failed += 1
-            return _replace(base, error=f"HTTP {status}")
+            return _replace(base, error=f"HTTP {status}", excerpt=_excerpt(body))
         try:
             doc, element = parse_body(body, content_type)
         except ParseError as exc:
             self.progress.failed += 1
-            return _replace(base, error=str(exc))
+            return _replace(base, error=str(exc), excerpt=_excerpt(body))
         verdict = judge(self.schemas, element)
+        # A readable, valid XML document keeps no excerpt: what the rules find in it they name, and
+        # its reproduction fetches it again; the memory goes to the ones that answered wrong.
+        wrong = verdict.errors or media_kind(content_type) != "xml"
         return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
                         links=doc.links, members=doc.members, schema_errors=verdict.errors,
-                        validated=verdict.validated, undeclared_root=verdict.undeclared_root)
+                        validated=verdict.validated, undeclared_root=verdict.undeclared_root,
+                        excerpt=_excerpt(body) if wrong else "")
 
     async def worker(self) -> None:
         while True:
@@ -192,6 +194,10 @@ class _Walk:
                 if self.active == 0 and self.queue.empty():
                     self.release()  # the wave is over: the next one starts from what it met
                 self.queue.task_done()
+
+
+def _excerpt(body: bytes) -> str:
+    return body[:_EXCERPT].decode("utf-8", "replace")
 
 
 def _replace(res: Resource, **changes: object) -> Resource:
@@ -289,4 +295,5 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         )
     if session and session.url and "after_logoff" in wanted and not walk.session_lost:
         walk.snapshot.probes.append(await run_logoff_probe(client, session.url, session.token))
+    walk.snapshot.settle()
     return walk.snapshot

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["ConformanceError", "OptionError", "ProfileError", "SchemaError", "TargetError"]
+__all__ = ["EXIT_USAGE", "ConformanceError", "OptionError", "ProfileError", "SchemaError", "TargetError"]
+
+EXIT_USAGE = 4
+"""Bad options, as documented for every command (pytest's usage error): argparse's own 2 means
+'interrupted' here."""
 
 
 class ConformanceError(Exception):

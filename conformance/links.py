@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -25,6 +25,21 @@ class Link:
     """The `Name` attribute: the display name of the target, where given."""
     owner: str | None = None
     """The Href of the element holding this link (the document root or an embedded item)."""
+    url: str | None = field(default=None, compare=False, repr=False)
+    """The normalised absolute URL the Href names, read against the URL of the document that holds
+    the link (`urls.resolved`, when a resource is recorded); None without an Href, for one with no
+    single reading, and for a link not read against a document."""
+    owner_url: str | None = field(default=None, compare=False, repr=False)
+    """The owner's Href read the same way."""
+
+    def to_dict(self) -> dict[str, str]:
+        """The attributes as served, those absent left out; what is read from them is not saved."""
+        return {name: value for name, value in (("rel", self.rel), ("href", self.href), ("type", self.type),
+                                                ("name", self.name), ("owner", self.owner)) if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Link:
+        return cls(data.get("rel"), data.get("href"), data.get("type"), data.get("name"), data.get("owner"))
 
     def describe(self) -> str:
         """A compact, stable rendering for failure messages and reports."""
@@ -50,16 +65,26 @@ def xml_links(root: etree._Element) -> tuple[tuple[Link, ...], tuple[Link, ...]]
     """
     links: list[Link] = []
     members: list[Link] = []
+    once = _Once()
     for el in root.iter():
         name = _local(el.tag)
         if name == "Link":
             holder = el.getparent()
             owner_el = holder.getparent() if holder is not None and _local(holder.tag) == "Links" else holder
             owner = owner_el.get("Href") if owner_el is not None else None
-            links.append(Link(el.get("Rel"), el.get("Href"), el.get("Type"), el.get("Name"), owner))
+            links.append(Link(once(el.get("Rel")), once(el.get("Href")), once(el.get("Type")), once(el.get("Name")),
+                              once(owner)))
         elif el is not root and el.get("Href"):
-            members.append(Link(None, el.get("Href"), el.get("Type"), el.get("Name"), None))
+            members.append(Link(None, once(el.get("Href")), once(el.get("Type")), once(el.get("Name")), None))
     return tuple(links), tuple(members)
+
+
+class _Once(dict):
+    """One copy of each string a document repeats (its Rels and Types, an item's Href on each of its
+    links), so a page of thousands of links holds what it says once while it is read."""
+
+    def __call__(self, text: str | None) -> str | None:
+        return None if text is None else self.setdefault(text, text)
 
 
 def _json_objects(node: Any, top: bool = True) -> Iterator[tuple[Mapping[str, Any], bool]]:
@@ -88,15 +113,16 @@ def json_links(doc: Any) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
     """
     links: list[Link] = []
     members: list[Link] = []
+    once = _Once()
     for obj, top in _json_objects(doc):
-        owner = _text(obj.get("Href")) or None
+        owner = once(_text(obj.get("Href")) or None)
         held = obj.get("Links")
         for item in held if isinstance(held, list) else ():
             if isinstance(item, Mapping):
                 links.append(
-                    Link(_text(item.get("Rel")), _text(item.get("Href")), _text(item.get("Type")),
-                         _text(item.get("Name")), owner)
+                    Link(once(_text(item.get("Rel"))), once(_text(item.get("Href"))), once(_text(item.get("Type"))),
+                         once(_text(item.get("Name"))), owner)
                 )
         if not top and owner:
-            members.append(Link(None, owner, _text(obj.get("Type")), _text(obj.get("Name")), None))
+            members.append(Link(None, owner, once(_text(obj.get("Type"))), once(_text(obj.get("Name"))), None))
     return tuple(links), tuple(members)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from .profiles import RESOURCE, Profile, path_template
+from .urls import path, query
 
 __all__ = ["OperationHref", "action_of", "expected_href", "misdirected", "misnamed"]
 
@@ -32,13 +33,12 @@ class OperationHref:
 
 
 def _path(url: str) -> str:
-    return httpx.URL(url).path.rstrip("/").lower()
+    return path(url).rstrip("/").lower()
 
 
 def action_of(href: str) -> str | None:
     """The `action` query value of an Href (the name compared without regard to case), else None."""
-    query = httpx.URL(href).query.decode()
-    return next((v for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() == "action"), None)
+    return next((v for k, v in parse_qsl(query(href), keep_blank_values=True) if k.lower() == "action"), None)
 
 
 def expected_href(profile: Profile, rel: str, owner: str, root_url: str) -> OperationHref:

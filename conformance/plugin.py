@@ -52,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("html"):
         from .report.html import HtmlSummary
 
-        config.pluginmanager.register(HtmlSummary(config), "conformance-html")
+        config.pluginmanager.register(HtmlSummary(config, run_key), "conformance-html")
 
 
 def _settings(config: pytest.Config) -> Settings | None:

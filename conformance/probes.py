@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import httpx
 
@@ -20,33 +19,13 @@ from .client import SESSION_HEADER
 from .guard import describe_error
 from .links import Link
 from .parsing import ParseError, parse_body
+from .records import Probe
 from .snapshot import Resource, Snapshot
 from .urls import is_id_like, url_template
 
 __all__ = ["PROBES", "Probe", "run_probes", "run_logoff_probe", "samples"]
 
 _EXCERPT = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """One probe request and what came back, tied to the resource it sampled."""
-
-    name: str
-    url: str
-    """The sampled resource this probe speaks about."""
-    method: str
-    request_url: str
-    headers: tuple[tuple[str, str], ...] = ()
-    """Request headers that matter to the reader (secrets masked)."""
-    status: int | None = None
-    content_type: str | None = None
-    root: str | None = None
-    error_status: str | None = None
-    """The `StatusCode` attribute of an `Error` body, when the body is one."""
-    links: tuple[Link, ...] = ()
-    excerpt: str = ""
-    error: str | None = None
 
 
 PROBES = ("anonymous", "json", "missing", "method", "after_logoff")

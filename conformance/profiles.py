@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,7 @@ class ActionSpec:
         return next((v for v in self.variants if v.template == template), self)
 
 
+@lru_cache(maxsize=65536)
 def path_template(url: str, root_url: str) -> str:
     """The path of a URL below the API root, lower case, id-like segments (with a digit) as `{id}`.
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import EXIT_USAGE
+from .errors import EXIT_USAGE
 
 __all__ = ["ISOLATION", "outputs", "plugin_args", "pytest_args", "run"]
 

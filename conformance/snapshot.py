@@ -1,18 +1,29 @@
-"""The compact index a crawl produces: one record per URL, and how to save and load it."""
+"""The compact index a crawl produces: one record per URL, and how to save and load it.
+
+A large server has hundreds of thousands of links, most of them repeated: every item of a list
+carries the links its own document carries, and a few hundred Rels, Types and Hrefs recur
+everywhere. So a resource's links are read against its URL once, when the resource is made
+(`Link.url`), and the snapshot keeps one copy of each distinct string and link (`Snapshot.add`);
+rules look targets up by those URLs instead of parsing Hrefs again. The file is JSON Lines, written
+and read one record at a time, so saving or loading a large crawl never holds it twice.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .links import Link
+from .records import ActionEvidence, Probe
+from .urls import resolved
 
 __all__ = ["SNAPSHOT_FORMAT", "Resource", "Snapshot"]
 
-SNAPSHOT_FORMAT = "conformance-snapshot/1"
+SNAPSHOT_FORMAT = "conformance-snapshot/2"
+"""JSON Lines: a header (format, root URL, meta), then one line per resource, probe and action record."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +44,7 @@ class Resource:
     name: str | None = None
     uid: str | None = None
     links: tuple[Link, ...] = ()
+    """Every `<Link>` of the document, each read against `url` (`Link.url`) when the resource is made."""
     members: tuple[Link, ...] = ()
     schema_errors: tuple[str, ...] = ()
     """Validation messages ("line N: path: reason"), empty when valid or not validated."""
@@ -46,7 +58,7 @@ class Resource:
     elapsed_ms: float = 0.0
     size: int = 0
     excerpt: str = ""
-    """The first bytes of the body, for findings to show what came back."""
+    """The first characters of the body, for findings to show what came back."""
     via: Link | None = None
     """The first link the crawl followed to get here (None for the entry points)."""
     method: str = "GET"
@@ -54,6 +66,10 @@ class Resource:
     location: str | None = None
     """For the answer to a POST that created something (the logon session): where the created
     resource lives, its Location header or else its own Href. Its links speak for that resource."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "links", resolved(self.links, self.url))
+        object.__setattr__(self, "members", resolved(self.members, self.url))
 
     @property
     def kind(self) -> str:
@@ -75,17 +91,33 @@ class Resource:
         return tuple(link for link in self.links if link.owner in (None, self.href, self.url))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields that differ from their defaults, links as their served attributes."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != f.default}
+        for name in ("links", "members"):
+            if name in data:
+                data[name] = [link.to_dict() for link in data[name]]
+        if self.via is not None:
+            data["via"] = self.via.to_dict()
+        return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Resource:
+    def from_dict(cls, data: Mapping[str, Any],
+                  read_link: Callable[[Mapping[str, Any], str | None], Link] | None = None) -> Resource:
+        """The inverse of `to_dict`; `read_link(data, base)` makes each link, read against `base` (the
+        resource's URL; None for `via`, read in another document)."""
+        read = read_link or (lambda item, base: Link.from_dict(item))
         values = dict(data)
-        values["links"] = tuple(Link(**item) for item in values.get("links", ()))
-        values["members"] = tuple(Link(**item) for item in values.get("members", ()))
+        url = values["url"]
+        values["links"] = tuple(read(item, url) for item in values.get("links", ()))
+        values["members"] = tuple(read(item, url) for item in values.get("members", ()))
         values["schema_errors"] = tuple(values.get("schema_errors", ()))
         if values.get("via"):
-            values["via"] = Link(**values["via"])
+            values["via"] = read(values["via"], None)
         return cls(**values)
+
+
+_LINK_FIELDS = tuple(f.name for f in fields(Link))
+_SHARED_TEXT = ("url", "content_type", "root", "type", "href", "name", "undeclared_root", "error", "method", "location")
 
 
 @dataclass(slots=True)
@@ -97,17 +129,42 @@ class Snapshot:
     resources: dict[str, Resource] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     """Run facts: api version, profile, start/end times, limits hit, skipped URLs."""
-    probes: list[Any] = field(default_factory=list)
-    """`probes.Probe` records: requests beyond the crawl, for the protocol rules."""
-    actions: list[Any] = field(default_factory=list)
-    """`actions.evidence.ActionEvidence` records: what following operation links did, for the action rules."""
+    probes: list[Probe] = field(default_factory=list)
+    """Requests beyond the crawl, for the protocol rules."""
+    actions: list[ActionEvidence] = field(default_factory=list)
+    """What following operation links did, for the action rules."""
+    _links: dict[Link, Link] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """One copy of each distinct link (equal links read against the same URL)."""
+    _texts: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """One copy of each distinct string of the records (Hrefs, URLs, Rels, Types), freed with the
+    snapshot (strings `sys.intern` keeps may outlive it)."""
+    _kinds: dict[str, list[Resource]] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_url: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Probes and action records by the URL they speak about, built when first asked for."""
 
-    def probes_for(self, url: str, name: str) -> list[Any]:
-        return [p for p in self.probes if p.url == url and p.name == name]
+    def __repr__(self) -> str:
+        # Never the records themselves: Python itself formats a finished task's result on some paths
+        # (asyncio.run restoring its signal handler), and a large crawl's full repr is gigabytes.
+        return (f"<Snapshot of {self.root_url}: {len(self.resources)} resources, {len(self.probes)} probes, "
+                f"{len(self.actions)} action records>")
 
-    def actions_for(self, url: str) -> list[Any]:
+    def probes_for(self, url: str, name: str) -> list[Probe]:
+        return [p for p in self._index("probes").get(url, ()) if p.name == name]
+
+    def actions_for(self, url: str) -> list[ActionEvidence]:
         """The action evidence about the links of one resource (the resource that offered them)."""
-        return [a for a in self.actions if a.url == url]
+        return list(self._index("actions").get(url, ()))
+
+    def _index(self, name: str) -> dict[str, list[Any]]:
+        """Records by URL, rebuilt when the list grew (the crawl appends to it as answers arrive)."""
+        records = getattr(self, name)
+        size, index = self._by_url.get(name, (-1, {}))
+        if size != len(records):
+            index = {}
+            for record in records:
+                index.setdefault(record.url, []).append(record)
+            self._by_url[name] = (len(records), index)
+        return index
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())
@@ -118,39 +175,125 @@ class Snapshot:
     def get(self, url: str) -> Resource | None:
         return self.resources.get(url)
 
-    def add(self, resource: Resource) -> None:
+    def add(self, resource: Resource) -> Resource:
+        """Record a resource (returned), its strings and links shared with those already recorded."""
+        self._share(resource)
         self.resources[resource.url] = resource
+        self._kinds = None
+        return resource
+
+    def _share(self, res: Resource) -> None:
+        """Put equal shared copies in the place of the record's strings and links: its value is the
+        same, only the memory it holds changes, so this is done in place."""
+        shared = {name: tuple(map(self._link, getattr(res, name))) for name in ("links", "members")}
+        if res.via is not None:
+            shared["via"] = self._link(res.via)
+        if res.schema_errors:
+            shared["schema_errors"] = tuple(map(self.shared, res.schema_errors))
+        for name in _SHARED_TEXT:
+            shared[name] = self.shared(getattr(res, name))
+        for name, value in shared.items():
+            object.__setattr__(res, name, value)
+
+    def shared(self, text: Any) -> Any:
+        """The snapshot's copy of a string (anything else as it is): equal strings kept once."""
+        if type(text) is not str:
+            return text
+        return self._texts.setdefault(text, text)
+
+    def _link(self, link: Link) -> Link:
+        kept = self._links.get(link)
+        if kept is not None and kept.url == link.url and kept.owner_url == link.owner_url:
+            return kept
+        kept = Link(*(self.shared(getattr(link, name)) for name in _LINK_FIELDS))
+        self._links.setdefault(kept, kept)  # a relative Href read against another URL stays apart
+        return kept
+
+    def settle(self) -> None:
+        """The crawl is over: the tables that found equal strings and links for new records go (a
+        tenth of a large crawl's memory). A record added later shares with those added after it."""
+        self._links = {}
+        self._texts = {}
 
     def kinds(self) -> dict[str, list[Resource]]:
         """Resources grouped by kind, both in sorted order, so item order never varies."""
-        groups: dict[str, list[Resource]] = {}
-        for res in sorted(self.resources.values(), key=lambda r: r.url):
-            groups.setdefault(res.kind, []).append(res)
-        return dict(sorted(groups.items()))
+        if self._kinds is None or sum(map(len, self._kinds.values())) != len(self.resources):
+            groups: dict[str, list[Resource]] = {}
+            for res in sorted(self.resources.values(), key=lambda r: r.url):
+                groups.setdefault(res.kind, []).append(res)
+            self._kinds = dict(sorted(groups.items()))
+        return self._kinds
 
     def save(self, path: str | Path) -> None:
-        data = {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta,
-                "resources": [r.to_dict() for r in self.resources.values()],
-                "probes": [asdict(p) for p in self.probes], "actions": [asdict(a) for a in self.actions]}
+        """Write the snapshot as JSON Lines, one record at a time."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+        with open(path, "w", encoding="utf-8") as out:
+            _line(out, {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta})
+            for res in self.resources.values():
+                _line(out, {"resource": res.to_dict()})
+            for probe in self.probes:
+                _line(out, {"probe": probe.to_dict()})
+            for evidence in self.actions:
+                _line(out, {"action": evidence.to_dict()})
 
     @classmethod
     def load(cls, path: str | Path) -> Snapshot:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != SNAPSHOT_FORMAT:
-            raise ValueError(f"{path}: not a {SNAPSHOT_FORMAT} file (format={data.get('format')!r})")
-        snap = cls(data["root_url"], meta=data.get("meta", {}))
-        for item in data["resources"]:
-            snap.add(Resource.from_dict(item))
-        from .probes import Probe
-
-        for item in data.get("probes", []):
-            item["headers"] = tuple(tuple(h) for h in item.get("headers", ()))
-            item["links"] = tuple(Link(**link) for link in item.get("links", ()))
-            snap.probes.append(Probe(**item))
-        if data.get("actions"):
-            from .actions.evidence import ActionEvidence
-
-            snap.actions.extend(ActionEvidence.from_dict(item) for item in data["actions"])
+        """Read a saved snapshot, one record at a time; a file of another format is refused by name."""
+        with open(path, encoding="utf-8") as lines:
+            header = _header(path, lines.readline())
+            snap = cls(header["root_url"], meta=header.get("meta", {}))
+            read_link = _LinkReader(snap)
+            for number, line in enumerate(lines, start=2):
+                if not line.strip():
+                    continue
+                try:
+                    (what, data), = json.loads(line).items()
+                    if what == "resource":
+                        snap.add(Resource.from_dict(data, read_link))
+                    elif what == "probe":
+                        snap.probes.append(Probe.from_dict(data))
+                    elif what == "action":
+                        snap.actions.append(ActionEvidence.from_dict(data))
+                    else:
+                        raise ValueError(f"unknown record {what!r}")
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise ValueError(f"{path}, line {number}: not a snapshot record ({exc})") from exc
+        snap.settle()
         return snap
+
+
+def _line(out: IO[str], record: Mapping[str, Any]) -> None:
+    out.write(json.dumps(record, default=str, separators=(",", ":")))
+    out.write("\n")
+
+
+def _header(path: str | Path, line: str) -> dict[str, Any]:
+    try:
+        header = json.loads(line)
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != SNAPSHOT_FORMAT or "root_url" not in header:
+        found = f"format {header.get('format')!r}" if isinstance(header, dict) else "no header line"
+        raise ValueError(f"{path}: not a {SNAPSHOT_FORMAT} file ({found}); a snapshot saved by another version "
+                         "of the suite is read by that version, or crawl again")
+    return header
+
+
+
+class _LinkReader:
+    """The links of a file being loaded, each distinct one read once: a link that names the same URL
+    from any document (its Href and owner are already the URLs they name: nearly all) is found again
+    among the links already recorded; the others are read against their own document."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+
+    def __call__(self, data: Mapping[str, Any], base: str | None) -> Link:
+        link = Link.from_dict(data)
+        known = self.snapshot._links.get(link)
+        if known is not None and (known.href is None or known.url is known.href) and (
+                known.owner is None or known.owner_url is known.owner):
+            return known  # shared strings: a URL equal to its Href is the same object
+        if base is None:
+            return known or link
+        return self.snapshot._link(resolved((link,), base)[0])

@@ -24,10 +24,11 @@ from conformance.report.html_findings import AS_LINES, IN_FULL, findings_html
 from conformance.report.html_matrix import matrix_html
 from conformance.report.html_page import BEGIN, END, relayout
 from conformance.report.item_log import ItemLog
-from conformance.report.linkmap import kind_edges, link_map_svg, type_tree
+from conformance.links import Link
+from conformance.report.linkmap import MAX_TYPES, kind_edges, link_map_svg, type_tree
 from conformance.rules import Finding, Severity
 from conformance.runner import ItemResult
-from conformance.snapshot import Snapshot
+from conformance.snapshot import Resource, Snapshot
 
 FAULTS = ["dangling_link", "type_mismatch"]  # REL001 on Replica, TYP001 on RepositoryReference
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -119,6 +120,36 @@ def test_the_link_map_is_a_tree_of_types_from_the_logon_session_with_failing_typ
     assert sum(len(row.kinds) for row in rows) == len(snapshot.kinds())  # every type once
     svg = link_map_svg(snapshot, {"Replica": ["REL001"]}, href=lambda rule_id: f"#finding-{rule_id}")
     assert '<a href="#finding-REL001">' in svg and "Replica ✗" in svg and svg.count("✗") == 1
+
+
+def estate(jobs: int, other_types: int = 0) -> Snapshot:
+    """A collection of `jobs` jobs that link Up to it, and resources of `other_types` types more that
+    the collection links Down to."""
+    root = "https://em.test/api/"
+    snap = Snapshot(root)
+    others = [f"{root}things/{i}" for i in range(other_types)]
+    snap.add(Resource(root + "jobs", 200, root="EntityReferences", type="JobReferenceList", href=root + "jobs",
+                      links=tuple(Link("Down", url, f"Thing{i}") for i, url in enumerate(others)),
+                      members=tuple(Link(None, f"{root}jobs/{i}", "JobReference") for i in range(jobs))))
+    for i in range(jobs):
+        snap.add(Resource(f"{root}jobs/{i}", 200, root="EntityRef", type="JobReference", href=f"{root}jobs/{i}",
+                          links=(Link("Up", "../jobs", "JobReferenceList"),)))
+    for i, url in enumerate(others):
+        snap.add(Resource(url, 200, root=f"Thing{i}", href=url))
+    return snap
+
+
+def test_the_link_map_draws_resource_types_not_resources():
+    small, large = link_map_svg(estate(3), set()), link_map_svg(estate(3000), set())
+    assert small.count("<rect") == large.count("<rect") == 2 and len(large) - len(small) < 10
+    assert "JobReference: 3000 resource(s)" in large and "Up -&gt; JobReferenceList" in large  # a relative Up, read
+
+
+def test_past_its_bound_the_link_map_counts_the_types_it_leaves_out_and_names_a_dozen_targets_a_rel():
+    svg = link_map_svg(estate(1, MAX_TYPES + 5), {"Thing7": ["LNK001"]})
+    assert svg.count("<rect") == MAX_TYPES and "7 more resource types not drawn" in svg
+    assert "Thing7 ✗" in svg  # a failing type is drawn first
+    assert re.search(r"Down -&gt; JobReference, Thing0, Thing1, [^<]* and \d+ more", svg)
 
 
 def _chromium() -> str | None:

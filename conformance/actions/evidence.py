@@ -1,9 +1,9 @@
-"""What the action phase records, and the pure judgments the ACT rules pass on it.
+"""The pure judgments the ACT rules pass on what the action phase recorded.
 
 An `Exchange` is one request and what came back; an `ActionEvidence` groups the exchanges of one
 scenario (a valid request, an invalid one, a Task followed to its end, a creation, a deletion, a
-reversal, a sequence of actions) with the facts it established. The judgments below are the
-properties themselves: the rules report what they return, and the action phase asks them whether
+reversal, a sequence of actions) with the facts it established; both are records of the data layer
+(`conformance.records`), kept in the snapshot. The judgments below are the properties themselves: the rules report what they return, and the action phase asks them whether
 an example failed, so that hypothesis can shrink it. Nothing here sends a request.
 """
 
@@ -11,74 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 
-from ..reproduce import SESSION_HEADER, Request
+from ..records import ActionEvidence, Exchange, State
 
-__all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "problems", "same_resource"]
+__all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "State", "problems", "same_resource", "show_body"]
 
 _BODY_SHOWN = 2000
 _SECRET_ELEMENTS = re.compile(r"(<(Password|PasswordKey)>)(.*?)(</\2>)", re.S)
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """One request the action phase sent and what came back (secrets masked, bodies bounded)."""
-
-    purpose: str
-    """'action' (the request under test), 'poll' (a Task), 'link' (a link of a Task), 'check' (a
-    GET that verifies an outcome), 'setup' (a GET that prepares one)."""
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...] = ()
-    body: str = ""
-    """The request body as text (passwords masked), or as `\\xNN` escapes when `binary`."""
-    binary: bool = False
-    status: int | None = None
-    content_type: str | None = None
-    root: str | None = None
-    error_status: str | None = None
-    """`StatusCode` of an `Error` body."""
-    location: str | None = None
-    href: str | None = None
-    """The answer's own Href (absolute): what a Task or a logon session says it is."""
-    task_state: str | None = None
-    """`State` of a `Task` body."""
-    schema_errors: tuple[str, ...] = ()
-    validated: bool = False
-    excerpt: str = ""
-    error: str | None = None
-    """Why no response arrived."""
-
-    def request(self) -> Request:
-        """The request as a reproduction sends it: the logon (Basic credentials) or a request with
-        or without the session id, its Content-Type and body, and the URLs a write's answer named
-        (a Task's Href, a Location), which a replay reads from its own answer."""
-        names = {k.lower() for k, _ in self.headers}
-        kept = tuple((k, v) for k, v in self.headers if k.lower() not in ("authorization", SESSION_HEADER.lower()))
-        reveals: list[tuple[str, str]] = []
-        if self.method != "GET":
-            if self.location and self.location != self.url:
-                reveals.append(("location", self.location))
-            if self.href and self.href not in (self.url, self.location):
-                reveals.append(("href", self.href))
-        return Request(self.method, self.url, kept, self.body, self.binary, session=SESSION_HEADER.lower() in names,
-                       logon="authorization" in names, reveals=tuple(reveals))
-
-    def answered(self) -> str:
-        if self.status is None:
-            return f"no answer ({self.error})"
-        parts = [f"HTTP {self.status}"]
-        if self.root:
-            parts.append(f"with a {self.root} body")
-        elif self.status != 204:
-            parts.append(f"({self.content_type or 'no Content-Type'}, no document)")
-        if self.task_state:
-            parts.append(f"in state {self.task_state}")
-        return " ".join(parts)
 
 
 def show_body(body: bytes | None) -> tuple[str, bool]:
@@ -94,73 +36,6 @@ def show_body(body: bytes | None) -> tuple[str, bool]:
         return "".join(f"\\x{b:02x}" for b in body[:_BODY_SHOWN // 4]), True
     text = _SECRET_ELEMENTS.sub(r"\1***\4", text)
     return (text if len(text) <= _BODY_SHOWN else text[:_BODY_SHOWN] + "..."), False
-
-
-State = tuple[tuple[str, str], ...]
-"""What an entity says about itself: (element or @attribute, value) of its simple parts, sorted."""
-
-
-@dataclass(frozen=True, slots=True)
-class ActionEvidence:
-    """One scenario of the action phase, tied to the crawled resource that offered the link."""
-
-    check: str
-    """'valid', 'invalid', 'task', 'task_delete', 'create', 'delete', 'reversible' or 'sequence'."""
-    rel: str
-    url: str
-    """The crawled resource whose link was followed: findings attach to it (and its kind)."""
-    href: str
-    """The link's Href as followed (or as varied, for an unknown id or action)."""
-    case: str = ""
-    """What was sent, in words: 'valid JobCloneSpec', 'invalid: wrong namespace', 'unknown id'."""
-    exchanges: tuple[Exchange, ...] = ()
-    expected_status: int | None = None
-    returns: str | None = None
-    """What the profile documents besides the status: 'Task', 'Location' or 'nothing'."""
-    final_states: tuple[str, ...] = ()
-    polls: int = 0
-    """The polling bound a Task had to reach a final state within."""
-    subject: str | None = None
-    """The resource created, or deleted."""
-    collection: str | None = None
-    """Where the created resource must be listed (the Create link's target), or was listed."""
-    listed: bool | None = None
-    owner_down: bool | None = None
-    """Whether the resource that offered Create links Down to `collection`."""
-    up: tuple[str, ...] = ()
-    """The Up links of the created resource (both forms)."""
-    lingering: tuple[str, ...] = ()
-    """Documents re-fetched after a Delete that still link to the deleted resource."""
-    before: State = ()
-    middle: State = ()
-    after: State = ()
-    observe: tuple[str, ...] = ()
-    steps: tuple[Exchange, ...] = ()
-    """The requests of a minimal failing sequence, in order, from its logon on."""
-    divergence: str | None = None
-    """How the server's state departed from what the sequence should have left (expected; actual)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ActionEvidence:
-        values = dict(data)
-        for name in ("exchanges", "steps"):
-            values[name] = tuple(_exchange(e) for e in values.get(name, ()) if isinstance(e, Mapping))
-        for f in fields(cls):
-            if f.name in ("before", "middle", "after"):
-                values[f.name] = tuple(tuple(pair) for pair in values.get(f.name, ()))
-            elif f.name in ("final_states", "up", "lingering", "observe"):
-                values[f.name] = tuple(values.get(f.name, ()))
-        return cls(**values)
-
-
-def _exchange(data: Mapping[str, Any]) -> Exchange:
-    return Exchange(**{**data, "headers": tuple(tuple(h) for h in data.get("headers", ())),
-                       "schema_errors": tuple(data.get("schema_errors", ()))})
 
 
 @dataclass(frozen=True, slots=True)

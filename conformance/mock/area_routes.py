@@ -22,8 +22,8 @@ from .instances import Filler
 from .tree import el
 from .estate import Estate, Item
 from .kinds import KINDS, find_kind
-from .operations import spec_body
 from .responses import ApiError, param, reply, session_of, view_of
+from .specs import spec_body
 from .surface import Area, Listing, Match, Service, Single, load_surface
 from . import views
 from .views import entity_list, references

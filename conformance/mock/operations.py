@@ -18,25 +18,22 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..parsing import ParseError, parse_xml
-from ..profiles import data_dir
+from .area_routes import surface_endpoint
 from .auth import HEADER
 from .documents import task
 from .kinds import KINDS, Action, Kind, find_kind
 from .model import BackupServer, Dataset, JobInclude, Task
-from .render import NAMESPACE
 from .responses import ApiError, job_of, reply, view_of
+from .specs import spec_body
 
 __all__ = ["Writes", "change_item", "create_include", "delete_include", "perform", "writable", "writes"]
 
-_MAX_BODY = 1024 * 1024
 MAX_CLONES = 1000
 """Jobs made by cloning that the mock keeps: beyond them the oldest clone goes (with its VMs), so a
 client cloning in a loop finds its latest clones and the mock's memory stays bounded."""
@@ -47,12 +44,6 @@ _VERSION = "13.0.1.1071"
 """Product version of a backup server connected through the API."""
 _DEFAULT_PORT = 9392
 """The port a backup server listens on for Enterprise Manager when the spec names none."""
-
-
-@lru_cache(maxsize=1)
-def spec_schema() -> etree.XMLSchema:
-    """The project's v1.7 schemas, which every request body the mock takes must satisfy."""
-    return etree.XMLSchema(etree.parse(str(data_dir("schemas") / "v1_7" / "api.xsd")))
 
 
 @dataclass
@@ -103,31 +94,6 @@ def _caller(request: Request) -> None:
 
 def _local(node: etree._Element) -> str:
     return etree.QName(node).localname
-
-
-async def spec_body(request: Request, element: str) -> etree._Element:
-    """The request body as the spec element it must be, valid against the schemas; else a 400."""
-    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media not in ("application/xml", "text/xml"):
-        raise ApiError(400, f"the body must be a {element} in XML (Content-Type application/xml), "
-                            f"not {media or 'a body without Content-Type'}")
-    body = await request.body()
-    if not body.strip():
-        raise ApiError(400, f"a {element} body is required")
-    if len(body) > _MAX_BODY:
-        raise ApiError(400, f"the body is larger than {_MAX_BODY} bytes")
-    try:
-        root = parse_xml(body)
-    except ParseError as exc:
-        raise ApiError(400, f"the body is not well-formed XML: {exc}") from None
-    qname = etree.QName(root)
-    if qname.localname != element or qname.namespace != NAMESPACE:
-        raise ApiError(400, f"the body must be a {element} in namespace {NAMESPACE}, not {qname.text}")
-    schema = spec_schema()
-    if not schema.validate(root):
-        first = schema.error_log[0] if len(schema.error_log) else None
-        raise ApiError(400, f"the {element} is not valid: {first.message if first else 'schema violation'}")
-    return root
 
 
 def _values(node: etree._Element) -> dict[str, str]:
@@ -251,8 +217,7 @@ async def change_item(request: Request) -> Response:
     method, path = request.method, request.url.path
     kind = find_kind(request.path_params["collection"])
     if kind is None:
-        from .area_routes import surface_endpoint  # the table's areas answer what no key resource does
-        return await surface_endpoint(request)
+        return await surface_endpoint(request)  # the table's areas answer what no key resource does
     if not view_of(request).contract.serves(kind):
         raise ApiError(404, f"no resource collection at {path}")
     obj = kind.items(request.app.state.dataset).get(request.path_params["id"])

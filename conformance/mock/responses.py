@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from .auth import HEADER
 from .documents import error
-from .faults import Reply, apply_document, apply_reply, request_context
+from .fault_registry import Reply, apply_document, apply_reply, request_context
 from .hrefs import View, base_url
 from .render import JSON, XML, render
 from .tree import Node

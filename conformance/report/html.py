@@ -90,10 +90,13 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
 
 
 class HtmlSummary:
-    """pytest-html hooks; registered only when pytest-html is active, so they are never unknown."""
+    """pytest-html hooks; registered only when pytest-html is active, so they are never unknown.
 
-    def __init__(self, config: pytest.Config):
-        self.config = config
+    The plugin hands it the key its run is stashed under: the report reads the run, it does not
+    know the plugin."""
+
+    def __init__(self, config: pytest.Config, run_key: pytest.StashKey[Any]):
+        self.config, self.run_key = config, run_key
         self.log = ItemLog()
         self.unlisted: Counter[str] = Counter()
         self._report_data: Any = None
@@ -130,9 +133,7 @@ class HtmlSummary:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
-        from ..plugin import run_key
-
-        run = self.config.stash.get(run_key, None)
+        run = self.config.stash.get(self.run_key, None)
         if run is not None:
             prefix.append(summary_html(run, self.log))
         if self.unlisted:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from html import escape
+from itertools import chain
 from typing import Any
-
-from ..urls import resolve
 
 __all__ = ["Row", "kind_edges", "link_map_svg", "type_tree"]
 
@@ -25,20 +24,26 @@ Edges = Mapping[tuple[str, str], set[str]]
 _NAV_RELS = ("Down", "Up", "Alternate", "Related")
 _ROW_H, _BOX_H, _INDENT, _CHAR_W = 26, 20, 24, 6.4
 _BAD_TEXT = ' fill="#b71c1c" font-weight="bold"'
+_TIP_KINDS = 12
+"""Most target types a tooltip names per Rel; the rest are counted."""
+MAX_TYPES = 400
+"""Most resource types drawn: beyond them a map is unreadable and the matrix lists every type; the
+failing types are drawn first, then those with the most resources."""
 
 
 def kind_edges(snapshot: Any) -> dict[tuple[str, str], set[str]]:
-    """(source kind, target kind) -> Rels seen between them, over the links the crawl resolved."""
+    """(source kind, target kind) -> Rels seen between them, over the links the crawl resolved: one
+    look-up per link, so the map costs the same per resource at any size."""
     edges: dict[tuple[str, str], set[str]] = defaultdict(set)
     for res in snapshot:
-        members = [replace(m, rel="Down") for m in res.members]  # a collection leads Down to its items
-        for link in (*res.links, *members):
-            if link.rel not in _NAV_RELS or not link.href:
-                continue
-            url = resolve(link.href, res.url)
-            target = snapshot.get(url) if url else None
-            if target is not None and target.root and res.kind != target.kind:
-                edges[(res.kind, target.kind)].add(link.rel)
+        kind = res.kind
+        steps = chain(((link.rel, link.url) for link in res.links),
+                      (("Down", member.url) for member in res.members))  # a collection leads Down to its items
+        for rel, url in steps:
+            if rel in _NAV_RELS and url:
+                target = snapshot.get(url)
+                if target is not None and target.root and kind != target.kind:
+                    edges[(kind, target.kind)].add(rel)  # type: ignore[arg-type]
     return dict(edges)
 
 
@@ -132,7 +137,8 @@ def type_tree(kinds: list[str], edges: Edges, start: str | None = "LogonSession"
         rows.append(Row(0, (), heading=f"Not reached by Down links from {start}:"))
     while rest:
         pending = set(rest)
-        roots = [u for u in rest if not any(u in down[p] for p in pending if p != u)] or rest[:1]
+        targeted = {child for p in rest for child in down[p] if child != p and child in pending}
+        roots = [u for u in rest if u not in targeted] or rest[:1]
         grow(roots[0])
         rest = [u for u in rest if u not in parent]
     return rows
@@ -150,16 +156,25 @@ def _below(candidate: str, unit: str, parent: Mapping[str, str | None]) -> bool:
     return False
 
 
-def _tooltip(kind: str, edges: Edges, resources: int, failing: list[str]) -> str:
-    by_rel: dict[str, list[str]] = defaultdict(list)
+def _outgoing(edges: Edges) -> dict[str, dict[str, list[str]]]:
+    """kind -> Rel -> the kinds it links to that way, sorted: built once for every tooltip."""
+    out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for (a, b), rels in sorted(edges.items()):
-        if a == kind:
-            for rel in rels:
-                by_rel[rel].append(b)
+        for rel in rels:
+            out[a][rel].append(b)
+    return out
+
+
+def _names(kinds: list[str]) -> str:
+    shown = ", ".join(kinds[:_TIP_KINDS])
+    return shown + (f" and {len(kinds) - _TIP_KINDS} more" if len(kinds) > _TIP_KINDS else "")
+
+
+def _tooltip(kind: str, by_rel: Mapping[str, list[str]], resources: int, failing: list[str]) -> str:
     lines = [f"{kind}: {resources} resource(s)"]
     if failing:
         lines.append("failing: " + ", ".join(failing))
-    lines += [f"{rel} -> {', '.join(by_rel[rel])}" for rel in _NAV_RELS if by_rel[rel]]
+    lines += [f"{rel} -> {_names(by_rel[rel])}" for rel in _NAV_RELS if by_rel.get(rel)]
     return "\n".join(lines)
 
 
@@ -174,8 +189,14 @@ def link_map_svg(snapshot: Any, failing: Mapping[str, list[str]] | set[str], sta
     failing = {k: [] for k in failing} if isinstance(failing, set) else dict(failing)
     groups = snapshot.kinds()
     kinds = sorted(groups)
+    if len(kinds) > MAX_TYPES:
+        kinds = sorted(sorted(kinds, key=lambda k: (k not in failing, -len(groups[k]), k))[:MAX_TYPES])
     edges = kind_edges(snapshot)
+    outgoing = _outgoing(edges)
     rows = type_tree(kinds, edges, start)
+    if len(groups) > len(kinds):
+        rows.append(Row(0, (), heading=f"{len(groups) - len(kinds)} more resource types not drawn: "
+                                       "the matrix lists every one"))
     x_of: dict[str, float] = {}
     y_of: dict[str, float] = {}
     parts: list[str] = []
@@ -197,7 +218,7 @@ def link_map_svg(snapshot: Any, failing: Mapping[str, list[str]] | set[str], sta
             bad = kind in failing
             width = _width(kind, bad)
             fill, stroke = ("#ffebee", "#c62828") if bad else ("#f1f8e9", "#7cb342")
-            tip = _tooltip(kind, edges, len(groups.get(kind, [])), failing.get(kind, []))
+            tip = _tooltip(kind, outgoing.get(kind, {}), len(groups.get(kind, [])), failing.get(kind, []))
             box = (f'<g><title>{escape(tip)}</title><rect x="{x:.0f}" y="{y:.0f}" width="{width:.0f}" '
                    f'height="{_BOX_H}" rx="4" fill="{fill}" stroke="{stroke}" stroke-width="{2 if bad else 1}"/>'
                    f'<text x="{x + 8:.0f}" y="{y + 14:.0f}"{_BAD_TEXT if bad else ""}>'

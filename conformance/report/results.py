@@ -142,6 +142,7 @@ def write_results(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as out:  # streamed: a large run's file is never one string
+        json.dump(data, out, indent=1, default=str)
     os.replace(tmp, target)
     return target

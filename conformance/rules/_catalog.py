@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..links import Link
 from ..reproduce import Replay, Request
 from ..snapshot import Resource, Snapshot
-from ..urls import resolve, url_template
+from ..urls import url_template
 
 if TYPE_CHECKING:
     from ..profiles import Profile
@@ -106,13 +106,23 @@ class RuleContext:
     notes: list[str] = field(default_factory=list)
     """What a rule could not check and why (a target that failed, evidence missing)."""
     cache: dict = field(default_factory=dict)
-    """Memo for indexes several rules build over the snapshot (members of collections, ...)."""
+    """Memo shared by the items of a run (reproductions, indexes several rules read); a rule's own
+    indexes go in `memo()`."""
     subjects: set[str] = field(default_factory=set)
     """URLs of the resources the rule found something to judge on: none means the rule did not
     apply, which is not the same as a pass."""
     left_out: set[str] = field(default_factory=set)
     """URLs the rule looked up that the crawl left out (`--per-template`, `--max-resources`): said
     once per item, in one note, never link by link."""
+    noted: set[str] = field(default_factory=set, repr=False)
+    """The notes as a set, so a rule that notes something on every resource stays linear."""
+
+    def memo(self) -> dict:
+        """The running rule's own memo (members of collections, a parent's collections): kept while
+        the rule's items run, one after the other, and dropped when another rule runs, so the
+        indexes of a large crawl do not outlive the rule that needed them."""
+        assert self.rule is not None, "memo() is only available while a rule runs"
+        return self.cache.setdefault((_MEMO, self.rule.id), {})
 
     def reproduce(self, requests: Sequence[Request]) -> str:
         """The script that sends these requests (after a logon) against the run's target; written
@@ -132,11 +142,9 @@ class RuleContext:
         return self.replay.script(requests)
 
     def target(self, res: Resource, link: Link) -> Resource | None:
-        """The crawled resource a link's Href names, or None when the crawl did not fetch it."""
-        if not link.href:
-            return None
-        url = resolve(link.href, res.url)
-        return self.lookup(url) if url else None
+        """The crawled resource a link of `res` names, or None when the crawl did not fetch it: looked
+        up by the URL read from its Href when `res` was recorded, never by parsing it again."""
+        return self.lookup(link.url) if link.url else None
 
     def lookup(self, url: str) -> Resource | None:
         """The crawled resource at a URL, or None; a URL the crawl left out by sampling or over the
@@ -169,7 +177,8 @@ class RuleContext:
         self.subjects.add(res.url)
 
     def note(self, text: str) -> None:
-        if text not in self.notes:
+        if text not in self.noted:
+            self.noted.add(text)
             self.notes.append(text)
 
     def finding(self, res: Resource, *, expected: str, actual: str, link: Link | None = None,
@@ -199,6 +208,7 @@ class RuleContext:
 
 
 RULES: dict[str, Rule] = {}
+_MEMO = "rule memo"
 
 
 def split_doc(docstring: str | None) -> tuple[str, str]:
@@ -238,7 +248,10 @@ def left_out_note(count: int, meta: dict) -> str:
 
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
     """Every finding of one rule over some resources; what the crawl left out is noted once."""
-    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, left_out=set())
+    for key in [key for key in ctx.cache if isinstance(key, tuple) and key[:1] == (_MEMO,) and key[1] != rule.id]:
+        del ctx.cache[key]  # another rule's memo: its items are done (items run rule after rule)
+    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, noted=ctx.noted,
+                    left_out=set())
     for res in resources:
         yield from rule.check(bound, res)
     if bound.left_out:

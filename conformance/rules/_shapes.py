@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-import httpx
-
 from ..links import Link
 from ..parsing import media_kind
 from ..snapshot import Resource
-from ..urls import resolve
+from ..urls import path, query
 
 __all__ = ["family", "owner_url", "path_of", "query_of", "root_element"]
 
 
 def path_of(url: str) -> str:
     """The resource part of a URL: its path, lower-cased (the server's paths ignore case)."""
-    return httpx.URL(url).path.rstrip("/").lower()
+    return path(url).rstrip("/").lower()
 
 
 def query_of(url: str) -> dict[str, str]:
     """Query parameters with lower-cased names (the docs spell them in either case)."""
-    return {k.lower(): v for k, v in parse_qsl(httpx.URL(url).query.decode(), keep_blank_values=True)}
+    return {k.lower(): v for k, v in parse_qsl(query(url), keep_blank_values=True)}
 
 
 def owner_url(res: Resource, link: Link) -> str:
-    """The URL of the element a link belongs to: an embedded item, or the document itself."""
+    """The URL of the element a link of `res` belongs to: an embedded item, or the document itself."""
     if link.owner and link.owner != res.href:
-        return resolve(link.owner, res.url) or res.url
+        return link.owner_url or res.url
     # The document's own links speak for the URL fetched, whatever its Href says; those of the
     # answer to a POST that created something (the logon session), for what it created.
     return res.location or res.url

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
-
 from ..snapshot import Resource
-from ..urls import is_absolute, origin, url_problem
+from ..urls import is_absolute, on_site, origin, site, url_problem
 from ._catalog import Finding, RuleContext, Severity, rule
 
 
@@ -57,11 +55,13 @@ def link_href_sameorigin(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     it is judged as leaving the root's origin, and the crawl never follows it.
     """
     root = origin(ctx.snapshot.root_url)
+    home = site(ctx.snapshot.root_url)
     for link in res.links:
         if not (link.href and _absolute(link.href)):
             continue
         ctx.judged(res)
-        if origin(link.href) != root:
+        # An absolute Href with one reading is read into a URL of the same origin (`Link.url`).
+        if link.url is None or not on_site(link.url, home):
             scheme, host, port = root  # type: ignore[misc]
             problem = url_problem(link.href)
             yield ctx.finding(res, link=link, expected=f"origin {scheme}://{host}:{port}",

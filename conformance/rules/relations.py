@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..urls import is_gettable, resolve
+from ..urls import is_gettable
 from ._shapes import family, owner_url, path_of
 from ..links import Link
 from ..operations import misdirected, misnamed
@@ -24,25 +24,25 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     for link in (*res.links, *res.members):
         if not is_gettable(link, ctx.profile.action_rels):
             continue
-        url = resolve(link.href, res.url)  # type: ignore[arg-type]
-        target = ctx.lookup(url) if url else None
+        target = ctx.target(res, link)
         if target is None:
             continue  # not fetched (sampled out, over the budget, another origin)
         ctx.judged(res)
         if target.error is None:
             continue
         yield ctx.finding(res, link=link, expected="HTTP 200 with a readable representation",
-                          actual=f"{url}: {target.error}", shown_by=[target.url])
+                          actual=f"{target.url}: {target.error}", shown_by=[target.url])
 
 
 def _members_index(ctx: RuleContext, collection: Resource) -> tuple[set[str], set[str]]:
-    """(families, paths) of the members a collection lists; cached per run."""
+    """(families, paths) of the members a collection lists; kept while the rule runs."""
+    memo = ctx.memo()
     key = ("members", collection.url)
-    if key not in ctx.cache:
+    if key not in memo:
         families = {family(m.type) for m in collection.members if m.type}
-        paths = {path_of(resolve(m.href, collection.url) or m.href) for m in collection.members if m.href}
-        ctx.cache[key] = ({f for f in families if f}, paths)
-    return ctx.cache[key]
+        paths = {path_of(m.url or m.href) for m in collection.members if m.href}
+        memo[key] = ({f for f in families if f}, paths)
+    return memo[key]
 
 
 def _down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Resource]]:
@@ -61,6 +61,24 @@ def _down_collections(ctx: RuleContext, parent: Resource) -> list[tuple[Link, Re
                 if target is not None and target.error is None:
                     found.append((link, target))
     return found
+
+
+def _collections_for(ctx: RuleContext, parent: Resource, child_family: str) -> tuple[frozenset[str], list[Resource]]:
+    """(the paths the parent links Down to, the collections among them that hold the child's kind);
+    kept while the rule runs, since every child of the kind that links Up to the parent asks.
+
+    A collection holds the child's kind when its members say so, or, empty, when the Down link's
+    Type does (BackupJobSessionReferenceList holds BackupJobSessions).
+    """
+    memo = ctx.memo()
+    key = ("collections for", parent.url, child_family)
+    if key not in memo:
+        downs = _down_collections(ctx, parent)
+        relevant = [c for link_down, c in downs
+                    if child_family in _members_index(ctx, c)[0]
+                    or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
+        memo[key] = (frozenset(path_of(c.url) for _, c in downs), relevant)
+    return memo[key]
 
 
 def _kind_family(res: Resource | None) -> str | None:
@@ -83,19 +101,15 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
         child_family = _kind_family(child)
         if parent is None or child_family is None:
             continue
-        # A collection holds the child's kind when its members say so, or, empty, when the Down
-        # link's Type does (BackupJobSessionReferenceList holds BackupJobSessions).
-        downs = _down_collections(ctx, parent)
-        if any(path_of(c.url) == path_of(child.url) for _, c in downs):
+        down_paths, relevant = _collections_for(ctx, parent, child_family)
+        child_path = path_of(child.url)
+        if child_path in down_paths:
             ctx.judged(res)
             continue  # the parent links Down to the child itself
-        relevant = [c for link_down, c in downs
-                    if child_family in _members_index(ctx, c)[0]
-                    or ((link_down.type or "").endswith("List") and family(link_down.type) == child_family)]
         if not relevant:
             continue
         ctx.judged(res)
-        if not any(path_of(child.url) in _members_index(ctx, c)[1] for c in relevant):
+        if not any(child_path in _members_index(ctx, c)[1] for c in relevant):
             yield ctx.finding(res, link=link, url=child.url,
                               expected=f"the parent lists {child.url} in a Down collection "
                                        f"({', '.join(c.url for c in relevant)})",
@@ -118,19 +132,35 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
         collection = ctx.readable_target(res, link)
         if owner is None or owner_family is None or collection is None:
             continue
+        judged, strays = _strays(ctx, collection, owner, owner_family)
+        if judged:
+            ctx.judged(res)
+        for member, ups in strays:
+            yield ctx.finding(res, link=link, url=owner.url,
+                              expected=f"every member of {collection.url} points Up to {owner.url}",
+                              actual=f"{member.url} points Up to {', '.join(str(u.href) for u in ups)}",
+                              shown_by=[member.url])
+
+
+def _strays(ctx: RuleContext, collection: Resource, owner: Resource,
+            owner_family: str) -> tuple[bool, list[tuple[Resource, list[Link]]]]:
+    """(whether any member links Up to the owner's kind, the members whose Up links of that kind lead
+    elsewhere); kept while the rule runs, since every document that links Down to the collection asks."""
+    memo = ctx.memo()
+    key = ("strays", collection.url, owner.url, owner_family)
+    if key not in memo:
+        judged, strays = False, []
         for member_link in collection.members:
             member = ctx.target(collection, member_link)
             if member is None or member.error is not None:
                 continue
             ups = [u for u in member.links if u.rel == "Up" and u.owner in (None, member.href)
                    and family(u.type) == owner_family]
-            if ups:
-                ctx.judged(res)
-            if ups and not any(path_of(resolve(u.href, member.url) or "") == path_of(owner.url) for u in ups):
-                yield ctx.finding(res, link=link, url=owner.url,
-                                  expected=f"every member of {collection.url} points Up to {owner.url}",
-                                  actual=f"{member.url} points Up to {', '.join(str(u.href) for u in ups)}",
-                                  shown_by=[member.url])
+            judged = judged or bool(ups)
+            if ups and not any(path_of(u.url or "") == path_of(owner.url) for u in ups):
+                strays.append((member, ups))
+        memo[key] = (judged, strays)
+    return memo[key]
 
 
 def _same_uid(ctx: RuleContext, source: Resource, target: Resource) -> bool:
@@ -186,7 +216,7 @@ def alternate_round_trips(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
         backs = [b for b in target.links if b.rel == "Alternate" and b.owner in (None, target.href)]
         if backs:
             ctx.judged(res)
-        if backs and not any(resolve(b.href or "", target.url) == start for b in backs):
+        if backs and not any(b.url == start for b in backs):
             yield ctx.finding(res, link=link, url=start, expected=f"{target.url} links Alternate back to {start}",
                               actual=f"it links to {', '.join(str(b.href) for b in backs)}", shown_by=[target.url])
 
@@ -201,7 +231,7 @@ def _links_off_their_resource(ctx: RuleContext, res: Resource, rels: set[str]) -
                 # A saved document that names no Href of its own: where it lives is unknown.
                 ctx.note(f"{res.url}: {link.rel} links not checked: the document names no Href of its own")
                 continue
-            href = resolve(link.href, res.url)
+            href = link.url
             if href and path_of(href) != path_of(owner):
                 yield ctx.finding(res, link=link, url=owner, expected=f"an Href on {path_of(owner)}",
                                   actual=f"Href={link.href!r}")
@@ -231,7 +261,7 @@ def create_points_at_a_collection(ctx: RuleContext, res: Resource) -> Iterator[F
             continue
         ctx.judged(res)
         owner = owner_url(res, link)
-        href = resolve(link.href, res.url)
+        href = link.url
         target = ctx.target(res, link)
         if href and path_of(href) == path_of(owner):
             yield ctx.finding(res, link=link, url=owner, expected="a collection's Href",
@@ -253,7 +283,7 @@ def action_link_acts_on_its_resource(ctx: RuleContext, res: Resource) -> Iterato
     for link in res.links:
         if link.rel in ctx.profile.action_rels and link.href:
             owner = owner_url(res, link)
-            href = resolve(link.href, res.url)
+            href = link.url
             want = misdirected(ctx.profile, link.rel, href, owner, ctx.snapshot.root_url) if href else None
             if want is not None:
                 shown = f"an Href on {want.path}" + (f" (documented: {want.form})" if want.form else "")
@@ -271,7 +301,7 @@ def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Fi
     for link in res.links:
         if link.rel not in ctx.profile.action_rels or not link.href:
             continue
-        href = resolve(link.href, res.url)
+        href = link.url
         if href:
             ctx.judged(res)
         want = misnamed(ctx.profile, link.rel, href, owner_url(res, link), ctx.snapshot.root_url) if href else None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-import httpx
+from functools import lru_cache
 
 from ..snapshot import Resource
-from ..urls import is_gettable, resolve
+from ..urls import is_gettable, path, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
 from ._shapes import family, path_of, query_of, root_element
 
@@ -80,6 +79,13 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
                           actual=f"{res.root}, the same form as {entity.url}")
 
 
+def _own_url(res: Resource) -> str | None:
+    """The URL a document's own Href names: most often the very URL it was fetched from."""
+    if not res.href:
+        return None
+    return res.url if res.href == res.url else resolve(res.href, res.url)
+
+
 @rule("TYP004", Severity.WARNING, fault="stale_self_href", source="resource_representations.md",
       subject="representations with an Href of their own")
 def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
@@ -91,11 +97,11 @@ def own_href_names_the_fetched_url(ctx: RuleContext, res: Resource) -> Iterator[
     """
     if res.href:
         ctx.judged(res)
-        own = resolve(res.href, res.url)
+        own = _own_url(res)
         url = res.location or res.url
         # Paths compare without regard to case, as the server matches them; a re-cased link is
         # the link's defect (REL005), not the document's.
-        if own is None or (path_of(own), query_of(own)) != (path_of(url), query_of(url)):
+        if own != url and (own is None or (path_of(own), query_of(own)) != (path_of(url), query_of(url))):
             yield ctx.finding(res, expected=f"Href={url!r}", actual=f"Href={res.href!r}")
 
 
@@ -116,17 +122,25 @@ def own_type_matches_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
                               actual=f"root {res.root}")
 
 
-def _uid_pattern(form: str, type_: str | None, id_: str | None) -> re.Pattern[str]:
-    """The form as a pattern: the type exact, the id without regard to case (GUIDs come in either);
-    a part the document does not give (no Type, no Href) may be anything."""
+@lru_cache(maxsize=1024)
+def _uid_pattern(form: str, type_: str | None) -> re.Pattern[str]:
+    """The form as a pattern, the type exact (any, where the document gives none) and each id a
+    group: compiled once per form and type, since the ids differ from resource to resource."""
     parts = re.split(r"(\{type\}|\{id\})", form)
     pattern = "".join(
         (re.escape(type_) if type_ else "[^:]+") if part == "{type}"
-        else (f"(?i:{re.escape(id_)})" if id_ else ".+") if part == "{id}"
+        else "(.+)" if part == "{id}"
         else re.escape(part)
         for part in parts
     )
     return re.compile(pattern)
+
+
+def _uid_fits(uid: str, form: str, type_: str | None, id_: str | None) -> bool:
+    """Whether a UID has the form with this type, and this id without regard to case (GUIDs come in
+    either); a part the document does not give (no Type, no Href) may be anything."""
+    found = _uid_pattern(form, type_).fullmatch(uid)
+    return found is not None and (id_ is None or all(part.lower() == id_.lower() for part in found.groups()))
 
 
 def _uid_type(ctx: RuleContext, res: Resource) -> str | None:
@@ -152,8 +166,8 @@ def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     ctx.judged(res)
     form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
     type_ = _uid_type(ctx, res)
-    href = resolve(res.href, res.url) if res.href else None
-    id_ = httpx.URL(href).path.rstrip("/").rsplit("/", 1)[-1] if href else None
-    if not _uid_pattern(form, type_, id_).fullmatch(res.uid):
+    href = _own_url(res)
+    id_ = path(href).rstrip("/").rsplit("/", 1)[-1] if href else None
+    if not _uid_fits(res.uid, form, type_, id_):
         shown = form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
         yield ctx.finding(res, expected=f"UID {shown}", actual=f"UID={res.uid!r}")

@@ -243,3 +243,22 @@ def test_a_rule_finding_nothing_it_judges_did_not_apply_and_one_finding_it_clean
 def test_a_rule_that_declares_no_subject_judges_every_resource_it_is_given():
     rule = replace(RULES["LNK001"], subject=None)
     assert rule.applied(RuleContext(Snapshot(ROOT), PROFILE))
+
+
+def test_a_rule_keeps_its_memo_while_its_items_run_and_drops_it_when_another_rule_runs():
+    from conformance.rules import Rule, Severity
+
+    built: list[str] = []
+
+    def index_once(ctx, res):
+        if "index" not in ctx.memo():
+            built.append(ctx.rule.id)
+            ctx.memo()["index"] = res.url
+        return iter(())
+
+    first, second = (Rule(i, Severity.INFO, "test", "statement", "", "fault", "x.md", index_once)
+                     for i in ("TST001", "TST002"))
+    ctx = RuleContext(Snapshot(ROOT), PROFILE)
+    for rule in (first, first, second, first):  # two items of one rule, then another rule, then the first again
+        list(run_rule(rule, ctx, [job()]))
+    assert built == ["TST001", "TST002", "TST001"]

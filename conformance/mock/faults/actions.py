@@ -15,9 +15,12 @@ from starlette.responses import Response
 
 from ...parsing import ParseError, parse_xml
 from ..documents import task
+from ..operations import writable, writes
 from ..render import NAMESPACE
+from ..responses import error_response, reply, view_of
+from ..specs import spec_schema
 from ..tree import Node
-from .registry import CallNext, Context, Reply, document_fault, exchange_fault, rel_links, reply_fault, request_context
+from ..fault_registry import CallNext, Context, Reply, document_fault, exchange_fault, rel_links, reply_fault, request_context
 
 __all__: list[str] = []
 
@@ -54,8 +57,6 @@ async def _clone_crashes_on_bytes(request: Request, call_next: CallNext) -> Resp
         try:
             parse_xml(await request.body())
         except ParseError:
-            from ..responses import error_response  # not at import: responses applies the faults
-
             return error_response(request, 500, "internal error in the mock server")
     return await call_next(request)
 
@@ -73,9 +74,6 @@ async def _vm_spec_unchecked(request: Request, call_next: CallNext) -> Response:
         root = parse_xml(await request.body())
     except ParseError:
         return await call_next(request)
-    from ..operations import spec_schema
-    from ..responses import reply, view_of
-
     if root.tag == f"{{{NAMESPACE}}}CreateObjectInJobSpec" and spec_schema().validate(root):
         return await call_next(request)
     started = request.app.state.tasks.start("UpdateJob", "jobs", parts[2])
@@ -180,8 +178,6 @@ async def _clone_shares_vms(request: Request, call_next: CallNext) -> Response:
     response = await call_next(request)
     if response.status_code != 202 or (original is None and adding is None):
         return response
-    from ..operations import writable, writes
-
     state, w = request.app.state, writes(request)
     if not hasattr(state, "clone_partners"):
         state.clone_partners = {}

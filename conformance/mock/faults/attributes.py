@@ -6,7 +6,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
 from ..tree import Node
-from .registry import Context, document_fault, entity_document, rel_links
+from ..fault_registry import Context, document_fault, entity_document, rel_links
 
 __all__ = ["FOREIGN_ORIGIN"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..kinds import KINDS
 from ..tree import Node, link, walk
 from .relations import DATA
-from .registry import Context, document_fault, entity_document, own_id, rel_links
+from ..fault_registry import Context, document_fault, entity_document, own_id, rel_links
 
 __all__: list[str] = []
 

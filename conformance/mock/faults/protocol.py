@@ -12,7 +12,7 @@ from ..auth import HEADER, LATEST
 from ..documents import error
 from ..render import XML, render, to_xml
 from ..tree import Node
-from .registry import (
+from ..fault_registry import (
     CallNext, Context, Reply, document_fault, entity_document, exchange_fault, rel_links, reply_fault, request_context,
 )
 

@@ -8,7 +8,7 @@ from ..hrefs import View
 from ..kinds import KINDS
 from ..tree import Node, walk
 from ..views import ref_item
-from .registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
+from ..fault_registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
 
 __all__ = ["DATA", "MISSING_SERVER_ID"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..tree import Node, el
-from .registry import Context, document_fault, entity_document
+from ..fault_registry import Context, document_fault, entity_document
 
 __all__: list[str] = []
 

@@ -6,7 +6,7 @@ from ..kinds import KINDS
 from ..tree import Node, walk
 from ..views import entity, reference
 from .relations import DATA
-from .registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
+from ..fault_registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
 
 __all__: list[str] = []
 

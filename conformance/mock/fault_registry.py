@@ -3,7 +3,7 @@
 # A fault is a transform of the document tree (before serialisation), of the finished reply (for
 # defects a tree cannot express: status codes, headers, bytes), or of the exchange itself (for
 # defects in behaviour, not output: who may ask, what a request changes). To add one, write the
-# transform in the module of its rule's family and register it with `document_fault`,
+# transform in the module of its rule's family (`mock/faults/`) and register it with `document_fault`,
 # `reply_fault` or `exchange_fault`; nothing else changes. A fault that needs what a replay of a
 # recording lacks (the generated data, answers the recording does not hold, writes) says so in
 # `replay=`, and a replay refuses it by that reason.
@@ -17,8 +17,8 @@ from types import MappingProxyType
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from ..hrefs import View
-from ..tree import Node
+from .hrefs import View
+from .tree import Node
 
 __all__ = ["FAULTS", "CallNext", "Context", "Exchange", "Fault", "Reply", "apply_document", "apply_reply",
            "document_fault", "entity_document", "exchange_fault", "own_id", "reference_document", "rel_links",
