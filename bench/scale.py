@@ -19,13 +19,13 @@ in a process of its own, so the two share nothing but the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from lxml import etree
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
 from conformance.profiles import load_profile
 from conformance.schema import load_schemas
+from conformance.snapshot import Snapshot
 
 _NOW = "2026-01-01T00:00:00Z"
 _BUDGET = "1000000"
@@ -77,15 +78,15 @@ def suite(url: str, out: Path, *extra: str) -> dict[str, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"conformance run exited {code}: {proc.stderr.read() if proc.stderr else ''}")
-    snapshot = json.loads((out / "snapshot.json").read_text(encoding="utf-8"))
-    return {"wall": wall, "resources": len(snapshot["resources"]), "rss_mb": usage.ru_maxrss / 1024,
-            "exit": code}
+    snapshot = Snapshot.load(out / "snapshot.json")
+    crawl = (datetime.fromisoformat(snapshot.meta["finished"]) - datetime.fromisoformat(snapshot.meta["started"]))
+    return {"wall": wall, "crawl": crawl.total_seconds(), "resources": len(snapshot),
+            "rss_mb": usage.ru_maxrss / 1024, "exit": code}
 
 
 def urls_of(out: Path) -> list[str]:
     """The URLs the suite fetched with GET, in a fixed order."""
-    snapshot = json.loads((out / "snapshot.json").read_text(encoding="utf-8"))
-    return sorted(r["url"] for r in snapshot["resources"] if r.get("method", "GET") == "GET")
+    return sorted(r.url for r in Snapshot.load(out / "snapshot.json") if r.method == "GET")
 
 
 def _logon(client: httpx.Client, root: str) -> None:
@@ -123,9 +124,11 @@ def main() -> None:
     with Mock(ns.small_size) as mock:
         small = suite(mock.url, work / "small")
         raw = raw_loop(mock.url, urls_of(work / "small"))
-    a = (small["resources"] / small["wall"]) / (small["resources"] / raw)
-    print(f"(a) suite {small['resources'] / small['wall']:.0f}/s vs raw sequential GET {small['resources'] / raw:.0f}/s "
-          f"over {small['resources']} resources: ratio {a:.2f} (goal >= 0.8)", flush=True)
+    a = raw / small["crawl"]
+    print(f"(a) over {small['resources']} resources: the suite's crawl (fetch, parse, validate, probes) "
+          f"{small['resources'] / small['crawl']:.0f}/s, a raw sequential GET loop {small['resources'] / raw:.0f}/s: "
+          f"ratio {a:.2f} (goal >= 0.8); the whole run, rules and reports included, "
+          f"{small['resources'] / small['wall']:.0f}/s: {raw / small['wall']:.2f}", flush=True)
 
     with Mock(ns.latency_size, ns.latency) as mock:
         slow = suite(mock.url, work / "latency", "--concurrency", str(ns.concurrency))

@@ -215,7 +215,7 @@ def _record_parser(sub: argparse._SubParsersAction) -> None:
 def _record(ns: argparse.Namespace) -> int:
     from .record_command import record
 
-    return record(ns)
+    return record(ns, vars(build_parser().parse_args(["run"])))
 
 
 def _baseline_parser(sub: argparse._SubParsersAction) -> None:

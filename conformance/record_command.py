@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .cli import EXIT_USAGE
+from .errors import EXIT_USAGE
 
 __all__ = ["record", "record_settings"]
 
@@ -27,13 +27,13 @@ EXIT_INCOMPLETE = 2
 EXIT_TARGET = 3
 
 
-def record_settings(ns: argparse.Namespace) -> Any:
-    """The run's settings for these options, read-only: the crawl is `run`'s, its actions none."""
-    from .cli import build_parser
+def record_settings(ns: argparse.Namespace, run_defaults: dict[str, Any]) -> Any:
+    """The run's settings for these options, read-only: the crawl is `run`'s, its actions none.
+    `run_defaults`: every option of `run` at its default, as the command line's parser gives them."""
     from .run_command import plugin_args
     from .settings import resolve_args
 
-    full = vars(build_parser().parse_args(["run"]))  # every option of run, at its default
+    full = dict(run_defaults)
     full.update({k: v for k, v in vars(ns).items() if k in full})
     # `--conformance-only`, as `run` passes it: the mock when no target is set
     settings = resolve_args(["--conformance-only", *plugin_args(argparse.Namespace(**full))])
@@ -116,7 +116,7 @@ def _previous(out: Path, anonymize: bool) -> tuple[Any, str | None]:
     return previous, None
 
 
-def record(ns: argparse.Namespace) -> int:
+def record(ns: argparse.Namespace, run_defaults: dict[str, Any]) -> int:
     """Record, resume or anonymize the recording in `ns.out`; the exit code as documented."""
     from .errors import ConformanceError
     from .runner import close_run, load_inputs, prepare_run
@@ -131,7 +131,7 @@ def record(ns: argparse.Namespace) -> int:
         if previous.complete:  # complete and raw: --anonymize alone was asked
             return _anonymize(out)
     try:
-        settings = record_settings(ns)
+        settings = record_settings(ns, run_defaults)
         if previous is not None and settings.target == "mock":  # the same moment, so the same data
             from .mock.data import moment_text, parse_moment
 

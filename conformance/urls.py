@@ -205,10 +205,13 @@ def _joined(href: str, base: str) -> str | None:
         return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def is_id_like(text: str) -> bool:
     """Whether a path segment or query value names one object rather than a kind of them: it holds
     a digit (GUIDs, numbers, `v1_7`, dates). Path words of the API (`backupSessions`) hold none."""
-    return any(ch.isdigit() for ch in text)
+    return _DIGIT.search(text) is not None
 
 
 @lru_cache(maxsize=_MEMO)
@@ -221,10 +224,10 @@ def url_template(url: str) -> str:
     `/api/jobs/6c8a-1?format=Entity` and `/api/jobs/77f0-2?format=Entity` share
     `/api/jobs/{id}?format=entity`, and pages of one query share `page={id}`.
     """
-    parts = urlsplit(url)
+    parts = _plain(url) or urlsplit(url)  # the crawl asks this of every link it meets: the fast reading first
     path = "/".join("{id}" if is_id_like(part) else part.lower() for part in parts.path.split("/"))
     query = sorted((key.lower(), "{id}" if is_id_like(value) else value.lower())
-                   for key, value in parse_qsl(parts.query, keep_blank_values=True))
+                   for key, value in parse_qsl(parts.query, keep_blank_values=True)) if parts.query else ()
     return path + ("?" + "&".join(f"{key}={value}" for key, value in query) if query else "")
 
 
