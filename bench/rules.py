@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
-import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from conformance.crawler import Limits, crawl  # noqa: E402
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset  # noqa: E402
 from conformance.profiles import load_profile  # noqa: E402
 from conformance.report.html import summary_html  # noqa: E402
-from conformance.report.results import build_results  # noqa: E402
+from conformance.report.results import build_results, write_results  # noqa: E402
 from conformance.rules import RULES, run_rule  # noqa: E402
 from conformance.runner import ItemResult, Run  # noqa: E402
 from conformance.schema import load_schemas  # noqa: E402
@@ -92,9 +91,10 @@ def checks(run: Run) -> None:
 
 
 def report(run: Run) -> None:
-    """The reports' own work on the run: the HTML summary and the results JSON, serialised."""
+    """The reports' own work on the run: the HTML summary and the results JSON, written."""
     summary_html(run)
-    json.dump(build_results(run, exit_status=0), io.StringIO(), indent=1, default=str)
+    with tempfile.TemporaryDirectory() as folder:
+        write_results(Path(folder) / "results.json", build_results(run, exit_status=0))
 
 
 def _best(step: Callable[[], None], repeat: int) -> float:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..snapshot import Snapshot
 from .sampling import sampling
 from .text import stop_reason, undeclared_roots, verdict
 
-__all__ = ["RESULTS_SCHEMA", "build_results", "write_results"]
+__all__ = ["RESULTS_SCHEMA", "Rows", "build_results", "write_results"]
 
 RESULTS_SCHEMA = "conformance-results/1"
 
@@ -34,6 +35,40 @@ def _finding(f: Finding, kind: str) -> dict[str, Any]:
         "expected": f.expected, "actual": f.actual, "message": f.message or RULES[f.rule_id].statement,
         "reproduction": f.reproduction, "excerpt": f.excerpt, "waiver": f.waiver or None,
     }
+
+
+def _resource(r: Any) -> dict[str, Any]:
+    return {"url": r.url, "method": r.method, "status": r.status, "root": r.root, "type": r.type, "kind": r.kind,
+            "links": len(r.links), "members": len(r.members), "elapsed_ms": r.elapsed_ms, "error": r.error}
+
+
+class Rows:
+    """A list of the results whose items are made as they are read: `write_results` writes the row
+    of each of a hundred thousand resources in turn, never holding them all at once."""
+
+    def __init__(self, make: Callable[[], Iterator[Any]], count: int):
+        self._make, self._count = make, count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._make()
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class _Streamed(list):  # type: ignore[type-arg]
+    """Rows as `json.dump` takes them: its encoder (pure Python, as `dump` always uses) asks a list
+    for its length and its items, never for its storage."""
+
+    def __init__(self, rows: Rows):
+        super().__init__()
+        self.rows = rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def _contract(snapshot: Snapshot) -> dict[str, dict[str, list[str]]]:
@@ -115,11 +150,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "rules": rules,
         "findings": [_finding(f, kind) for f, kind in findings],
         "stale_waivers": [asdict(w) for w in getattr(run, "stale_waivers", [])],
-        "resources": [
-            {"url": r.url, "method": r.method, "status": r.status, "root": r.root, "type": r.type, "kind": r.kind,
-             "links": len(r.links), "members": len(r.members), "elapsed_ms": r.elapsed_ms, "error": r.error}
-            for r in sorted(snapshot, key=lambda r: r.url)
-        ],
+        "resources": Rows(lambda: map(_resource, sorted(snapshot, key=lambda r: r.url)), len(snapshot)),
         "link_types": sorted({f"{r.kind} {l.rel} {l.type or '-'}" for r in snapshot for l in r.links if l.rel}),
         "contract": _contract(snapshot),
         "operations": _operations(snapshot, run.profile),
@@ -142,7 +173,8 @@ def write_results(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".tmp")
+    streamed = {key: _Streamed(value) if isinstance(value, Rows) else value for key, value in data.items()}
     with open(tmp, "w", encoding="utf-8") as out:  # streamed: a large run's file is never one string
-        json.dump(data, out, indent=1, default=str)
+        json.dump(streamed, out, indent=1, default=str)
     os.replace(tmp, target)
     return target
