@@ -444,6 +444,11 @@ def _check_recording(ns: argparse.Namespace) -> int:
     args = ["run", "--target", "mock", "--replay", ns.paths[0], "--actions", "none",
             "--profile", ns.profile or str(recording.meta.get("profile") or recording.api_version),
             "--html", ns.html or str(DEFAULT_HTML), "--json", ns.json or str(DEFAULT_JSON)]
+    # The recording's own crawl budgets: the same server sampled alike takes the members it recorded.
+    limits = recording.meta.get("limits") or {}
+    for flag, key in (("--per-template", "per_template"), ("--max-resources", "max_resources")):
+        if isinstance(limits.get(key), int):
+            args += [flag, str(limits[key])]
     for flag, value in (("--schema", ns.schema), ("--rules", ns.rules), ("--skip-rules", ns.skip_rules),
                         ("--junit", ns.junit), ("--baseline", ns.baseline), ("--fail-on", ns.fail_on)):
         if value:

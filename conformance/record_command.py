@@ -187,7 +187,8 @@ def _record_run(run: Any, out: Path, previous: Any, anonymize: bool, source: dic
         "complete": False, "incomplete": ["the recording is in progress"],
         "anonymized": False, "anonymize": "pending" if anonymize else None,
         "left_out": list(LEFT_OUT),
-        "limits": {"max_resources": settings.max_resources, "max_body": settings.max_body,
+        "limits": {"max_resources": settings.max_resources, "per_template": settings.per_template,
+                   "max_body": settings.max_body,
                    "timeout": settings.timeout, "deadline": settings.deadline, "concurrency": settings.concurrency},
     }
     writer = RecordingWriter(out, meta, previous)

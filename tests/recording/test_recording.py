@@ -214,3 +214,22 @@ def test_ctrl_c_leaves_a_valid_recording_marked_incomplete_and_anonymized_as_ask
     assert index["anonymized"] is True and index["logoff_status"] == 204
     assert not any(b"corp.example" in data for data in files_of(out).values())
     assert Recording.load(out).find("GET", "/api/", "xml", "session") is not None
+
+
+def test_a_recording_is_checked_with_the_budgets_it_was_recorded_with(recorded, tmp_path, monkeypatch):
+    """A sampled recording holds the members its crawl took; its check samples alike (the same
+    --per-template and --max-resources), so it asks the replay for exactly those, never for a
+    member the recording left out."""
+    import shutil
+
+    from conformance import run_command
+
+    folder = tmp_path / "rec"
+    shutil.copytree(recorded, folder)
+    index = json.loads((folder / "recording.json").read_text())
+    index["limits"].update(per_template=3, max_resources=700)
+    (folder / "recording.json").write_text(json.dumps(index))
+    asked = []
+    monkeypatch.setattr(run_command, "run", lambda ns: asked.append(ns) or 0)
+    assert main(["check", str(folder)]) == 0
+    assert (asked[0].per_template, asked[0].max_resources) == (3, 700)
