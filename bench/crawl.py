@@ -30,7 +30,9 @@ def _crawl(app, url: str, schemas, in_process: bool) -> tuple[int, float]:
 
     async def go():
         async with build_client(target, transport=transport) as client:
-            return await crawl(client, target, schemas=schemas, limits=Limits(max_resources=100_000, concurrency=8))
+            # Every member of every collection: the estate whole, not the default sample.
+            limits = Limits(max_resources=100_000, per_template=0, concurrency=8)
+            return await crawl(client, target, schemas=schemas, limits=limits)
 
     started = time.perf_counter()
     snapshot = asyncio.run(go())

@@ -9,7 +9,7 @@ It prints the CPU time per resource of each phase at each size, the best of `--r
 the ratio large / small: near 1 means the phase grows linearly with the server. `items` judges as the
 items do, one rule on one resource type at a time, so a small crawl also pays a cost per item that a
 large one spreads thinner; `checks` is the rules' own work alone. pytest's own cost per item is not
-part of it: `bench/scale.py` measures whole runs.
+part of it: `bench/phases.py` times whole runs phase by phase, `bench/scale.py` against a mock in its own process.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def _crawl(size: int) -> Snapshot:
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
             return await crawl(client, target, schemas=load_schemas(PROFILE.schemas),
-                               limits=Limits(max_resources=10_000_000), operation_rels=PROFILE.action_rels)
+                               limits=Limits(max_resources=10_000_000, per_template=0),  # the estate whole
+                               operation_rels=PROFILE.action_rels)
 
     return asyncio.run(go())
 

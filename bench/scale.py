@@ -1,122 +1,151 @@
-"""Benchmark of a whole run at two sizes: the time per resource of judging and reporting, and memory.
+"""The suite at scale against the mock in its own process: four figures, measured in one run.
 
-    python bench/scale.py [--small 200] [--large 20000]
+    python bench/scale.py [--small-size 200] [--large-size 20000] [--latency-size 1000]
 
-Each size is one `conformance run` against the embedded mock (`--actions none`, HTML, JSON and
-JUnit reports), in a process of its own so that its peak memory is its own. The run is timed in two
-parts: the crawl (up to the items being collected) and everything after it (every item judged, the
-reports written). Printed: resources, both times, the time per resource after the crawl, the peak
-RSS of the whole run, and the ratios large / small of the time per resource (near 1: the rule and
-report phases grow linearly) and of the memory per resource.
+(a) the suite's rate over the rate of a raw sequential GET loop over the same URLs (goal >= 0.8):
+    how close the suite runs to the server's own speed;
+(b) a sequential crawl-and-validate baseline over the suite, both against the mock answering each
+    request 20 ms late (goal >= 15): what concurrency buys where the network, not the suite, is
+    the limit;
+(c) the suite's time per resource at the large size over that at the small one (goal <= 1.2):
+    whether the run stays linear;
+(d) the suite's peak RSS at the large size (goal < 300 MB).
+
+Every run is a `conformance run` subprocess with every URL template's members crawled
+(`--per-template 0`) and a budget above the estate, so the sizes are whole estates. The mock runs
+in a process of its own, so the two share nothing but the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
+import os
+import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
-import pytest
+import httpx
+from lxml import etree
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
+from conformance.profiles import load_profile
+from conformance.schema import load_schemas
+from conformance.snapshot import Snapshot
 
-
-def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
-
-
-class _Clock:
-    """pytest hooks that note when the items are collected (the crawl is done), when the last item
-    has run and when the session ends (every report written); a thread notes the largest resident
-    memory of each of those phases."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.collected = self.judged = self.ended = 0.0
-        self.phase = "crawl"
-        self.peaks: dict[str, float] = {}
-        threading.Thread(target=self._watch, daemon=True).start()
-
-    def _watch(self) -> None:
-        while True:
-            self.peaks[self.phase] = max(self.peaks.get(self.phase, 0.0), _rss_mb())
-            time.sleep(0.05)
-
-    def pytest_collection_finish(self, session: Any) -> None:
-        self.collected, self.phase = time.perf_counter(), "judging"
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self, session: Any) -> None:
-        self.judged, self.phase = time.perf_counter(), "reports"
-
-    def pytest_unconfigure(self, config: Any) -> None:
-        self.ended = time.perf_counter()
+_NOW = "2026-01-01T00:00:00Z"
+_BUDGET = "1000000"
 
 
-def one(size: int, folder: Path) -> dict[str, Any]:
-    """One run in this process; its figures as plain data."""
-    from conformance.cli import build_parser
-    from conformance.run_command import pytest_args
+class Mock:
+    """`conformance mock` in a subprocess on a free port, stopped on exit."""
 
-    results = folder / "results.json"
-    ns = build_parser().parse_args(["run", "--size", str(size), "--max-resources", "1000000", "--actions", "none",
-                                    "--json", str(results), "--html", str(folder / "report.html"),
-                                    "--junit", str(folder / "junit.xml"), "--", "-q", "-p", "no:cacheprovider"])
-    clock = _Clock()
-    code = int(pytest.main(pytest_args(ns), plugins=[clock]))
-    data = json.loads(results.read_text(encoding="utf-8"))
-    return {"size": size, "exit": code, "resources": data["counts"]["resources"], "kinds": data["counts"]["kinds"],
-            "items": sum(data["counts"]["items"].values()),
-            "failed": sorted(f"{rule['id']}[{kind}]" for rule in data["rules"]
-                             for kind, outcome in rule["outcomes"].items() if outcome in ("failed", "error")),
-            "crawl_s": clock.collected - clock.started, "judge_s": clock.ended - clock.collected,
-            "reports_s": clock.ended - clock.judged, "peaks_mb": clock.peaks,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    def __init__(self, size: int, latency_ms: float = 0.0) -> None:
+        self.args = [sys.executable, "-m", "conformance", "mock", "--port", "0", "--size", str(size),
+                     "--seed", "0", "--now", _NOW, "--latency", str(latency_ms)]
+
+    def __enter__(self) -> Mock:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        match = re.search(r"(https?://\S+/api/)", line)
+        if not match:
+            self.proc.kill()
+            raise SystemExit(f"the mock did not start: {line!r}")
+        self.url = match.group(1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
-def _measure(size: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="conformance-bench-") as folder:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size), "--folder", folder], cwd=folder,
-                             capture_output=True, text=True, check=False)
-        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-        if not lines:
-            sys.exit(f"the run of size {size} printed no figures:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-        return json.loads(lines[-1])
+def suite(url: str, out: Path, *extra: str) -> dict[str, float]:
+    """One `conformance run` against `url`: wall time, resources, peak RSS (MB) of the run's process."""
+    out.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, "-m", "conformance", "run", "--target", url, "--actions", "none",
+            "--per-template", "0", "--max-resources", _BUDGET, "--deadline", "3600",
+            "--json", str(out / "results.json"), "--html", str(out / "report.html"),
+            "--snapshot", str(out / "snapshot.json"), *extra]
+    env = {**os.environ, "CONFORMANCE_PASSWORD": DEFAULT_PASSWORD}
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"conformance run exited {code}: {proc.stderr.read() if proc.stderr else ''}")
+    snapshot = Snapshot.load(out / "snapshot.json")
+    crawl = (datetime.fromisoformat(snapshot.meta["finished"]) - datetime.fromisoformat(snapshot.meta["started"]))
+    return {"wall": wall, "crawl": crawl.total_seconds(), "resources": len(snapshot),
+            "rss_mb": usage.ru_maxrss / 1024, "exit": code}
+
+
+def urls_of(out: Path) -> list[str]:
+    """The URLs the suite fetched with GET, in a fixed order."""
+    return sorted(r.url for r in Snapshot.load(out / "snapshot.json") if r.method == "GET")
+
+
+def _logon(client: httpx.Client, root: str) -> None:
+    answer = client.post(root.rstrip("/") + "/sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
+    answer.raise_for_status()
+    client.headers["X-RestSvcSessionId"] = answer.headers["X-RestSvcSessionId"]
+
+
+def raw_loop(root: str, urls: list[str], validate: bool = False) -> float:
+    """Seconds for one client to GET every URL in turn (and parse and validate it, when asked):
+    what a hand-written tool does."""
+    schema = load_schemas(load_profile("v1_7").schemas) if validate else None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(root))
+    with httpx.Client(timeout=60) as client:
+        _logon(client, root)
+        started = time.perf_counter()
+        for url in urls:
+            answer = client.get(base + url[len(base):])
+            if schema is not None and answer.status_code == 200 and b"<" in answer.content[:1]:
+                schema.check(etree.fromstring(answer.content, parser))
+        return time.perf_counter() - started
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", type=int, default=200, help="mock size of the small run (about 5 resources each)")
-    parser.add_argument("--large", type=int, default=20000, help="mock size of the large run")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one is not None:
-        print(json.dumps(one(args.one, args.folder)), flush=True)
-        return
-    runs = [_measure(size) for size in (args.small, args.large)]
-    for r in runs:
-        per = r["judge_s"] / r["resources"] * 1e3
-        peaks = ", ".join(f"{phase} {mb:.0f}" for phase, mb in r["peaks_mb"].items())
-        print(f"size {r['size']:6d}: {r['resources']:7d} resources of {r['kinds']} types, {r['items']} items, "
-              f"exit {r['exit']}; crawl {r['crawl_s']:7.1f} s, judging and reports {r['judge_s']:6.1f} s "
-              f"(reports {r['reports_s']:.1f} s) = {per:.3f} ms/resource; peak RSS {r['peak_rss_mb']:.0f} MB "
-              f"(by phase: {peaks})")
-        if r["failed"]:
-            print(f"  failed: {', '.join(r['failed'][:20])}" + (" ..." if len(r["failed"]) > 20 else ""))
-    small, large = runs
-    per = [r["judge_s"] / r["resources"] for r in runs]
-    print(f"time per resource after the crawl, large / small = {per[1] / per[0]:.2f} (goal: at most 1.2)")
-    print(f"peak RSS of the large run = {large['peak_rss_mb']:.0f} MB for {large['resources']} resources "
-          f"(goal at 100,000 resources: under 300 MB)")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--small-size", type=int, default=200, help="mock size of the small estate (~1,000 resources)")
+    ap.add_argument("--large-size", type=int, default=20000, help="mock size of the large estate (~100,000 resources)")
+    ap.add_argument("--latency-size", type=int, default=1000, help="mock size for the latency figure (~5,000 resources)")
+    ap.add_argument("--latency", type=float, default=20.0, help="mock latency in ms for figure (b)")
+    ap.add_argument("--concurrency", type=int, default=32, help="the suite's --concurrency for figure (b)")
+    ns = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="conformance-scale-"))
+
+    with Mock(ns.small_size) as mock:
+        small = suite(mock.url, work / "small")
+        raw = raw_loop(mock.url, urls_of(work / "small"))
+    a = raw / small["crawl"]
+    print(f"(a) over {small['resources']} resources: the suite's crawl (fetch, parse, validate, probes) "
+          f"{small['resources'] / small['crawl']:.0f}/s, a raw sequential GET loop {small['resources'] / raw:.0f}/s: "
+          f"ratio {a:.2f} (goal >= 0.8); the whole run, rules and reports included, "
+          f"{small['resources'] / small['wall']:.0f}/s: {raw / small['wall']:.2f}", flush=True)
+
+    with Mock(ns.latency_size, ns.latency) as mock:
+        slow = suite(mock.url, work / "latency", "--concurrency", str(ns.concurrency))
+        baseline = raw_loop(mock.url, urls_of(work / "latency"), validate=True)
+    b = baseline / slow["wall"]
+    print(f"(b) with {ns.latency:g} ms latency over {slow['resources']} resources: sequential crawl-and-validate "
+          f"{baseline:.1f} s, suite (--concurrency {ns.concurrency}) {slow['wall']:.1f} s: {b:.1f}x (goal >= 15)",
+          flush=True)
+
+    with Mock(ns.large_size) as mock:
+        large = suite(mock.url, work / "large")
+    c = (large["wall"] / large["resources"]) / (small["wall"] / small["resources"])
+    print(f"(c) time per resource: {1000 * small['wall'] / small['resources']:.2f} ms at {small['resources']}, "
+          f"{1000 * large['wall'] / large['resources']:.2f} ms at {large['resources']}: ratio {c:.2f} (goal <= 1.2)")
+    print(f"(d) peak RSS at {large['resources']} resources: {large['rss_mb']:.0f} MB (goal < 300 MB); "
+          f"at {small['resources']}: {small['rss_mb']:.0f} MB")
+    print(f"runs kept in {work}")
 
 
 if __name__ == "__main__":

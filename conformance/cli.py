@@ -98,14 +98,13 @@ variable CONFORMANCE_PASSWORD only.
 """
 
 
-def _run_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="crawl a target and check its link contract (default target: the embedded mock)",
-                       description="Crawl the target from its API root, check every representation and link, "
-                                   "and write an HTML report. Arguments after `--` go to pytest.",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) -> None:
+    """The options of the crawl, which `run` and `record` share: the target, its budgets, the mock's data.
+    `project`: whether the project's pytest configuration supplies settings too (as for `run`)."""
+    configured = "conformance_target of the project's pytest configuration, else " if project else ""
     p.add_argument("--target", metavar="URL|mock",
-                   help="API root URL (https://HOST:9398/api/) or 'mock' (default: CONFORMANCE_TARGET, else "
-                        "conformance_target of the project's pytest configuration, else mock)")
+                   help=f"API root URL (https://HOST:9398/api/) or 'mock' (default: CONFORMANCE_TARGET, else "
+                        f"{configured}mock)")
     p.add_argument("--user", metavar="NAME", help="logon user (default: admin)")
     p.add_argument("--profile", metavar="NAME",
                    help="API version profile or product version (default: v1_7); `conformance profiles` lists them")
@@ -113,15 +112,42 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
     tls.add_argument("--ca-bundle", metavar="PATH", help="CA bundle (PEM) to verify the server certificate")
-    p.add_argument("--max-resources", type=int, metavar="N", help="stop after N resources (default: 5000)")
+    p.add_argument("--max-resources", type=int, metavar="N",
+                   help="stop after N resources; what is left is reported as not covered, and the budget is "
+                        "shared round robin among URL templates (default: 5000)")
+    p.add_argument("--per-template", type=_bounded_int(0, 10**9), metavar="N",
+                   help="fetch at most N URLs of one URL template (the members of a collection, such as "
+                        "/api/jobs/{id}), so every template is reached before one is repeated; the rest is "
+                        "reported as sampled (0: no limit; default: 10)")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="seconds for one whole request, body included, in every phase (default: 20)")
     p.add_argument("--max-body", type=int, metavar="BYTES",
                    help="largest response body, counted after decompression (default: 16 MiB)")
     p.add_argument("--deadline", type=float, metavar="S",
-                   help="seconds for the whole run; past it the run stops crawling and judges what it has "
-                        "(default: 1800)")
+                   help=f"seconds for the whole {verb}; past it the {verb} stops crawling, logs off and keeps what "
+                        "it has, marked incomplete (default: 1800)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default: 8)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME",
+                   help="with the mock target: switch on a named fault (repeatable); see `conformance mock "
+                        "--list-faults`")
+    p.add_argument("--size", type=_mock_size, metavar="S", help="with the mock target: " + _SIZE_HELP)
+    p.add_argument("--surface", choices=SURFACES,
+                   help="with the mock target: documented (default, every documented area) or key (the key "
+                        "resources alone, faster)")
+    p.add_argument("--now", type=_moment, metavar="ISO8601",
+                   help=f"with the mock target: the moment its data is generated for (default: when the {verb} "
+                        "starts)")
+
+
+def _run_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="crawl a target and check its link contract (default target: the embedded mock)",
+                       description="Crawl the target from its API root, check every representation and link, "
+                                   "and write an HTML report. Arguments after `--` go to pytest.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _crawl_options(p, "run")
+    p.add_argument("--replay", metavar="DIR",
+                   help="with the mock target: serve this recording (`conformance record` wrote it) instead of "
+                        "generated data; judged read-only, as `conformance check DIR` does")
     p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
     p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
     p.add_argument("--actions", choices=("none", "safe", "all"),
@@ -130,31 +156,66 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="list every request the action phase would send, and send none of them")
     p.add_argument("--hypothesis-profile", choices=("conformance-ci", "conformance-dev", "conformance-deep"),
                    help="hypothesis settings of the action phase (default: conformance-ci)")
-    p.add_argument("--fault", action="append", default=[], metavar="NAME",
-                   help="with the mock target: switch on a named fault (repeatable); see `conformance mock --list-faults`")
-    p.add_argument("--size", type=_mock_size, metavar="S", help="with the mock target: " + _SIZE_HELP)
-    p.add_argument("--surface", choices=SURFACES,
-                   help="with the mock target: documented (default, every documented area) or key (the key "
-                        "resources alone, faster)")
-    p.add_argument("--now", type=_moment, metavar="ISO8601",
-                   help="with the mock target: the moment its data is generated for (default: when the run "
-                        "starts); reproductions name it either way")
-    p.add_argument("--html", default=str(DEFAULT_HTML), metavar="PATH", help=f"HTML report (default: {DEFAULT_HTML})")
-    p.add_argument("--json", default=str(DEFAULT_JSON), metavar="PATH",
+    _report_options(p)
+    p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                   help="-- then extra pytest arguments (e.g. -k LNK; -n auto judges on one worker process per core)")
+
+
+def _report_options(p: argparse.ArgumentParser, html: str | None = str(DEFAULT_HTML),
+                    json: str | None = str(DEFAULT_JSON)) -> None:
+    """Where a judgement's reports go, and what fails it: `run` and the check of a recording."""
+    p.add_argument("--html", default=html, metavar="PATH", help=f"HTML report (default: {DEFAULT_HTML})")
+    p.add_argument("--json", default=json, metavar="PATH",
                    help=f"results JSON, schema conformance-results/1, always written (default: {DEFAULT_JSON})")
     p.add_argument("--junit", metavar="PATH", help="also write JUnit XML here")
     p.add_argument("--baseline", metavar="FILE", help="known violations (TOML) that do not fail the run; "
                                                        "`conformance baseline` writes one")
     p.add_argument("--fail-on", choices=("error", "warning", "info"),
                    help="lowest severity of a new finding that fails the run (default: warning)")
-    p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then extra pytest arguments (e.g. -k LNK)")
 
 
 def _run(ns: argparse.Namespace) -> int:
     from .run_command import run
 
     return run(ns)
+
+
+_RECORD_EPILOG = """\
+The crawl is `run`'s, under the same budgets and safety: GET only, one logon and one logoff, the
+target's origin only; then the JSON form of every resource it fetched. Settings not given as options
+come from their CONFORMANCE_* environment variables (not from the project's pytest configuration);
+the password of a real target from CONFORMANCE_PASSWORD only. Nothing secret is stored: no session
+token, cookie or Authorization header (the index lists what was left out).
+
+DIR is created, or taken up where it stopped: a recording that is incomplete is resumed (what it
+holds is given back from it, the rest is asked from the target, in a session of its own); one that
+is complete is refused, unless --anonymize asks to anonymize it. While recording, DIR holds the
+original bodies; --anonymize rewrites it when the recording stops (Ctrl-C included).
+
+exit codes: 0 recorded completely, 2 stopped early (Ctrl-C, --deadline; the recording is valid up to
+there, marked incomplete), 3 target unreachable, logon refused or session lost, 4 bad options or a
+DIR that cannot take this recording.
+"""
+
+
+def _record_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("record", help="crawl a target and store every answer, to replay and judge it offline",
+                       description="Crawl the target as `run` does and store every answer it gets, XML and JSON,\n"
+                                   "in DIR: one file per body and an index (docs/recording.md). `conformance mock\n"
+                                   "--replay DIR` serves it again; `conformance check DIR` judges it.",
+                       epilog=_RECORD_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder of the recording (created, or resumed)")
+    p.add_argument("--anonymize", action="store_true",
+                   help="replace names, hosts, user names, paths and descriptions by stand-ins, the same one for "
+                        "the same value everywhere (ids are kept), so the recording can be handed on")
+    _crawl_options(p, "recording", project=False)
+
+
+def _record(ns: argparse.Namespace) -> int:
+    from .record_command import record
+
+    return record(ns, vars(build_parser().parse_args(["run"])))
 
 
 def _baseline_parser(sub: argparse._SubParsersAction) -> None:
@@ -205,8 +266,14 @@ def _diff_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _diff(ns: argparse.Namespace) -> int:
+    from .recording import is_recording
     from .report.diff import DiffError, diff_html, diff_results, diff_text, load_results
 
+    for path in (ns.old, ns.new):
+        if is_recording(path):
+            print(f"conformance diff: error: {path} is a recording: judge it first (conformance check {path} --json "
+                  "RESULTS.json) and compare the results files", file=sys.stderr)
+            return 4
     try:
         old, new = load_results(ns.old), load_results(ns.new)
     except DiffError as exc:
@@ -229,19 +296,24 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
                               "on (a port in use, an address not this machine's).")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=_bounded_int(0, 65535), default=9399, help="port (default: 9399; 0 picks a free one)")
-    p.add_argument("--size", type=_mock_size, default=40, metavar="S", help=_SIZE_HELP)
-    p.add_argument("--seed", type=int, default=0, metavar="K", help="seed of the generated data (default: 0)")
+    p.add_argument("--replay", metavar="DIR",
+                   help="serve this recording (`conformance record` wrote it) instead of generated data: its "
+                        "answers at any host and port, its logon and logoff, the documented errors around them")
+    p.add_argument("--size", type=_mock_size, default=None, metavar="S", help=_SIZE_HELP)
+    p.add_argument("--seed", type=int, default=None, metavar="K", help="seed of the generated data (default: 0)")
     p.add_argument("--now", type=_moment, default=None, metavar="ISO8601", help=_NOW_HELP)
     p.add_argument("--session-idle", type=_seconds, default=900.0, metavar="SECONDS",
                    help="a logon session expires after this many seconds without a request (default: 900, "
                         "the documented 15 minutes)")
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay each response by MS milliseconds")
-    p.add_argument("--user", default=None, metavar="NAME", help="account name (default: admin)")
-    p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable)")
-    p.add_argument("--api-version", default="v1_7", metavar="VERSION",
+    p.add_argument("--user", default=None, metavar="NAME",
+                   help="account name (default: admin; with --replay, the recording's user)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME",
+                   help="switch on a named fault (repeatable); on a replay, those that can act on a recording")
+    p.add_argument("--api-version", default=None, metavar="VERSION",
                    help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7); older ones stay available "
                         "at logon with ?v=")
-    p.add_argument("--surface", choices=SURFACES, default=SURFACES[0],
+    p.add_argument("--surface", choices=SURFACES, default=None,
                    help="documented (default): every documented resource area; key: the key resources alone "
                         "(backup servers, jobs, sessions, repositories, backups, restore points, replicas, backup "
                         "files, tasks, queries, reports), a smaller and faster server")
@@ -254,15 +326,32 @@ def _mock(ns: argparse.Namespace) -> int:
 
     if ns.list_faults:
         for fault in FAULTS.values():
-            print(f"{fault.name:28} {fault.rule:8} {fault.description}")
+            print(f"{fault.name:28} {fault.rule:8} {fault.description}"
+                  + (" [not on a replay]" if fault.replay else ""))
         return 0
     if ns.latency < 0:
         print(f"conformance mock: error: --latency {ns.latency} must not be negative", file=sys.stderr)
         return EXIT_USAGE
+    generated = {"--size": ns.size, "--seed": ns.seed, "--now": ns.now, "--api-version": ns.api_version,
+                 "--surface": ns.surface}
     try:
-        app = create_app(generate_dataset(ns.size, ns.seed, ns.now), faults=ns.fault, user=ns.user or DEFAULT_USER,
-                         latency_ms=ns.latency, api_version=ns.api_version, session_idle=ns.session_idle,
-                         surface=ns.surface)
+        if ns.replay is not None:
+            given = [flag for flag, value in generated.items() if value is not None]
+            if given:
+                raise ValueError(f"{given[0]} does not apply to --replay: the recording is the data")
+            from .errors import ConformanceError
+            from .mock import create_replay_app
+
+            try:
+                app = create_replay_app(ns.replay, faults=ns.fault, user=ns.user, latency_ms=ns.latency,
+                                        session_idle=ns.session_idle)
+            except ConformanceError as exc:
+                raise ValueError(str(exc)) from exc
+        else:
+            app = create_app(generate_dataset(40 if ns.size is None else ns.size, ns.seed or 0, ns.now),
+                             faults=ns.fault, user=ns.user or DEFAULT_USER, latency_ms=ns.latency,
+                             api_version=ns.api_version or "v1_7", session_idle=ns.session_idle,
+                             surface=ns.surface or SURFACES[0])
     except ValueError as exc:
         print(f"conformance mock: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -301,6 +390,11 @@ def _profiles(ns: argparse.Namespace) -> int:
 
 
 _CHECK_EPILOG = """\
+A recording (a folder `conformance record` wrote) is judged as a crawl of it: it is replayed on a
+local port and `run` checks the replay read-only, in the profile it was recorded with, with the same
+rules and the same reports (--html, --json, --junit, --baseline, --fail-on, which apply to a
+recording alone) and `run`'s exit codes. Two recordings' results JSON compare with `conformance diff`.
+
 Each file is judged on its own, never merged with another, even when they share an Href. Its API
 root is --root when given, else the origin of its own Href, else of its first absolute link.
 A file that is not a whole representation (an XML declaration alone, a cut-off document, an
@@ -316,8 +410,10 @@ profile or schema that does not load, any usage error), 5 every file was skipped
 
 
 def _check_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="judge saved representations (files or folders of .xml/.json) without a server",
-                       description="Run the rules that need no request on saved responses, one file at a time.",
+    p = sub.add_parser("check", help="judge saved representations (files or folders of .xml/.json), or a recording, "
+                                     "without a server",
+                       description="Run the rules that need no request on saved responses, one file at a time; or\n"
+                                   "judge a recording as a crawl of it, with every rule.",
                        epilog=_CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--profile", default=None, help="API version profile (default: v1_7)")
@@ -326,10 +422,52 @@ def _check_parser(sub: argparse._SubParsersAction) -> None:
                    help="the API root every file came from (default: each file's own, from its Href or links)")
     p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
     p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
+    _report_options(p, html=None, json=None)
+
+
+_RECORDING_ONLY = ("html", "json", "junit", "baseline", "fail_on")
+
+
+def _check_recording(ns: argparse.Namespace) -> int:
+    """The check of a recording: `run` against its replay, read-only, in its own profile."""
+    from .recording import Recording, RecordingError
+    from .run_command import run
+
+    if len(ns.paths) > 1 or ns.root:
+        print("conformance check: error: a recording is checked alone (no other path, no --root)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        recording = Recording.load(ns.paths[0])
+    except RecordingError as exc:
+        print(f"conformance check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = ["run", "--target", "mock", "--replay", ns.paths[0], "--actions", "none",
+            "--profile", ns.profile or str(recording.meta.get("profile") or recording.api_version),
+            "--html", ns.html or str(DEFAULT_HTML), "--json", ns.json or str(DEFAULT_JSON)]
+    # The recording's own crawl budgets: the same server sampled alike takes the members it recorded.
+    limits = recording.meta.get("limits") or {}
+    for flag, key in (("--per-template", "per_template"), ("--max-resources", "max_resources")):
+        if isinstance(limits.get(key), int):
+            args += [flag, str(limits[key])]
+    for flag, value in (("--schema", ns.schema), ("--rules", ns.rules), ("--skip-rules", ns.skip_rules),
+                        ("--junit", ns.junit), ("--baseline", ns.baseline), ("--fail-on", ns.fail_on)):
+        if value:
+            args += [flag, value]
+    return run(build_parser().parse_args(args))
 
 
 def _check(ns: argparse.Namespace) -> int:
     from collections import Counter
+
+    from .recording import is_recording
+
+    if any(is_recording(path) for path in ns.paths):
+        return _check_recording(ns)
+    given = [f"--{name.replace('_', '-')}" for name in _RECORDING_ONLY if getattr(ns, name)]
+    if given:
+        print(f"conformance check: error: {given[0]} applies to a recording (a folder `conformance record` wrote), "
+              "not to saved files", file=sys.stderr)
+        return EXIT_USAGE
 
     from .errors import ConformanceError
     from .items import format_findings
@@ -391,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the installed package version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
+    _record_parser(sub)
     _mock_parser(sub)
     _check_parser(sub)
     _baseline_parser(sub)
@@ -404,7 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
-    handlers = {"run": _run, "mock": _mock, "check": _check, "baseline": _baseline, "diff": _diff, "rules": _rules,
+    handlers = {"run": _run, "record": _record, "mock": _mock, "check": _check, "baseline": _baseline, "diff": _diff,
+                "rules": _rules,
                 "profiles": _profiles}
     if ns.command is None:
         parser.print_help()

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .errors import OptionError, TargetError
-from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget
+from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget, describe_error
 from .reproduce import SESSION_HEADER
 from .urls import same_origin, url_problem
 
 __all__ = [
     "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
-    "logon", "normalise_root", "tls_context",
+    "logon", "network_transport", "normalise_root", "tls_context",
 ]
 
 
@@ -101,6 +101,12 @@ def _proxy(url: str) -> str | None:
     return urllib.request.getproxies().get(urlsplit(url).scheme)
 
 
+def network_transport(target: Target) -> httpx.AsyncBaseTransport:
+    """The transport that talks to the target: its TLS, its pool, the environment's proxy."""
+    limits = httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency)
+    return httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=_proxy(target.url))
+
+
 def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The one client every phase shares: pooling and TLS set once, and every request through the
     guard (`guard.GuardedTransport`), which holds it to the target's origin and budgets.
@@ -108,8 +114,7 @@ def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None =
     The client reads no proxy from the environment itself (it would bypass the guard with a
     transport of its own); the guarded transport is given the environment's proxy instead.
     """
-    limits = httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency)
-    inner = transport or httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=_proxy(target.url))
+    inner = transport or network_transport(target)
     budget = RequestBudget(target.url, max_body=target.max_body, deadline=target.timeout)
     return httpx.AsyncClient(
         base_url=target.url,
@@ -122,7 +127,7 @@ def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None =
 
 
 def _describe(exc: httpx.HTTPError, url: str) -> str:
-    return f"{type(exc).__name__} on {url}: {exc or 'no detail'}"
+    return f"{type(exc).__name__} on {url}: {describe_error(exc)}"
 
 
 async def fetch(client: httpx.AsyncClient, url: str) -> Fetched:

@@ -1,4 +1,5 @@
-"""The walk: breadth-first from the API root over GET-able, same-origin links, into a Snapshot."""
+"""The walk: from the API root over GET-able, same-origin links, covering every URL template before
+it repeats one (`frontier.py`), into a Snapshot."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from datetime import datetime, timezone
 import httpx
 
 from .client import Session, Target, fetch, logoff, logon
+from .guard import describe_error
 from .errors import TargetError
+from .frontier import BUDGET, SAMPLING, Frontier
 from .links import Link
 from .parsing import ParseError, media_kind, parse_body
 from .probes import run_logoff_probe, run_probes
@@ -21,6 +24,8 @@ from .urls import is_gettable, normalise_url, resolve, same_origin
 __all__ = ["CrawlProgress", "Limits", "crawl", "incomplete"]
 
 _EXCERPT = 400
+PER_TEMPLATE = 10
+"""The default of `--per-template`."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Limits:
     """Budgets that keep one run bounded whatever the server does."""
 
     max_resources: int = 5000
+    per_template: int = PER_TEMPLATE
+    """Most URLs fetched of one URL template (the members of a collection); 0: no limit."""
     concurrency: int = 8
     deadline: float | None = None
     """Seconds for the whole run (crawl, probes, actions); past it the run judges what it has.
@@ -60,32 +67,36 @@ class _Walk:
         self.operation_rels = operation_rels
         self.progress, self.on_progress = progress, on_progress
         self.snapshot = Snapshot(target.url)
-        self.seen: set[str] = set()
-        self.queue: asyncio.Queue[tuple[str, Link | None]] = asyncio.Queue()
-        self.skipped_budget = 0
+        self.frontier = Frontier(limits.per_template, limits.max_resources)
+        self.queue: asyncio.Queue[None] = asyncio.Queue()
+        """One token per URL taken; a worker that gets one fetches the frontier's next URL."""
         self.skipped_origin = 0
         self.session: Session | None = None
         self.session_lost: str | None = None
         self.checking = asyncio.Lock()
+        self.met: list[tuple[str, tuple[Link, ...]]] = []
+        """(URL, links) of the resources read since the last wave ended, offered when it ends."""
+        self.active = 0
 
     def offer(self, href: str, base: str, via: Link | None) -> None:
         url = resolve(href, base)
-        if url is None or url in self.seen:  # an unparsable Href is the attribute rules' business
+        if url is None or url in self.frontier.seen:  # an unparsable Href is the attribute rules' business
             return
         if not same_origin(url, self.target.url):
             self.skipped_origin += 1
             return
-        if len(self.seen) >= self.limits.max_resources:
-            self.skipped_budget += 1
-            return
-        self.enqueue(url, via)
+        if self.frontier.offer(self.snapshot.shared(url), via):  # one copy of the URL, the snapshot's
+            self.queued()
 
     def enqueue(self, url: str, via: Link | None) -> None:
+        """An entry point of the walk, taken whatever the budgets."""
+        self.frontier.take(url, via)
+        self.queued()
+
+    def queued(self) -> None:
         """The one way into the queue, so the counters cover every URL fetched."""
-        url = self.snapshot.shared(url)  # one copy of the URL, the one the snapshot's records hold
-        self.seen.add(url)
-        self.progress.queued += 1
-        self.queue.put_nowait((url, via))
+        self.progress.queued = self.frontier.taken
+        self.queue.put_nowait(None)
 
     async def visit(self, url: str, via: Link | None) -> None:
         if self.session_lost:
@@ -94,15 +105,23 @@ class _Walk:
             got = await fetch(self.client, url)
         except httpx.HTTPError as exc:
             self.progress.failed += 1
-            self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc or 'no detail'}", via=via))
+            self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {describe_error(exc)}", via=via))
             return
         if got.status == 401 and await self.lost(url):
             return  # not the resource's answer but the session's end: said once, in the run's meta
         res = self.read(got.url, got.status, got.content_type, got.body, got.elapsed_ms, via)
         self.snapshot.add(res)
-        for link in (*res.links, *res.members):
-            if is_gettable(link, self.operation_rels):
-                self.offer(link.href, url, link)  # type: ignore[arg-type]
+        self.met.append((url, (*res.links, *res.members)))
+
+    def release(self) -> None:
+        """Offer the links the last wave met, in the order of the resources that hold them (and
+        each one's document order), whatever order their answers came in: which members a template's
+        sample takes and what a budget keeps are then the same in every crawl of the same server."""
+        met, self.met = sorted(self.met, key=lambda held: held[0]), []
+        for url, links in met:
+            for link in links:
+                if is_gettable(link, self.operation_rels):
+                    self.offer(link.href, url, link)  # type: ignore[arg-type]
 
     async def lost(self, url: str) -> bool:
         """Whether a 401 means the session is gone (its own resource refuses it too), not that this
@@ -129,7 +148,7 @@ class _Walk:
         """The logon answer (201 with the LogonSession) is a representation like any other: it goes
         into the snapshot under the logon URL, marked as a POST's, for every rule to judge."""
         url = normalise_url(str(answer.request.url))
-        self.seen.add(url)  # never fetched with GET, which would answer something else there
+        self.frontier.mark(url)  # never fetched with GET, which would answer something else there
         res = self.read(url, answer.status_code, answer.headers.get("content-type"), answer.content, elapsed_ms, None)
         created = answer.headers.get("location") or res.href
         self.snapshot.add(_replace(res, method="POST", location=resolve(created, url) if created else None))
@@ -156,16 +175,24 @@ class _Walk:
 
     async def worker(self) -> None:
         while True:
-            url, via = await self.queue.get()
+            await self.queue.get()
+            self.active += 1
             try:
-                try:
-                    await self.visit(url, via)
-                except Exception as exc:  # a worker that dies would leave the queue waiting forever
-                    self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc}", via=via))
-                self.progress.fetched += 1
-                if self.on_progress:
-                    self.on_progress(self.progress)
+                taken = self.frontier.pop()  # none when a URL taken later pushed it out of the budget
+                if taken is not None:
+                    url, via = taken
+                    try:
+                        await self.visit(url, via)
+                    except Exception as exc:  # a worker that dies would leave the queue waiting forever
+                        self.snapshot.add(Resource(url, None, error=f"{type(exc).__name__}: {exc}", via=via))
+                    self.frontier.fetched(url)
+                    self.progress.fetched += 1
+                    if self.on_progress:
+                        self.on_progress(self.progress)
             finally:
+                self.active -= 1
+                if self.active == 0 and self.queue.empty():
+                    self.release()  # the wave is over: the next one starts from what it met
                 self.queue.task_done()
 
 
@@ -257,12 +284,14 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         logoff_status = await logoff(client, session) if session else None
+        left = walk.frontier.left_out()
         walk.snapshot.meta.update(
             started=started.isoformat(), finished=datetime.now(timezone.utc).isoformat(),
             api_version=target.api_version, user=target.user, fetched=walk.progress.fetched,
-            skipped_budget=walk.skipped_budget, skipped_origin=walk.skipped_origin,
-            max_resources=limits.max_resources, logoff_status=logoff_status,
-            session_url=session.url if session else None,
+            skipped_budget=left[BUDGET], skipped_sampling=left[SAMPLING], skipped_origin=walk.skipped_origin,
+            max_resources=limits.max_resources, per_template=limits.per_template,
+            sampled=walk.frontier.sampled(), left_out_types=walk.frontier.left_types,
+            logoff_status=logoff_status, session_url=session.url if session else None,
         )
     if session and session.url and "after_logoff" in wanted and not walk.session_lost:
         walk.snapshot.probes.append(await run_logoff_probe(client, session.url, session.token))

@@ -30,12 +30,40 @@ import httpx
 from .urls import origin, url_problem
 
 __all__ = ["ACCEPT_ENCODING", "BodyTooLarge", "BudgetExceeded", "DeadlineExceeded", "GuardedTransport",
-           "OffOrigin", "RequestBudget", "UnsupportedEncoding"]
+           "OffOrigin", "RequestBudget", "UnsupportedEncoding", "describe_error"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The only encodings asked for, and so the only ones decoded (with a bounded output)."""
 
 _RETRIES = 3
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+_BROKEN = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+_WHAT_HAPPENED = (
+    (httpx.ConnectTimeout, "no connection within the time allowed"),
+    (httpx.ConnectError, "the connection could not be made"),
+    (httpx.ReadTimeout, "no answer within the time allowed"),
+    (httpx.WriteTimeout, "the request could not be sent within the time allowed"),
+    (httpx.PoolTimeout, "no free connection within the time allowed"),
+    (httpx.ReadError, "the connection broke while the answer was awaited or read (closed or reset by the server)"),
+    (httpx.WriteError, "the connection broke while the request was sent (closed or reset by the server)"),
+    (httpx.RemoteProtocolError, "the server closed the connection or broke HTTP before a whole answer"),
+    (httpx.DecodingError, "the body does not decode"),
+)
+
+
+def describe_error(exc: BaseException) -> str:
+    """What happened, in words, whatever the transport said: httpx passes on the text of the error
+    below it, which is often empty (a connection closed or reset says nothing)."""
+    said = str(exc).strip()
+    cause: BaseException | None = exc.__cause__ or exc.__context__
+    while not said and cause is not None:
+        said = str(cause).strip() or (type(cause).__name__ if not isinstance(cause, httpx.HTTPError) else "")
+        cause = cause.__cause__ or cause.__context__
+    what = next((text for kind, text in _WHAT_HAPPENED if isinstance(exc, kind)), None)
+    if what and said:
+        return said if what in said else f"{what}: {said}"
+    return what or said or "the transport failed and gave no detail"
 
 
 @dataclass(frozen=True)
@@ -170,12 +198,20 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         if problem:
             raise OffOrigin(f"not sent: {url}: {problem}", request=request)
         deadline = time.monotonic() + self.budget.deadline
+        broken = False
         for attempt in range(_RETRIES + 1):
             try:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                     response = await self.inner.handle_async_request(request)
             except TimeoutError:
                 raise _late(url, self.budget) from None
+            except _BROKEN as exc:
+                # A kept-alive connection the server closed as this request went out on it: asked
+                # again once on a new connection, as browsers do, when asking again changes nothing.
+                if broken or request.method not in _IDEMPOTENT or time.monotonic() >= deadline:
+                    raise type(exc)(describe_error(exc), request=request) from exc
+                broken = True
+                continue
             wait = _retry_after(response) if response.status_code == 503 else None
             if wait is None or attempt == _RETRIES or time.monotonic() + wait >= deadline:
                 break

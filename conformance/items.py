@@ -17,8 +17,9 @@ from .rules.selection import select_rules
 from .runner import ItemResult, Run
 from .snapshot import Resource
 
-__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "family_markers", "format_findings",
-           "node_arguments", "register_markers", "select_node_ids", "skip_reason", "type_marker"]
+__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "attach_result", "family_markers",
+           "format_findings", "item_ids", "node_arguments", "register_markers", "reported_result", "select_node_ids",
+           "skip_reason", "type_marker", "unmatched_node_ids"]
 
 NODE = "conformance"
 """The name and node id of the node every item hangs under."""
@@ -108,6 +109,8 @@ class ConformanceItem(pytest.Item):
     def __init__(self, *, rule: Rule, kind: str, resources: list[Resource], run: Run, **kwargs: Any):
         super().__init__(**kwargs)
         self.rule, self.kind, self.resources, self.run = rule, kind, resources, run
+        self.result: ItemResult | None = None
+        """The outcome once it ran."""
         self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity),
                                                      kind=kind))
         self.add_marker(getattr(pytest.mark, rule.family))
@@ -116,22 +119,25 @@ class ConformanceItem(pytest.Item):
                                  ("resources", len(resources))]
 
     def runtest(self) -> None:
+        # The outcome is kept on the item and sent with its report (`attach_result`): the run
+        # gathers results from reports, wherever the item ran.
         ctx = self.run.context()
         try:
-            findings = self.run.judge(self.rule, self.kind, list(run_rule(self.rule, ctx, self.resources)))
+            findings, waivers = self.run.judge(self.rule, self.kind, list(run_rule(self.rule, ctx, self.resources)))
         except Exception:
-            self.run.record(ItemResult(self.rule.id, self.kind, "error", (), len(self.resources)))
+            self.result = ItemResult(self.rule.id, self.kind, "error", (), len(self.resources))
             raise
         if ctx.notes:  # what could not be checked is said, not silently skipped
             self.add_report_section("call", "not checked", shown("\n".join(ctx.notes)))
         if not findings and not self.rule.applied(ctx):
             # Nothing judged is not "judged and found fine": the item is skipped, with the reason.
             reason = skip_reason(self.rule, ctx.notes)
-            self.run.record(ItemResult(self.rule.id, self.kind, "skipped", (), len(self.resources), reason))
+            self.result = ItemResult(self.rule.id, self.kind, "skipped", (), len(self.resources), reason)
             pytest.skip(reason)
         new = [f for f in findings if not f.waiver]
         outcome = "failed" if new else "waived" if findings else "passed"
-        self.run.record(ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources)))
+        self.result = ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources),
+                                 waivers=waivers)
         if new:
             raise RuleViolated(self.rule, self.kind, findings)
         if findings:
@@ -156,18 +162,54 @@ class ConformanceCollector(pytest.Collector):
         self.run = run
 
     def collect(self) -> Iterator[ConformanceItem]:
-        groups = {kind: [r for r in resources if r.error is None]
-                  for kind, resources in self.run.snapshot.kinds().items()}
+        groups = _groups(self.run)
         # The types are known only now, after the crawl.
         register_markers(self.config, {type_marker(kind): f"conformance items of the resource type {kind}"
                                        for kind in groups})
-        settings = self.run.settings
-        for rule in select_rules(settings.rules, settings.skip_rules):
-            for kind, resources in groups.items():
-                if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
-                    # The id carries the server's Type only as an inert word (`plain.id_safe`).
-                    yield ConformanceItem.from_parent(self, name=f"{rule.id}[{id_safe(kind)}]", rule=rule, kind=kind,
-                                                      resources=resources, run=self.run)
+        for rule, kind in _pairs(self.run, groups):
+            yield ConformanceItem.from_parent(self, name=_name(rule, kind), rule=rule, kind=kind,
+                                              resources=groups[kind], run=self.run)
+
+
+def _groups(run: Run) -> dict[str, list[Resource]]:
+    """Resource type -> its resources that were read (a failed fetch is REL001's to report)."""
+    return {kind: [r for r in resources if r.error is None] for kind, resources in run.snapshot.kinds().items()}
+
+
+def _pairs(run: Run, groups: dict[str, list[Resource]]) -> Iterator[tuple[Rule, str]]:
+    settings = run.settings
+    for rule in select_rules(settings.rules, settings.skip_rules):
+        for kind, resources in groups.items():
+            if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
+                yield rule, kind
+
+
+def _name(rule: Rule, kind: str) -> str:
+    return f"{rule.id}[{id_safe(kind)}]"  # the server's Type only as an inert word (`plain.id_safe`)
+
+
+def item_ids(run: Run) -> list[str]:
+    """The node ids of the items a run makes, in collection order, without making them (an xdist
+    controller checks the ids it was given before its workers collect)."""
+    return [f"{NODE}::{_name(rule, kind)}" for rule, kind in _pairs(run, _groups(run))]
+
+
+_RESULT = "conformance_result"
+"""The attribute of a call report that carries its item's result, as plain data."""
+
+
+def attach_result(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Send an item's result with its call report: pytest-xdist carries a report's plain-data
+    attributes from a worker to the controller, so results are gathered alike in either case."""
+    result = getattr(item, "result", None) if isinstance(item, ConformanceItem) else None
+    if result is not None and report.when == "call":
+        setattr(report, _RESULT, result.to_dict())
+
+
+def reported_result(report: pytest.TestReport) -> ItemResult | None:
+    """The item result a report carries (see `attach_result`), else None."""
+    data = getattr(report, _RESULT, None)
+    return ItemResult.from_dict(data) if data is not None else None
 
 
 def node_arguments(args: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -180,14 +222,18 @@ def node_arguments(args: Iterable[str]) -> tuple[list[str], list[str]]:
     return others, node_ids
 
 
-def _names(item: pytest.Item, node_id: str) -> bool:
-    """Whether a node id names the item as pytest matches them: the item itself, every item below a
-    node (`conformance`), or every resource type of a rule (`conformance::LNK004`)."""
-    return node_id in (item.nodeid, NODE) or item.nodeid.startswith(f"{node_id}[")
+def _names(nodeid: str, node_id: str) -> bool:
+    """Whether a node id given names an item's as pytest matches them: the item itself, every item
+    below a node (`conformance`), or every resource type of a rule (`conformance::LNK004`)."""
+    return node_id in (nodeid, NODE) or nodeid.startswith(f"{node_id}[")
 
 
 def select_node_ids(items: Sequence[pytest.Item], node_ids: Sequence[str]) -> tuple[list[pytest.Item], list[str]]:
     """(the items the node ids name, in collection order; the node ids that name none)."""
-    chosen = [item for item in items if any(_names(item, node_id) for node_id in node_ids)]
-    unmatched = [node_id for node_id in node_ids if not any(_names(item, node_id) for item in items)]
-    return chosen, unmatched
+    chosen = [item for item in items if any(_names(item.nodeid, node_id) for node_id in node_ids)]
+    return chosen, unmatched_node_ids([item.nodeid for item in items], node_ids)
+
+
+def unmatched_node_ids(nodeids: Sequence[str], node_ids: Sequence[str]) -> list[str]:
+    """The node ids given that name none of the items' `nodeids`."""
+    return [node_id for node_id in node_ids if not any(_names(nodeid, node_id) for nodeid in nodeids)]

@@ -1,4 +1,5 @@
-"""pytest hooks of the conformance suite: options, the crawl at session start, items, summaries.
+"""pytest hooks of the conformance suite: options, the crawl at collection (once, by the controller,
+under pytest-xdist), items, summaries.
 
 Hooks stay thin: each one delegates to `settings`, `runner`, `items` or `report`. The plugin is
 inert unless a target is given, so other suites installed beside it are untouched.
@@ -17,7 +18,8 @@ from .settings import Settings, add_options, resolve
 
 settings_key = pytest.StashKey[Settings]()
 inputs_key = pytest.StashKey[Any]()  # runner.Inputs, checked at session start
-run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done
+run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done (not on xdist workers: they report nothing)
+handoff_key = pytest.StashKey[Any]()  # workers.Handoff: how an xdist controller hands its crawl to its workers
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
 
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
@@ -44,6 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if node_ids:
         config.args = others
         config.stash[node_ids_key] = node_ids
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker judges items; its controller gathers the results and writes the reports
+    config.pluginmanager.register(_Results(config), "conformance-results")
     if config.pluginmanager.hasplugin("html"):
         from .report.html import HtmlSummary
 
@@ -60,7 +65,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Check every input before anything is sent or written: a mistake is a usage error (exit 4)
     reported in one line, and the session (reports included) does not start."""
     settings = _settings(session.config)
-    if settings is None or hasattr(session.config, "workerinput"):
+    if settings is None:
         return
     from .errors import ConformanceError
     from .runner import load_inputs
@@ -97,23 +102,73 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if settings is not None and settings.only else None
 
 
+def _shared(config: pytest.Config, settings: Settings) -> Any:
+    """An xdist worker's run: the snapshot its controller crawled."""
+    from .errors import ConformanceError
+    from .workers import shared_run
+
+    try:
+        return shared_run(settings, config.stash[inputs_key], config.workerinput)  # type: ignore[attr-defined]
+    except ConformanceError as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+
+
+def _handoff(config: pytest.Config) -> Any:
+    from .workers import Handoff
+
+    if handoff_key not in config.stash:
+        config.stash[handoff_key] = Handoff()
+    return config.stash[handoff_key]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Each xdist worker is told where its controller's crawl will be handed over."""
+    if _settings(node.config) is not None:
+        node.workerinput.update(_handoff(node.config).workerinput())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """An xdist controller collects no items, so it crawls here, once, and hands the crawl to its
+    workers, which are collecting by now and wait for it."""
+    settings = _settings(session.config)
+    if settings is None:
+        return
+    from .workers import distributing
+
+    if distributing(session.config):
+        from .items import item_ids, unmatched_node_ids
+
+        run = _start(session.config, settings)
+        _refuse_unmatched(unmatched_node_ids(item_ids(run), session.config.stash.get(node_ids_key, [])))
+        _handoff(session.config).publish(run)
+
+
+def _refuse_unmatched(node_ids: list[str]) -> None:
+    if node_ids:  # as pytest answers a test id that names no test
+        raise pytest.UsageError(*(f"not found: {node_id}\n(no conformance item of this run has that id)"
+                                  for node_id in node_ids))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     settings = _settings(config)
-    if settings is None or hasattr(config, "workerinput"):
+    if settings is None:
         return
     from .items import NODE, ConformanceCollector, select_node_ids
 
-    run = _start(config, settings)  # the crawl decides which items exist, so it runs at collection
+    # The crawl decides which items exist, so it runs at collection; an xdist worker reads its controller's.
+    run = _shared(config, settings) if hasattr(config, "workerinput") else _start(config, settings)
+    if run is None:
+        return  # the controller's crawl stopped: it reports why
 
     collector = ConformanceCollector.from_parent(session, name=NODE, nodeid=NODE, run=run)
     added = list(collector.collect())
     node_ids = config.stash.get(node_ids_key, None)
     if node_ids:
         added, unmatched = select_node_ids(added, node_ids)
-        if unmatched:  # as pytest answers a test id that names no test
-            raise pytest.UsageError(*(f"not found: {node_id}\n(no conformance item of this run has that id)"
-                                      for node_id in unmatched))
+        _refuse_unmatched(unmatched)
     items.extend(added)
     # Tell the reporters, so "collected N items" counts these too (they come from no file).
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
@@ -141,12 +196,13 @@ def _cut_short(run: Any, exitstatus: int) -> int:
 
 
 def _stop_reason(session: pytest.Session, exitstatus: int) -> str | None:
-    """Why the session ended before every item ran (Ctrl-C, `-x`), or None."""
-    if exitstatus == pytest.ExitCode.INTERRUPTED:
-        return "interrupted"
-    if session.shouldfail or session.shouldstop:
-        return str(session.shouldfail or session.shouldstop)
-    return None
+    """Why the session ended before every item ran (Ctrl-C, `-x`; under xdist the controller's
+    session says why), or None."""
+    dsession = session.config.pluginmanager.get_plugin("dsession")
+    why = session.shouldfail or session.shouldstop or getattr(dsession, "shouldstop", None)
+    if why:
+        return str(why)
+    return "interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED else None
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html and the terminal summary read the run
@@ -154,14 +210,50 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .runner import close_run
 
     run = session.config.stash.get(run_key, None)
+    stopped = _stop_reason(session, exitstatus)
+    handoff = session.config.stash.get(handoff_key, None)
+    if handoff is not None:  # workers still waiting for a crawl that never finished are let go
+        handoff.stop(stopped or "the crawl did not finish")
     if run is not None:
-        run.stopped = _stop_reason(session, exitstatus)
+        run.finish(stopped)
         exitstatus = session.exitstatus = _cut_short(run, exitstatus)
     if run is not None and run.settings.json:
         from .report.results import build_results, write_results
 
         run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus)))
     close_run(run)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if _settings(item.config) is not None:
+        from .items import attach_result
+
+        attach_result(item, report)
+    return report
+
+
+class _Results:
+    """Gathers item results from the reports, where the items ran here or on xdist workers."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        run = self.config.stash.get(run_key, None)
+        if run is not None:
+            from .items import reported_result
+
+            result = reported_result(report)
+            if result is not None:
+                run.record(result)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    handoff = config.stash.get(handoff_key, None)
+    if handoff is not None:  # after the workers are gone
+        handoff.release()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -204,8 +296,9 @@ class _ProgressLine:
             return
         meta = snapshot.meta
         line = f"conformance: crawled {len(snapshot)} resources of {meta.get('target')} " \
-               f"(profile {meta.get('profile')}, skipped: {meta.get('skipped_budget', 0)} over budget, " \
-               f"{meta.get('skipped_origin', 0)} off-origin)"
+               f"(profile {meta.get('profile')}, left out: {meta.get('skipped_sampling', 0)} by sampling " \
+               f"(--per-template {meta.get('per_template') or 'no limit'}), {meta.get('skipped_budget', 0)} " \
+               f"over budget, {meta.get('skipped_origin', 0)} off-origin)"
         if self.reporter.isatty:
             self.reporter.rewrite(line, erase=True)
             self.reporter.write_line("")

@@ -16,10 +16,12 @@ from collections.abc import Iterable
 import httpx
 
 from .client import SESSION_HEADER
+from .guard import describe_error
 from .links import Link
 from .parsing import ParseError, parse_body
 from .records import Probe
 from .snapshot import Resource, Snapshot
+from .urls import is_id_like, url_template
 
 __all__ = ["PROBES", "Probe", "run_probes", "run_logoff_probe", "samples"]
 
@@ -32,14 +34,6 @@ PER_KIND = 24
 """Most URL templates sampled per resource type."""
 MAX_SAMPLES = 200
 """Most samples in all: four probes each, whatever the server's size and shape."""
-
-
-def _template(url: str) -> str:
-    """The URL with id-like path segments blanked: `/jobs/{id}/includes`, whatever the id."""
-    u = httpx.URL(url)
-    parts = ["{id}" if any(ch.isdigit() for ch in part) else part.lower() for part in u.path.split("/")]
-    query = "&".join(sorted(k.lower() for k in u.params.keys()))
-    return "/".join(parts) + ("?" + query if query else "")
 
 
 def samples(snapshot: Snapshot) -> list[Resource]:
@@ -55,7 +49,7 @@ def samples(snapshot: Snapshot) -> list[Resource]:
     per_kind: dict[str, list[Resource]] = {}
     for res in sorted(snapshot, key=lambda r: r.url):
         if res.error is None and res.root and res.url != snapshot.root_url and res.method == "GET":
-            key = (res.kind, _template(res.url))
+            key = (res.kind, url_template(res.url))
             if key not in chosen and len(per_kind.get(res.kind, ())) < PER_KIND:
                 chosen[key] = res
                 per_kind.setdefault(res.kind, []).append(res)
@@ -69,8 +63,7 @@ def _missing_url(url: str) -> str | None:
     """The same URL with its last id-like path segment replaced by an id nobody has."""
     u = httpx.URL(url)
     parts = u.path.rstrip("/").split("/")
-    last = parts[-1]
-    if not any(ch.isdigit() for ch in last):
+    if not is_id_like(parts[-1]):
         return None
     parts[-1] = str(uuid.UUID(int=0x5EED_0000_0000_4000_8000_0000_0000_0000))
     return str(u.copy_with(path="/".join(parts)))
@@ -89,7 +82,7 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
         # A request built by hand: the client would merge its defaults (the session id) back in.
         response = await client.send(httpx.Request(method, url, headers=send_headers))
     except httpx.HTTPError as exc:  # the guard's budgets too: a body too large, an answer too late
-        return Probe(name, res_url, method, url, shown, error=f"{type(exc).__name__}: {exc or 'no detail'}")
+        return Probe(name, res_url, method, url, shown, error=f"{type(exc).__name__}: {describe_error(exc)}")
     body = response.content
     content_type = response.headers.get("content-type")
     root = error_status = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import EXIT_USAGE
 
-__all__ = ["ISOLATION", "outputs", "pytest_args", "run"]
+__all__ = ["ISOLATION", "outputs", "plugin_args", "pytest_args", "run"]
 
 # What `conformance run` sets aside of the project's pytest configuration. The file pytest finds
 # from the current folder is read, so its conformance_* keys (and report settings of other plugins)
@@ -25,16 +25,16 @@ ISOLATION = ("--noconftest",
              "-o", "filterwarnings=ignore:Unknown config option. (?!conformance_):pytest.PytestConfigWarning")
 
 
-def pytest_args(ns: argparse.Namespace) -> list[str]:
+def plugin_args(ns: argparse.Namespace) -> list[str]:
     """The command's options as the plugin's; an option not given is left to the environment and ini."""
-    args = [*ISOLATION, "--rootdir", str(Path.cwd()), "--conformance-only"]
+    args: list[str] = []
     pairs = {"--conformance-target": ns.target, "--conformance-user": ns.user, "--conformance-profile": ns.profile,
              "--conformance-schema": ns.schema, "--conformance-ca-bundle": ns.ca_bundle,
-             "--conformance-max-resources": ns.max_resources,
+             "--conformance-max-resources": ns.max_resources, "--conformance-per-template": ns.per_template,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,
              "--conformance-max-body": ns.max_body, "--conformance-deadline": ns.deadline,
              "--conformance-mock-size": ns.size, "--conformance-mock-now": ns.now,
-             "--conformance-mock-surface": ns.surface,
+             "--conformance-mock-surface": ns.surface, "--conformance-mock-replay": ns.replay,
              "--conformance-snapshot": ns.snapshot,
              "--conformance-rules": ns.rules, "--conformance-skip-rules": ns.skip_rules,
              "--conformance-actions": ns.actions, "--conformance-json": ns.json,
@@ -49,6 +49,12 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
         args.append("--conformance-dry-run")
     for fault in ns.fault:
         args += ["--conformance-mock-fault", fault]
+    return args
+
+
+def pytest_args(ns: argparse.Namespace) -> list[str]:
+    """The pytest session of the command: the project's own test settings set aside, the plugin's options."""
+    args = [*ISOLATION, "--rootdir", str(Path.cwd()), "--conformance-only", *plugin_args(ns)]
     if ns.html:
         args += ["--html", ns.html, "--self-contained-html"]
     if ns.junit:

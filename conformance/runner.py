@@ -6,27 +6,28 @@ from __future__ import annotations
 import asyncio
 import shlex
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import Target, build_client, normalise_root, tls_context
-from .crawler import CrawlProgress, Limits, crawl
-from .errors import OptionError
+from .client import Target, build_client, network_transport, normalise_root, tls_context
+from .crawler import CrawlProgress, Limits, crawl, incomplete
+from .errors import ConformanceError, OptionError
 from .mock.versions import SURFACES
 from .probes import PROBES
 from .profiles import Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
 from .reproduce import Replay
-from .rules import Finding, Rule, RuleContext, Severity
+from .rules import RULES, Finding, Rule, RuleContext, Severity
 from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
 from .snapshot import Snapshot
 
 __all__ = ["Inputs", "InsecureTargetWarning", "ItemResult", "Run", "close_run", "crawl_run", "load_inputs",
-           "prepare_run", "start_run"]
+           "prepare_run", "resume_run", "start_run"]
 
 
 class InsecureTargetWarning(UserWarning):
@@ -47,6 +48,21 @@ class ItemResult:
     """How many resources of the kind the rule looked at."""
     reason: str = ""
     """Why a skipped item judged nothing."""
+    waivers: tuple[int, ...] = ()
+    """The baseline entries (by index) its findings matched, so the run gathering results knows
+    which entries are stale wherever the item ran."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: an item's result travels in its pytest report, to another process under xdist."""
+        return {"rule_id": self.rule_id, "kind": self.kind, "outcome": self.outcome,
+                "findings": [f.to_dict() for f in self.findings], "resources": self.resources,
+                "reason": self.reason, "waivers": list(self.waivers)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ItemResult:
+        return cls(data["rule_id"], data["kind"], data["outcome"],
+                   tuple(Finding.from_dict(f) for f in data["findings"]), data["resources"], data["reason"],
+                   tuple(data["waivers"]))
 
 
 @dataclass
@@ -65,9 +81,19 @@ class Run:
     """Item outcomes by (rule id, kind), filled as items run; deselected items never appear."""
     stopped: str | None = None
     """Why the session ended before every item ran (interrupted, a stop on the first failure), else None."""
+    recorder: Any = None
+    """What stores every exchange of the crawl as it arrives (`conformance record`), else None."""
 
     def record(self, result: ItemResult) -> None:
         self.results[(result.rule_id, result.kind)] = result
+        self.used_waivers.update(result.waivers)
+
+    def finish(self, stopped: str | None) -> None:
+        """Close the books: why the session stopped early, and the results in catalog order, then by
+        resource type, whatever order the items reported in (xdist workers interleave)."""
+        self.stopped = stopped
+        order = {rule_id: index for index, rule_id in enumerate(RULES)}
+        self.results = dict(sorted(self.results.items(), key=lambda kv: (order.get(kv[0][0], len(order)), kv[0])))
 
     @property
     def findings(self) -> list[Finding]:
@@ -77,12 +103,14 @@ class Run:
     used_waivers: set[int] = field(default_factory=set)
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def judge(self, rule: Rule, kind: str, findings: list[Finding]) -> list[Finding]:
-        """Mark what does not fail the gate: baseline matches first, then findings below --fail-on."""
-        marked = match(findings, kind, self.waivers, self.profile.products, self.used_waivers)
+    def judge(self, rule: Rule, kind: str, findings: list[Finding]) -> tuple[list[Finding], tuple[int, ...]]:
+        """Mark what does not fail the gate: baseline matches first, then findings below --fail-on.
+        Also returns the baseline entries (by index) that matched."""
+        used: set[int] = set()
+        marked = match(findings, kind, self.waivers, self.profile.products, used)
         threshold = Severity[self.settings.fail_on.upper()]
-        return [f if f.waiver or f.severity >= threshold else replace(f, waiver=f"below --fail-on {self.settings.fail_on}")
-                for f in marked]
+        return ([f if f.waiver or f.severity >= threshold else replace(f, waiver=f"below --fail-on {self.settings.fail_on}")
+                 for f in marked], tuple(sorted(used)))
 
     @property
     def stale_waivers(self) -> list[Waiver]:
@@ -108,8 +136,14 @@ class Run:
         from .mock.data import moment_text
 
         port = urlsplit(target.url).port
+        faults = [a for f in settings.mock_fault for a in ("--fault", f)]
+        if settings.mock_replay is not None:
+            command = ["conformance", "mock", "--port", str(port), "--replay", str(settings.mock_replay), *faults,
+                       "--user", target.user]
+            return replace(replay, mock=shlex.join(command),
+                           password=f"${{{MOCK_PASSWORD_ENV}:-{DEFAULT_PASSWORD}}}")
         command = ["conformance", "mock", "--port", str(port), "--size", str(settings.mock_size),
-                   "--seed", str(settings.mock_seed), *(a for f in settings.mock_fault for a in ("--fault", f))]
+                   "--seed", str(settings.mock_seed), *faults]
         if self.mock_now is not None:
             command += ["--now", moment_text(self.mock_now)]
         if settings.mock_surface != SURFACES[0]:
@@ -152,15 +186,34 @@ def load_inputs(settings: Settings) -> Inputs:
         from .mock.faults import select
 
         try:
-            select(settings.mock_fault)
+            faults = select(settings.mock_fault)
         except ValueError as exc:
             raise OptionError(f"mock: {exc}") from exc
+        if settings.mock_replay is not None:
+            _check_replay(settings.mock_replay, profile, faults)
         return Inputs(profile, schemas, waivers, None)
     url = normalise_root(settings.target or "")
     password = settings.password
     if password is None:
         raise OptionError(f"no password: set the environment variable {PASSWORD_ENV} for user {settings.user!r}")
     return Inputs(profile, schemas, waivers, url, password)
+
+
+def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
+    """A recording that can be replayed for this profile, with faults that can act on it."""
+    from .recording import Recording, RecordingError
+
+    try:
+        recording = Recording.load(folder)
+    except RecordingError as exc:
+        raise OptionError(f"--conformance-mock-replay: {exc}") from exc
+    if recording.api_version != profile.api_version:
+        raise OptionError(f"the recording {folder} holds API {recording.api_version} (profile "
+                          f"{recording.meta.get('profile')}), not the profile's {profile.api_version}: judge it "
+                          f"with --profile {recording.meta.get('profile') or recording.api_version}")
+    for fault in faults:
+        if fault.replay is not None:
+            raise OptionError(f"mock: fault {fault.name!r} cannot act on a replay: {fault.replay}")
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
@@ -172,6 +225,16 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
     from .mock.server import MockServer
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
+    if settings.mock_replay is not None:
+        from .mock.replay import create_replay_app
+
+        try:
+            app = create_replay_app(settings.mock_replay, faults=settings.mock_fault, user=settings.user,
+                                    password=password)
+        except (ValueError, ConformanceError) as exc:
+            raise OptionError(f"mock: {exc}") from exc
+        server = MockServer(app).start()
+        return server, server.url, password
     try:
         dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
         app = create_app(dataset, faults=settings.mock_fault, user=settings.user, password=password,
@@ -210,8 +273,22 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
         "profile": profile.name, "api_version": profile.api_version, "products": list(profile.products),
         "target": settings.target if settings.target == "mock" else target.url,
         "schemas": str(settings.schema or profile.schemas), "complete": False})
-    mock_now = mock.app.state.dataset.now if mock is not None else None
+    recording = getattr(mock.app.state, "recording", None) if mock is not None else None
+    if recording is not None:
+        snapshot.meta["target"] = f"recording {settings.mock_replay}"
+        if not recording.complete:  # what the recording did not reach, its judgement cannot cover
+            reasons = "; ".join(recording.meta.get("incomplete") or ["it was stopped before its end"])
+            incomplete(snapshot, f"the recording is incomplete ({reasons})")
+    dataset = getattr(mock.app.state, "dataset", None) if mock is not None else None
+    mock_now = dataset.now if dataset is not None else None
     return Run(settings, profile, inputs.schemas, target, snapshot, mock, mock_now, waivers=inputs.waivers)
+
+
+def resume_run(settings: Settings, inputs: Inputs, snapshot: Snapshot, mock_now: datetime | None = None) -> Run:
+    """The run another process crawled, rebuilt from its snapshot to be judged (an xdist worker):
+    nothing is sent and no mock started, and reproductions name the same target and mock."""
+    target = Target(snapshot.root_url, settings.user, "", api_version=inputs.profile.api_version)
+    return Run(settings, inputs.profile, inputs.schemas, target, snapshot, None, mock_now, waivers=inputs.waivers)
 
 
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:
@@ -238,7 +315,8 @@ def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] |
 
 async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) -> None:
     settings = run.settings
-    limits = Limits(max_resources=settings.max_resources, concurrency=settings.concurrency, deadline=settings.deadline)
+    limits = Limits(max_resources=settings.max_resources, per_template=settings.per_template,
+                    concurrency=settings.concurrency, deadline=settings.deadline)
     mode = settings.effective_actions
     # PATCH is sent only where writes are allowed: on a real server the default is read-only.
     writes = mode != "none" and not settings.dry_run
@@ -252,10 +330,15 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
                           on_mock=run.mock is not None, probe_patch=mode != "none")
 
-    async with build_client(run.target) as client:
+    after_walk = actions if mode != "none" or settings.dry_run else None
+    recorder = run.recorder
+    transport = recorder.transport(network_transport(run.target)) if recorder is not None else None
+    async with build_client(run.target, transport=transport) as client:
+        if recorder is not None:  # a recording: every exchange stored, then the JSON forms after the walk
+            recorder.attach(client)
+            after_walk = recorder.after_walk
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
-                    snapshot=run.snapshot, after_walk=actions if mode != "none" or settings.dry_run else None,
-                    operation_rels=run.profile.action_rels)
+                    snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels)
 
 
 def close_run(run: Run | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +13,7 @@ import pytest
 
 from .mock.versions import SURFACES
 
-__all__ = ["OPTIONS", "PASSWORD_ENV", "Settings", "add_options", "resolve"]
+__all__ = ["OPTIONS", "PASSWORD_ENV", "Settings", "add_options", "resolve", "resolve_args"]
 
 PASSWORD_ENV = "CONFORMANCE_PASSWORD"
 
@@ -46,6 +46,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise ValueError("must be at least 1")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 (no limit) or more")
     return value
 
 
@@ -107,7 +114,11 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("insecure", "do not verify the server's TLS certificate (self-signed installs); prints a warning.",
             False, _bool, flag=True),
     _Option("ca_bundle", "PEM file of CA certificates to verify the server's TLS certificate with.", None, _existing_path),
-    _Option("max_resources", "stop following links after this many resources.", 5000, _positive_int),
+    _Option("max_resources", "stop following links after this many resources; the rest is reported as not "
+            "covered, and the budget is shared round robin among URL templates.", 5000, _positive_int),
+    _Option("per_template", "fetch at most this many URLs of one URL template (the members of a collection, "
+            "e.g. /api/jobs/{id}), so the crawl reaches every template before it repeats one; the rest is "
+            "reported as sampled, not judged. 0: no limit.", 10, _count),
     _Option("timeout", "seconds for one whole request (connection, answer and body), in every phase; a "
             "request past it is a finding on its URL (the logon's stops the run).", 20.0, _positive_float),
     _Option("max_body", "largest response body read, in bytes counted after decompression; a larger body is a "
@@ -125,6 +136,8 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("mock_now", "with target 'mock': the moment its data is generated for, ISO 8601 "
             "(2026-01-01T00:00:00Z; UTC when no offset is given). Default: the time the run starts; "
             "reproductions name the moment either way.", None, _moment),
+    _Option("mock_replay", "with target 'mock': serve this recording (a folder `conformance record` wrote) "
+            "instead of generated data; read-only, so no action is sent.", None, _existing_path),
     _Option("actions", "what may be sent beyond GET: none (read-only), safe, or all. Default: all against the "
             "mock, none against any other target.", None, _choice("none", "safe", "all")),
     _Option("dry_run", "list every request the action phase would send (see --conformance-actions) and send "
@@ -159,6 +172,7 @@ class Settings:
     insecure: bool
     ca_bundle: Path | None
     max_resources: int
+    per_template: int
     timeout: float
     max_body: int
     deadline: float
@@ -178,11 +192,13 @@ class Settings:
     hypothesis_profile: str = "conformance-ci"
     mock_now: datetime | None = None
     mock_surface: str = SURFACES[0]
+    mock_replay: Path | None = None
 
     @property
     def effective_actions(self) -> str:
-        """Read-only unless asked, except on the mock, which exists to be changed."""
-        return self.actions or ("all" if self.target == "mock" else "none")
+        """Read-only unless asked, except on the mock, which exists to be changed (a replay of a
+        recording is no such mock: it holds no answer to a write)."""
+        return self.actions or ("all" if self.target == "mock" and self.mock_replay is None else "none")
 
     @property
     def active(self) -> bool:
@@ -208,11 +224,14 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(opt.ini, help=opt.help, type="linelist" if opt.multiple else "string", default=None)
 
 
-def _value(config: pytest.Config, opt: _Option) -> Any:
-    sources: list[tuple[str, Any]] = [(opt.option, config.getoption(opt.ini))]
+_Lookup = Callable[[_Option], Any]
+
+
+def _value(opt: _Option, option: _Lookup, ini: _Lookup) -> Any:
+    sources: list[tuple[str, Any]] = [(opt.option, option(opt))]
     if not opt.command_line_only:
         sources += [(f"environment variable {opt.env}", os.environ.get(opt.env)),
-                    (f"ini {opt.ini}", config.getini(opt.ini) or None)]
+                    (f"ini {opt.ini}", ini(opt) or None)]
     for source, raw in sources:
         if raw is None or raw == []:
             continue
@@ -234,7 +253,30 @@ def _parse(opt: _Option, raw: Any, source: str) -> Any:
 
 def resolve(config: pytest.Config) -> Settings:
     """One place, one precedence order, one validator (option > env > ini > default)."""
-    values = {opt.name: _value(config, opt) for opt in OPTIONS}
+    return _resolve(lambda opt: config.getoption(opt.ini), lambda opt: config.getini(opt.ini))
+
+
+def resolve_args(args: Sequence[str]) -> Settings:
+    """The settings of plugin options given as arguments (`--conformance-target URL ...`), then the
+    environment, then the defaults: for a command that crawls without a pytest session."""
+    by_flag = {opt.option: opt for opt in OPTIONS}
+    given: dict[str, Any] = {}
+    items = iter(args)
+    for arg in items:
+        opt = by_flag.get(arg)
+        if opt is None:
+            continue
+        if opt.flag:
+            given[opt.ini] = True
+        elif opt.multiple:
+            given.setdefault(opt.ini, []).append(next(items))
+        else:
+            given[opt.ini] = next(items)
+    return _resolve(lambda opt: given.get(opt.ini), lambda opt: None)
+
+
+def _resolve(option: _Lookup, ini: _Lookup) -> Settings:
+    values = {opt.name: _value(opt, option, ini) for opt in OPTIONS}
     if values["only"] and values["target"] is None:
         values["target"] = "mock"  # `conformance run` checks something even where nothing is configured
     settings = Settings(**values)
@@ -246,7 +288,11 @@ def resolve(config: pytest.Config) -> Settings:
         select_rules(settings.rules, settings.skip_rules)
     except UnknownRuleError as exc:
         raise pytest.UsageError(f"--conformance-rules/--conformance-skip-rules: {exc}") from None
-    if settings.mock_fault and settings.target != "mock":
-        raise pytest.UsageError(f"--conformance-mock-fault only applies to --conformance-target mock, "
-                                f"not to {settings.target}")
+    for name, value in (("fault", settings.mock_fault), ("replay", settings.mock_replay)):
+        if value and settings.target != "mock":
+            raise pytest.UsageError(f"--conformance-mock-{name} only applies to --conformance-target mock, "
+                                    f"not to {settings.target}")
+    if settings.mock_replay is not None and settings.actions not in (None, "none"):
+        raise pytest.UsageError(f"--conformance-actions {settings.actions}: a replay of a recording answers no "
+                                "write; it is judged read-only (--conformance-actions none)")
     return settings

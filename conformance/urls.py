@@ -12,8 +12,8 @@ import httpx
 
 from .links import Link
 
-__all__ = ["is_absolute", "is_gettable", "normalise_url", "on_site", "origin", "path", "query", "resolve",
-           "resolved", "same_origin", "site", "url_problem"]
+__all__ = ["is_absolute", "is_gettable", "is_id_like", "normalise_url", "on_site", "origin", "path", "query",
+           "resolve", "resolved", "same_origin", "site", "url_problem", "url_template"]
 
 
 # Every link is read once, when its resource is made (`resolved`), so the rules look URLs up rather
@@ -203,6 +203,32 @@ def _joined(href: str, base: str) -> str | None:
         return normalise_url(str(httpx.URL(base).join(href)))
     except (httpx.InvalidURL, ValueError):
         return None
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def is_id_like(text: str) -> bool:
+    """Whether a path segment or query value names one object rather than a kind of them: it holds
+    a digit (GUIDs, numbers, `v1_7`, dates). Path words of the API (`backupSessions`) hold none."""
+    return _DIGIT.search(text) is not None
+
+
+@lru_cache(maxsize=_MEMO)
+def url_template(url: str) -> str:
+    """The shape a URL shares with the other members of its collection: the path in lower case with
+    id-like segments as `{id}`, then the query, keys and values alike, id-like values as `{id}`.
+
+    Values stay, because they choose what is served: `query?type=Job` and `query?type=Vm` list
+    different things, and `?format=Entity` is another form than the bare URL. So
+    `/api/jobs/6c8a-1?format=Entity` and `/api/jobs/77f0-2?format=Entity` share
+    `/api/jobs/{id}?format=entity`, and pages of one query share `page={id}`.
+    """
+    parts = _plain(url) or urlsplit(url)  # the crawl asks this of every link it meets: the fast reading first
+    path = "/".join("{id}" if is_id_like(part) else part.lower() for part in parts.path.split("/"))
+    query = sorted((key.lower(), "{id}" if is_id_like(value) else value.lower())
+                   for key, value in parse_qsl(parts.query, keep_blank_values=True)) if parts.query else ()
+    return path + ("?" + "&".join(f"{key}={value}" for key, value in query) if query else "")
 
 
 def _same(url: str | None, href: str) -> str | None:

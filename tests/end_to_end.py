@@ -1,4 +1,5 @@
-"""Shared steps of the end-to-end tests: crawl the mock in-process and judge the snapshot."""
+"""Shared steps of the end-to-end tests: crawl the mock in-process and judge the snapshot; record
+what a server behind a socket was sent."""
 
 from __future__ import annotations
 
@@ -20,12 +21,29 @@ from conformance.snapshot import Snapshot
 MOCK_ROOT = "http://mock.test/api/"
 
 
+class Recording:
+    """An ASGI layer that notes every request (method, path, query) before the app answers it."""
+
+    def __init__(self, app) -> None:
+        self.app, self.requests = app, []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.requests.append((scope["method"], scope["path"].lower(), scope["query_string"].decode().lower()))
+        await self.app(scope, receive, send)
+
+    def beyond_get(self) -> list[tuple[str, str, str]]:
+        return [r for r in self.requests if r[0] != "GET"]
+
+
 def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_resources: int = 5000,
                profile_name: str = "v1_7", server_version: str | None = None, actions: str = "all",
-               hypothesis_profile: str = "conformance-ci", surface: str = "documented") -> Snapshot:
+               hypothesis_profile: str = "conformance-ci", surface: str = "documented",
+               per_template: int = Limits.per_template) -> Snapshot:
     """Crawl a mock logged on with the profile's API version; the server speaks `server_version`
     (default: the profile's own), so an older session on a newer server can be crawled too; `surface`
-    is what the mock serves (every documented area, or the key resources alone: faster).
+    is what the mock serves (every documented area, or the key resources alone: faster); `per_template`
+    the most URLs of one URL template crawled (the default covers the small mocks whole).
     Then the action phase runs in the crawl's session, as `actions` allows (`none` skips it)."""
     profile = load_profile(profile_name)
     app = create_app(generate_dataset(size, seed), faults=faults, password=DEFAULT_PASSWORD,
@@ -40,7 +58,7 @@ def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_re
 
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
-            return await crawl(client, target, schemas=schemas, limits=Limits(max_resources=max_resources),
+            return await crawl(client, target, schemas=schemas, limits=Limits(max_resources=max_resources, per_template=per_template),
                                probes=PROBES, after_walk=action_phase if actions != "none" else None,
                                operation_rels=profile.action_rels)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -85,6 +86,16 @@ def test_run_resolves_option_then_environment_then_the_projects_configuration(tm
     # --max-resources 20 beats the environment's 25 and the file's 30; the environment's v1_6 beats the file's v1_5.
     assert "crawled 20 resources of mock (profile v1_6," in result.stdout
     assert "configfile: pyproject.toml" in result.stdout
+
+
+def test_run_per_template_samples_each_collection_and_says_what_it_judged_of_what_was_listed(tmp_path):
+    result = conformance("run", "--per-template", "1", "--actions", "none", "--rules", "REL,PRF", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert re.search(r"left out: \d+ by sampling \(--per-template 1\)", result.stdout)
+    assert re.search(r"sampled: \d+ URL template\(s\) judged in part \(--per-template 1,", result.stdout)
+    sampling = json.loads((tmp_path / "reports" / "results.json").read_text())["coverage"]["sampling"]
+    assert sampling["per_template"] == 1 and sampling["kinds_not_met"] == []
+    assert all(row["fetched"] == 1 < row["listed"] for row in sampling["templates"])
 
 
 def test_the_projects_own_pytest_settings_do_not_turn_the_run_into_a_run_of_its_tests(tmp_path):

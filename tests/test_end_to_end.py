@@ -32,6 +32,14 @@ def test_the_crawl_of_the_clean_mock_reaches_the_documented_resource_types(clean
     assert all(res.validated for res in clean_snapshot if res.content_type and "xml" in res.content_type)
 
 
+def test_a_crawl_that_samples_every_collection_reaches_every_type_and_the_clean_mock_stays_clean():
+    whole = crawl_mock(surface="key", actions="none", per_template=0)
+    sampled = crawl_mock(surface="key", actions="none", per_template=1)
+    assert whole.meta["sampled"] == [] and sampled.meta["skipped_sampling"] > 0 and len(sampled) < len(whole)
+    assert set(sampled.kinds()) == set(whole.kinds())
+    assert failing(sampled) == set()
+
+
 def test_the_logon_answer_is_in_the_snapshot_as_the_201_of_a_post_standing_for_the_session(clean_snapshot):
     (answer,) = [res for res in clean_snapshot if res.method == "POST"]
     session = clean_snapshot.meta["session_url"]

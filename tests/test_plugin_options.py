@@ -20,6 +20,8 @@ def test_options_are_listed_in_help_with_their_env_and_ini_names(pytester):
 
 @pytest.mark.parametrize("args, message", [
     (["--conformance-target", "mock", "--conformance-max-resources", "0"], "*--conformance-max-resources*invalid value '0'*"),
+    (["--conformance-target", "mock", "--conformance-per-template", "-1"],
+     "*--conformance-per-template*invalid value '-1'*0 (no limit)*"),
     (["--conformance-target", "mock", "--conformance-timeout", "soon"], "*--conformance-timeout*invalid value 'soon'*"),
     (["--conformance-target", "https://em.test/api/", "--conformance-mock-fault", "x"], "*only applies to*mock*"),
     (["--conformance-target", "mock", "--conformance-schema", "/no/such/file.xsd"], "*--conformance-schema*no such file*"),

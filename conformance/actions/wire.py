@@ -19,6 +19,7 @@ import httpx
 from lxml import etree
 
 from ..client import SESSION_HEADER
+from ..guard import describe_error
 from ..links import Link
 from ..parsing import ParseError, parse_body
 from ..schema import SchemaSet, judge
@@ -121,7 +122,7 @@ class Wire:
             response = await self.client.send(httpx.Request(method, url, headers=headers, content=body or b""))
             data = response.content
         except httpx.HTTPError as exc:
-            return Answer(_replace(sent, error=f"{type(exc).__name__}: {exc or 'no detail'}"))
+            return Answer(_replace(sent, error=f"{type(exc).__name__}: {describe_error(exc)}"))
         finally:
             self.client.cookies.jar.clear()
             for cookie in jar:

@@ -11,13 +11,14 @@ from importlib import import_module
 from typing import Any
 
 __all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "FAULTS", "PASSWORD_ENV", "Dataset", "Fault", "create_app",
-           "generate_dataset"]
+           "create_replay_app", "generate_dataset"]
 
 _HOMES = {
     "DEFAULT_PASSWORD": "conformance.mock.app",
     "DEFAULT_USER": "conformance.mock.app",
     "PASSWORD_ENV": "conformance.mock.app",
     "create_app": "conformance.mock.app",
+    "create_replay_app": "conformance.mock.replay",
     "generate_dataset": "conformance.mock.data",
     "FAULTS": "conformance.mock.faults",
     "Fault": "conformance.mock.faults",

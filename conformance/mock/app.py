@@ -35,7 +35,8 @@ from .tasks import TaskBoard
 from .versions import SURFACES, versions_up_to
 from .views import entity, entity_list, reference, references
 
-__all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "PASSWORD_ENV", "create_app"]
+__all__ = ["DEFAULT_PASSWORD", "DEFAULT_USER", "PASSWORD_ENV", "Guard", "api_error", "create_app", "fault_layers",
+           "http_error"]
 
 DEFAULT_USER = "admin"
 PASSWORD_ENV = "CONFORMANCE_MOCK_PASSWORD"
@@ -280,7 +281,7 @@ ROUTES = [
 
 # -- errors and the guard around every request ------------------------------------------------------
 
-async def _api_error(request: Request, exc: Exception) -> Response:
+async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return error_response(request, exc.status, exc.message, exc.headers)
 
@@ -289,7 +290,7 @@ async def _query_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, f"bad query: {exc}")
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
         message = f"{request.method} is not supported on {request.url.path}"
@@ -300,7 +301,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, message, exc.headers)
 
 
-class _Guard:
+class Guard:
     """Outermost layer: folds the path to lower case, adds the latency, and turns a crash into a 500 `Error`."""
 
     def __init__(self, app: ASGIApp, latency: float = 0.0) -> None:
@@ -330,7 +331,7 @@ class _Guard:
             await response(scope, receive, send)
 
 
-def _fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
+def fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
     """One layer per fault that acts on the exchange itself (who may ask, what a request changes),
     inside the guard so it sees the folded path; document and reply faults need none."""
     return [Middleware(BaseHTTPMiddleware, dispatch=f.exchange) for f in faults if f.exchange is not None]
@@ -357,8 +358,8 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
     ds = dataset if dataset is not None else generate_dataset()
     app = Starlette(
         routes=ROUTES,
-        middleware=[Middleware(_Guard, latency=latency_ms / 1000), *_fault_layers(selected)],
-        exception_handlers={ApiError: _api_error, QueryError: _query_error, HTTPException: _http_error},
+        middleware=[Middleware(Guard, latency=latency_ms / 1000), *fault_layers(selected)],
+        exception_handlers={ApiError: api_error, QueryError: _query_error, HTTPException: http_error},
     )
     app.state.dataset = ds
     app.state.api_version, app.state.api_versions = api_version, supported

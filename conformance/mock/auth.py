@@ -95,14 +95,17 @@ class Sessions:
         """A new session of `user` (this app's account unless another is named)."""
         self._expire()
         self._opened += 1
-        digest = hashlib.sha256(f"{self._seed}:logon:{self._opened}".encode()).digest()
-        session = LogonSession(str(uuid.UUID(bytes=digest[:16], version=4)), secrets.token_urlsafe(24),
-                               user or self._user, version)
+        session = LogonSession(self._new_id(), secrets.token_urlsafe(24), user or self._user, version)
         self._by_token[session.token] = self._by_id[session.id] = session
         self._last[session.token] = self._clock()
         while len(self._by_token) > MAX_SESSIONS:  # the oldest go first: memory stays bounded under load
             self.close(next(iter(self._by_token.values())))
         return session
+
+    def _new_id(self) -> str:
+        """The id of the session opened next: it follows the seed, so bodies are reproducible."""
+        digest = hashlib.sha256(f"{self._seed}:logon:{self._opened}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
 
     def of_request(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> LogonSession | None:
         """The session a request presents, kept alive by it; the cookie wins over the header when
@@ -121,7 +124,8 @@ class Sessions:
 
     def close(self, session: LogonSession) -> None:
         self._by_token.pop(session.token, None)
-        self._by_id.pop(session.id, None)
+        if self._by_id.get(session.id) is session:  # another session may have been given the same id
+            self._by_id.pop(session.id, None)
         self._last.pop(session.token, None)
 
     def all(self) -> list[LogonSession]:

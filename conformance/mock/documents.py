@@ -17,7 +17,7 @@ __all__ = ["STATUS_NAMES", "enterprise_manager", "error", "logon_session", "logo
            "objects_in_job", "task", "tasks"]
 
 STATUS_NAMES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-                500: "InternalServerError", 501: "NotImplemented", 503: "ServiceUnavailable"}
+                406: "NotAcceptable", 500: "InternalServerError", 501: "NotImplemented", 503: "ServiceUnavailable"}
 """`Status` of an `Error`: the server's names of the HTTP status codes."""
 
 

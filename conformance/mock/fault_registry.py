@@ -4,7 +4,9 @@
 # defects a tree cannot express: status codes, headers, bytes), or of the exchange itself (for
 # defects in behaviour, not output: who may ask, what a request changes). To add one, write the
 # transform in the module of its rule's family (`mock/faults/`) and register it with `document_fault`,
-# `reply_fault` or `exchange_fault`; nothing else changes.
+# `reply_fault` or `exchange_fault`; nothing else changes. A fault that needs what a replay of a
+# recording lacks (the generated data, answers the recording does not hold, writes) says so in
+# `replay=`, and a replay refuses it by that reason.
 
 from __future__ import annotations
 
@@ -99,6 +101,9 @@ class Fault:
     document: Callable[[Node, Context], Node] = _same_document
     reply: Callable[[Reply], Reply] = _same_reply
     exchange: Exchange | None = None
+    replay: str | None = None
+    """Why the fault cannot act on a replay of a recording (it needs the mock's generated data, an
+    answer no recording holds, or a write), or None when it can."""
 
 
 _REGISTRY: dict[str, Fault] = {}
@@ -121,35 +126,36 @@ Edit = Callable[[Node, Context], Node | None]
 ReplyTransform = Callable[[Reply], Reply]
 
 
-def document_fault(name: str, rule: str, description: str, *, also: tuple[str, ...] = ()) -> Callable[[Edit], Edit]:
+def document_fault(name: str, rule: str, description: str, *, also: tuple[str, ...] = (),
+                   replay: str | None = None) -> Callable[[Edit], Edit]:
     """Register a fault that edits the document tree in place (trees are built per response), or
     returns another tree to answer instead."""
     def register(edit: Edit) -> Edit:
         def transform(node: Node, context: Context) -> Node:
             return edit(node, context) or node
 
-        _register(Fault(name, rule, _describe(description, also), also, document=transform))
+        _register(Fault(name, rule, _describe(description, also), also, document=transform, replay=replay))
         return edit
 
     return register
 
 
-def reply_fault(name: str, rule: str, description: str, *,
-                also: tuple[str, ...] = ()) -> Callable[[ReplyTransform], ReplyTransform]:
+def reply_fault(name: str, rule: str, description: str, *, also: tuple[str, ...] = (),
+                replay: str | None = None) -> Callable[[ReplyTransform], ReplyTransform]:
     """Register a fault that rewrites the finished reply (status, headers or bytes)."""
     def register(transform: ReplyTransform) -> ReplyTransform:
-        _register(Fault(name, rule, _describe(description, also), also, reply=transform))
+        _register(Fault(name, rule, _describe(description, also), also, reply=transform, replay=replay))
         return transform
 
     return register
 
 
-def exchange_fault(name: str, rule: str, description: str, *,
-                   also: tuple[str, ...] = ()) -> Callable[[Exchange], Exchange]:
+def exchange_fault(name: str, rule: str, description: str, *, also: tuple[str, ...] = (),
+                   replay: str | None = None) -> Callable[[Exchange], Exchange]:
     """Register a fault that wraps the handling of a request: it may change the request, answer
     instead of the handler, or change the response."""
     def register(exchange: Exchange) -> Exchange:
-        _register(Fault(name, rule, _describe(description, also), also, exchange=exchange))
+        _register(Fault(name, rule, _describe(description, also), also, exchange=exchange, replay=replay))
         return exchange
 
     return register

@@ -63,16 +63,24 @@ def job_of(conn: HTTPConnection) -> Any:
     return job
 
 
+_VIEW = "conformance.view"
+
+
 def view_of(conn: HTTPConnection) -> View:
     """The data and the API root as this client addressed it (scheme, host and port of the request),
     in the API version of the caller's session, else the server's own."""
-    host = conn.headers.get("host") or conn.url.netloc
     state = conn.app.state
     session = state.sessions.of_request(conn.headers, conn.cookies)
+    cached = conn.scope.get(_VIEW)
+    if cached is not None and cached[0] is session:  # one view per request, unless it logged on meanwhile
+        return cached[1]
+    host = conn.headers.get("host") or conn.url.netloc
     contract = contract_of(session.version if session is not None else state.api_version)
     if getattr(state, "surface", SURFACES[0]) != SURFACES[0]:
         contract = replace(contract, areas=False)
-    return View(state.dataset, base_url(conn.url.scheme, host, conn.headers), contract)
+    view = View(state.dataset, base_url(conn.url.scheme, host, conn.headers), contract)
+    conn.scope[_VIEW] = (session, view)
+    return view
 
 
 def reply(conn: HTTPConnection, node: Node, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:

@@ -92,9 +92,11 @@ def serve(app: Any, host: str, port: int) -> None:
     user = getattr(getattr(app.state, "sessions", None), "user", None)
     version = getattr(app.state, "api_version", None)
     now = getattr(getattr(app.state, "dataset", None), "now", None)
+    recording = getattr(app.state, "recording", None)
+    replaying = f", replaying {recording.folder}" + ("" if recording.complete else " (incomplete)") if recording else ""
     print(f"mock Enterprise Manager at {_url(host, sock.getsockname()[1])}"
           + (f" (user {user!r})" if user else "") + (f", API {version}" if version else "")
-          + (f", data as of {now:%Y-%m-%dT%H:%M:%SZ}" if now else "") + "; Ctrl-C stops it", flush=True)
+          + (f", data as of {now:%Y-%m-%dT%H:%M:%SZ}" if now else "") + replaying + "; Ctrl-C stops it", flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -141,6 +141,7 @@ class Surface:
             patterns.append((0, _pattern(service.path), service, "service"))
         patterns.sort(key=lambda p: p[0])
         self._patterns = [(p, e, f) for _, p, e, f in patterns]
+        self._children: dict[str, list[Entry]] = {}
 
     def match(self, path: str) -> Match | None:
         """The entry a path below /api/ names (case-insensitively, as the server matches), if any."""
@@ -155,11 +156,14 @@ class Surface:
         return None
 
     def children(self, path: str) -> list[Entry]:
-        """The areas, listings and singles that hang under the items of `path`."""
-        out: list[Entry] = []
-        for group in (self.areas, self.listings, self.singles):
-            out += [e for e in group.values() if e.parent == path and "{filepath}" not in e.path]
-        return out
+        """The areas, listings and singles that hang under the items of `path` (asked for every item
+        of a list, so worked out once per path: the table does not change)."""
+        if path not in self._children:
+            out: list[Entry] = []
+            for group in (self.areas, self.listings, self.singles):
+                out += [e for e in group.values() if e.parent == path and "{filepath}" not in e.path]
+            self._children[path] = out
+        return list(self._children[path])
 
     def top_areas(self) -> list[Area]:
         return [a for a in self.areas.values() if a.parent is None]

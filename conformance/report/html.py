@@ -100,8 +100,9 @@ class HtmlSummary:
         self.log = ItemLog()
         self.unlisted: Counter[str] = Counter()
         self._report_data: Any = None
-        html = None if hasattr(config, "workerinput") else config.getoption("htmlpath", None)
-        # resolved as pytest-html resolves it, at configure time; an xdist worker writes no page
+        html = config.getoption("htmlpath", None)
+        # resolved as pytest-html resolves it, at configure time (never on an xdist worker: its
+        # controller writes the page)
         self.path = Path.cwd() / Path(os.path.expandvars(html)).expanduser() if html else None
 
     def pytest_html_report_title(self, report: Any) -> None:

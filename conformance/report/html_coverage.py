@@ -11,6 +11,7 @@ from html import escape
 from typing import Any
 
 from .item_log import ItemLog
+from .sampling import limit as _limit, sampling
 from .text import undeclared_roots
 
 __all__ = ["actions_html", "coverage", "coverage_html"]
@@ -53,12 +54,30 @@ def _item_notes(log: ItemLog | None) -> str:
             f'check)</summary><ul class="notes">{items}</ul></details>')
 
 
+def _sampled(run: Any) -> str:
+    """What the crawl judged of what was listed, per URL template; folded when long."""
+    s = sampling(run)
+    if not s["templates"]:
+        return ""
+    rows = "".join(f"<tr><td><code>{escape(row['template'])}</code></td><td>{row['fetched']:,}</td>"
+                   f"<td>{row['listed']:,}</td></tr>" for row in s["templates"])
+    opened = " open" if len(s["templates"]) <= _NOTES_OPEN else ""
+    table = (f"<details{opened}><summary>Sampled: {len(s['templates'])} URL template(s) judged in part"
+             f'</summary><table class="sampled"><thead><tr><th>URL template</th><th>judged</th><th>listed</th></tr>'
+             f"</thead><tbody>{rows}</tbody></table></details>")
+    kinds = s["kinds_not_met"]
+    gap = (f'<p class="gap">Resource types not met because their links were left out (a coverage gap of the '
+           f"budgets, not a finding): {_words(kinds)}</p>") if kinds else ""
+    return table + gap
+
+
 def coverage_html(run: Any, log: ItemLog | None = None) -> str:
     cov, meta = coverage(run), run.snapshot.meta
-    budget = meta.get("skipped_budget", 0)
-    crawl = (f"<p>Crawl: {len(run.snapshot)} resources fetched; {budget} link(s) not followed over the budget "
-             f"(--max-resources {escape(str(meta.get('max_resources', '?')))}), "
-             f"{meta.get('skipped_origin', 0)} off-origin link(s) not followed.</p>") if meta else ""
+    crawl = (f"<p>Crawl: {len(run.snapshot):,} resources fetched; at most {escape(_limit(meta.get('per_template')))} "
+             f"URL(s) of one URL template (--per-template): {meta.get('skipped_sampling', 0):,} link target(s) "
+             f"left out by sampling; {meta.get('skipped_budget', 0):,} left out over the budget (--max-resources "
+             f"{escape(_limit(meta.get('max_resources')))}); {meta.get('skipped_origin', 0):,} off-origin link(s) "
+             f"not followed.</p>{_sampled(run)}") if meta else ""
     gap = ' class="gap"' if cov["undeclared_roots"] else ""
     return (
         f"{crawl}<p>{len(cov['kinds'])} resource types: {_words(cov['kinds'])}</p>"

@@ -19,6 +19,7 @@ from typing import Any
 from ..profiles import Profile
 from ..rules import RULES, Finding, Severity
 from ..snapshot import Snapshot
+from .sampling import sampling
 from .text import stop_reason, undeclared_roots, verdict
 
 __all__ = ["RESULTS_SCHEMA", "Rows", "build_results", "write_results"]
@@ -154,7 +155,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "contract": _contract(snapshot),
         "operations": _operations(snapshot, run.profile),
         "schemas": _schemas(settings.schema or run.profile.schemas),
-        "coverage": {"undeclared_roots": undeclared_roots(snapshot)},
+        "coverage": {"undeclared_roots": undeclared_roots(snapshot), "sampling": sampling(run)},
     }
 
 

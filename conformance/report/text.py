@@ -94,6 +94,9 @@ def summary_lines(run: Any) -> list[str]:
     ]
     if not c["complete"]:
         lines.append(f"INCOMPLETE: {c['stopped']}; results cover what was checked so far")
+    from .sampling import sampling_lines
+
+    lines += sampling_lines(run)
     lines += undeclared_lines(run.snapshot)
     for waiver in run.stale_waivers:
         lines.append(f"stale waiver: {waiver.rule} {waiver.kind or ''} {waiver.url or ''} matched nothing "

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 from ..links import Link
 from ..reproduce import Replay, Request
 from ..snapshot import Resource, Snapshot
+from ..urls import url_template
 
 if TYPE_CHECKING:
     from ..profiles import Profile
 
-__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "evaluate", "rule", "run_rule"]
+__all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "evaluate", "left_out_note", "rule", "run_rule"]
 
 
 class Severity(enum.IntEnum):
@@ -47,6 +48,21 @@ class Finding:
     """The start of what the server answered."""
     waiver: str = ""
     """Why this finding does not fail the gate: a baseline entry's reason, or the severity threshold."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (str, int, None, dicts), so a finding crosses to another process or file."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["severity"] = int(self.severity)
+        data["link"] = None if self.link is None else asdict(self.link)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        values = dict(data)
+        values["severity"] = Severity(values["severity"])
+        if values.get("link") is not None:
+            values["link"] = Link(**values["link"])
+        return cls(**values)
 
 
 CheckFunction = Callable[["RuleContext", Resource], Iterable[Finding]]
@@ -95,6 +111,9 @@ class RuleContext:
     subjects: set[str] = field(default_factory=set)
     """URLs of the resources the rule found something to judge on: none means the rule did not
     apply, which is not the same as a pass."""
+    left_out: set[str] = field(default_factory=set)
+    """URLs the rule looked up that the crawl left out (`--per-template`, `--max-resources`): said
+    once per item, in one note, never link by link."""
     noted: set[str] = field(default_factory=set, repr=False)
     """The notes as a set, so a rule that notes something on every resource stays linear."""
 
@@ -125,7 +144,23 @@ class RuleContext:
     def target(self, res: Resource, link: Link) -> Resource | None:
         """The crawled resource a link of `res` names, or None when the crawl did not fetch it: looked
         up by the URL read from its Href when `res` was recorded, never by parsing it again."""
-        return self.snapshot.get(link.url) if link.url else None
+        return self.lookup(link.url) if link.url else None
+
+    def lookup(self, url: str) -> Resource | None:
+        """The crawled resource at a URL, or None; a URL the crawl left out by sampling or over the
+        budget is counted for the item's note (`left_out_note`)."""
+        found = self.snapshot.get(url)
+        if found is None and url_template(url) in self._sampled():
+            self.left_out.add(url)
+        return found
+
+    def _sampled(self) -> frozenset[str]:
+        """The URL templates some of whose URLs the crawl left out; read once per run."""
+        templates = self.cache.get("sampled")
+        if templates is None:
+            rows = self.snapshot.meta.get("sampled") or ()
+            templates = self.cache["sampled"] = frozenset(row["template"] for row in rows)
+        return templates
 
     def readable_target(self, res: Resource, link: Link) -> Resource | None:
         """Like `target`, but a target that failed becomes a note, not a second finding:
@@ -204,13 +239,23 @@ def rule(id: str, severity: Severity, *, fault: str, source: str,
     return register
 
 
+def left_out_note(count: int, meta: dict) -> str:
+    """What an item could not check because the crawl sampled: one line, however many links."""
+    return (f"{count} linked resource(s) not checked: the crawl left them out (--per-template "
+            f"{meta.get('per_template') or 'no limit'}, --max-resources {meta.get('max_resources', '?')}); those "
+            "it fetched were judged")
+
+
 def run_rule(rule: Rule, ctx: RuleContext, resources: Iterable[Resource]) -> Iterator[Finding]:
-    """Every finding of one rule over some resources."""
+    """Every finding of one rule over some resources; what the crawl left out is noted once."""
     for key in [key for key in ctx.cache if isinstance(key, tuple) and key[:1] == (_MEMO,) and key[1] != rule.id]:
         del ctx.cache[key]  # another rule's memo: its items are done (items run rule after rule)
-    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, noted=ctx.noted)
+    bound = replace(ctx, rule=rule, notes=ctx.notes, cache=ctx.cache, subjects=ctx.subjects, noted=ctx.noted,
+                    left_out=set())
     for res in resources:
         yield from rule.check(bound, res)
+    if bound.left_out:
+        bound.note(left_out_note(len(bound.left_out), ctx.snapshot.meta))
 
 
 def evaluate(ctx: RuleContext, rules: Iterable[Rule] | None = None) -> dict[tuple[str, str], list[Finding]]:

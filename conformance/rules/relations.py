@@ -26,7 +26,7 @@ def gettable_link_resolves(ctx: RuleContext, res: Resource) -> Iterator[Finding]
             continue
         target = ctx.target(res, link)
         if target is None:
-            continue  # not fetched (budget, origin)
+            continue  # not fetched (sampled out, over the budget, another origin)
         ctx.judged(res)
         if target.error is None:
             continue
@@ -96,7 +96,7 @@ def up_link_targets_parent(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     for link in res.links:
         if link.rel != "Up":
             continue
-        child = ctx.snapshot.get(owner_url(res, link))
+        child = ctx.lookup(owner_url(res, link))
         parent = ctx.readable_target(res, link)
         child_family = _kind_family(child)
         if parent is None or child_family is None:
@@ -127,7 +127,7 @@ def down_collection_members_point_up(ctx: RuleContext, res: Resource) -> Iterato
     for link in res.links:
         if link.rel != "Down":
             continue
-        owner = ctx.snapshot.get(owner_url(res, link))
+        owner = ctx.lookup(owner_url(res, link))
         owner_family = _kind_family(owner)
         collection = ctx.readable_target(res, link)
         if owner is None or owner_family is None or collection is None:
@@ -185,7 +185,7 @@ def alternate_pairs_reference_and_entity(ctx: RuleContext, res: Resource) -> Ite
     for link in res.links:
         if link.rel != "Alternate":
             continue
-        source = ctx.snapshot.get(owner_url(res, link))
+        source = ctx.lookup(owner_url(res, link))
         target = ctx.readable_target(res, link)
         if source is None or target is None:
             continue

@@ -70,7 +70,7 @@ def plain_url_returns_reference(ctx: RuleContext, res: Resource) -> Iterator[Fin
         return
     separator = "&" if "?" in res.url else "?"
     entity_url = resolve(f"{res.url}{separator}{ctx.profile.entity_query}", res.url)
-    entity = ctx.snapshot.get(entity_url) if entity_url else None
+    entity = ctx.lookup(entity_url) if entity_url else None
     if entity is None or entity.error is not None:
         return
     ctx.judged(res)

@@ -23,21 +23,7 @@ from conformance.rules import RuleContext, evaluate
 from conformance.runner import close_run, start_run
 from conformance.settings import OPTIONS, PASSWORD_ENV, Settings
 from conformance.snapshot import Snapshot
-
-
-class Recording:
-    """An ASGI layer that notes every request (method, path, query) before the app answers it."""
-
-    def __init__(self, app) -> None:
-        self.app, self.requests = app, []
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            self.requests.append((scope["method"], scope["path"].lower(), scope["query_string"].decode().lower()))
-        await self.app(scope, receive, send)
-
-    def beyond_get(self) -> list[tuple[str, str, str]]:
-        return [r for r in self.requests if r[0] != "GET"]
+from end_to_end import Recording
 
 
 @pytest.fixture

@@ -42,7 +42,9 @@ class Outcome:
 
     @property
     def snapshot(self) -> dict[str, Any]:
-        return json.loads((self.folder / "snapshot.json").read_text())
+        """The saved snapshot's header (its first line of JSON): format, root URL, meta."""
+        with open(self.folder / "snapshot.json", encoding="utf-8") as lines:
+            return json.loads(lines.readline())
 
     @property
     def said(self) -> str:

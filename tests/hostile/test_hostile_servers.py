@@ -62,7 +62,7 @@ SCENARIOS: dict[str, Scenario] = {
     "three_thousand_templates": Scenario(s.ManyTemplates),
     "ambiguous_hrefs": Scenario(s.BackslashHref),
     "retry_after": Scenario(s.RetryAfter),
-    "slow_everywhere": Scenario(s.SlowEverywhere, (*NO_ROOTS, "--deadline", "4")),
+    "slow_everywhere": Scenario(s.SlowEverywhere, (*NO_ROOTS, "--deadline", "4", "--per-template", "0")),
     "interrupted": Scenario(s.Interrupted, interrupt_when=_crawling),
     "what_already_held": Scenario(s.Assorted, ()),  # the profile's own schemas: a schema location is there too
     "logon_refused": Scenario(s.LogonRefused),

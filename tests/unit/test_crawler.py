@@ -129,3 +129,47 @@ def test_a_refused_logon_is_a_target_error_naming_the_user():
 ])
 def test_urls_are_normalised_to_one_spelling(url, expected):
     assert normalise_url(url) == expected
+
+
+def test_a_server_that_closes_kept_alive_connections_silently_costs_no_resource():
+    """A server that keeps a connection open after an answer, then closes it when the next request
+    arrives on it, unanswered (its idle timer fired as the request went out): httpx reports that
+    as an error with no text. A GET changes nothing, so it is asked again on a new connection."""
+    import socket
+    import threading
+
+    from conformance.client import Target, build_client, fetch
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    body = b"<Jobs/>"
+
+    def one_answer_then_close(conn: socket.socket) -> None:
+        with conn:
+            if conn.recv(65536):
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+                conn.recv(65536)  # the next request on this connection: closed on, unanswered
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=one_answer_then_close, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    root = f"http://127.0.0.1:{port}/api/"
+
+    async def go() -> list[int]:
+        async with build_client(Target(root, "u", "p", concurrency=1)) as client:
+            return [(await fetch(client, root + "jobs")).status for _ in range(4)]
+
+    try:
+        assert asyncio.run(go()) == [200] * 4
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()

@@ -92,3 +92,39 @@ def test_a_503_with_retry_after_is_asked_again_when_the_wait_fits_the_deadline()
 def test_a_503_asking_for_a_wait_beyond_the_deadline_is_the_answer():
     got = send(lambda r: httpx.Response(503, headers={"Retry-After": "3600"}))
     assert got.status_code == 503
+
+
+def test_a_get_whose_connection_broke_before_an_answer_is_asked_once_more():
+    calls = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url)
+        if len(calls) == 1:
+            raise httpx.ReadError("", request=request)  # what a kept-alive connection closed under it gives
+        return ok(request)
+
+    assert send(flaky).content == b"<Jobs/>"
+    assert len(calls) == 2
+
+
+def test_a_connection_that_keeps_breaking_is_an_error_that_says_what_happened():
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("", request=request) from ConnectionResetError(104, "Connection reset by peer")
+
+    with pytest.raises(httpx.ReadError) as caught:
+        send(broken)
+    assert str(caught.value) == ("the connection broke while the answer was awaited or read (closed or reset by "
+                                 "the server): [Errno 104] Connection reset by peer")
+
+
+@pytest.mark.parametrize("error, words", [
+    (httpx.ReadError(""), "the connection broke while the answer was awaited or read"),
+    (httpx.RemoteProtocolError(""), "the server closed the connection or broke HTTP"),
+    (httpx.ConnectError(""), "the connection could not be made"),
+    (httpx.ConnectError("[Errno 111] Connection refused"), "the connection could not be made: [Errno 111]"),
+    (httpx.TransportError(""), "the transport failed and gave no detail"),
+])
+def test_every_transport_error_is_described_in_words(error, words):
+    from conformance.guard import describe_error
+
+    assert describe_error(error).startswith(words)

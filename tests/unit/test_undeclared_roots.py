@@ -108,7 +108,7 @@ def test_every_report_lists_the_undeclared_roots_as_a_coverage_gap(snapshot, par
     run = SimpleNamespace(snapshot=snapshot, profile=load_profile("v1_7"), results={}, findings=[],
                           stale_waivers=[], settings=SimpleNamespace(fail_on="info", baseline=None, schema=partial))
     gap = {"root": "C", "resources": 2, "example": API + "c/1"}
-    assert build_results(run)["coverage"] == {"undeclared_roots": [gap]}
+    assert build_results(run)["coverage"]["undeclared_roots"] == [gap]
     line = f"not validated: no loaded schema declares the root element C (2 resource(s), e.g. {API}c/1)"
     assert line in summary_lines(run)
     assert f"<code>C</code> (2 resource(s), e.g. <code>{API}c/1</code>)" in summary_html(run)

@@ -3,7 +3,7 @@ resolved, and so is neither followed nor sent."""
 
 import pytest
 
-from conformance.urls import normalise_url, origin, resolve, same_origin, url_problem
+from conformance.urls import normalise_url, origin, resolve, same_origin, url_problem, url_template
 
 ROOT = "https://em.test:9398/api/"
 
@@ -35,3 +35,24 @@ def test_ordinary_urls_have_one_reading(href):
 ])
 def test_one_spelling_per_resource_whichever_parser_reads_it(url, normal):
     assert normalise_url(url) == normal
+
+
+@pytest.mark.parametrize("url, template", [
+    ("https://em.test/api/jobs/6c8a-1", "/api/jobs/{id}"),
+    ("https://em.test/api/Jobs/77f0-2/Includes/9f-2", "/api/jobs/{id}/includes/{id}"),
+    ("https://em.test/api/jobs/6c8a-1?format=Entity", "/api/jobs/{id}?format=entity"),
+    ("https://em.test/api/query?type=Job&format=Entities", "/api/query?format=entities&type=job"),
+    ("https://em.test/api/query?type=Vm&format=Entities", "/api/query?format=entities&type=vm"),
+    ("https://em.test/api/query?type=Job&page=2&pageSize=100", "/api/query?page={id}&pagesize={id}&type=job"),
+    ("https://em.test/api/sessionMngr/?v=v1_7", "/api/sessionmngr/?v={id}"),
+    ("https://em.test/api/backupServers", "/api/backupservers"),
+])
+def test_a_url_template_blanks_ids_and_keeps_what_chooses_the_representation(url, template):
+    assert url_template(url) == template
+
+
+def test_members_of_one_collection_share_a_template_and_other_forms_or_queries_do_not():
+    assert url_template(ROOT + "jobs/1") == url_template(ROOT + "jobs/2")
+    assert url_template(ROOT + "jobs/1") != url_template(ROOT + "jobs/1?format=Entity")
+    assert url_template(ROOT + "query?type=Job") != url_template(ROOT + "query?type=Vm")
+    assert url_template(ROOT + "query?type=Job&page=1") == url_template(ROOT + "query?type=Job&page=2")

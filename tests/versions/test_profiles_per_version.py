@@ -153,6 +153,30 @@ def test_prf003_reports_types_never_met_once_on_the_session_the_crawl_started_fr
     assert _findings("PRF003", _job(UP, START), session, meta={"session_url": url})[0] == []
 
 
+def test_prf003_leaves_a_type_only_links_the_crawl_left_out_led_to_to_the_coverage_and_fails_the_rest():
+    url = ROOT + "logonSessions/1"
+    session = Resource(url, 200, "application/xml", "LogonSession", "LogonSession", url, links=(
+        Link("Down", ROOT + "replicas", "ReplicaReferenceList"), Link("Down", ROOT + "tasks", "TaskList")))
+    budget = {"session_url": url, "per_template": 10, "max_resources": 100, "skipped_budget": 1,
+              "left_out_types": {"per_template": {}, "max_resources": {"ReplicaReferenceList": 1}}}
+    (finding,), notes = _findings("PRF003", session, _job(UP, START), meta=budget)
+    assert "at least one Task" in finding.expected and "none of the 1 URL(s) it left out" in finding.actual
+    (gap,) = [n for n in notes if "left out the links to them" in n]
+    assert gap.endswith("so not checked: Replica") and "--per-template" in gap and "--max-resources" in gap
+    sampled = dict(budget, left_out_types={"per_template": {"TaskList": 1}, "max_resources": {"ReplicaReferenceList": 1}})
+    assert _findings("PRF003", session, _job(UP, START), meta=sampled)[0] == []
+
+
+def test_prf003_leaves_a_type_behind_a_link_whose_target_failed_to_rel001():
+    url = ROOT + "logonSessions/1"
+    down = Link("Down", ROOT + "tasks", "TaskList")
+    session = Resource(url, 200, "application/xml", "LogonSession", "LogonSession", url, links=(down,))
+    failed = Resource(ROOT + "tasks", None, error="DeadlineExceeded: no complete answer within 20 s", via=down)
+    found, notes = _findings("PRF003", session, _job(UP, START), failed, meta={"session_url": url})
+    assert found == [] and any(n.endswith("failed (see REL001), so not checked: Task") for n in notes)
+    assert len(_findings("PRF003", session, _job(UP, START), meta={"session_url": url})[0]) == 1
+
+
 @pytest.mark.parametrize("table, message", [
     ('kinds = 3', "field 'kinds' must be a table"),
     ('[kinds]\nJob = 3', r"\[kinds.Job\]: must be a table"),

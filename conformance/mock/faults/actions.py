@@ -25,6 +25,7 @@ from ..fault_registry import CallNext, Context, Reply, document_fault, exchange_
 __all__: list[str] = []
 
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+WRITES = "it acts on writes and what they make, and a replay of a recording answers no write"
 NOWHERE = "00000000-0000-4000-8000-00000000dead"
 """A job id nobody has."""
 
@@ -50,7 +51,7 @@ def _started_here(root: Node, context: Context, operation: str) -> bool:
 
 
 @exchange_fault("clone_crashes_on_bytes", "ACT001",
-                "a clone whose body is not well-formed XML crashes the server: 500 instead of a 400")
+                "a clone whose body is not well-formed XML crashes the server: 500 instead of a 400", replay=WRITES)
 async def _clone_crashes_on_bytes(request: Request, call_next: CallNext) -> Response:
     if _action(request_context(request), "jobs", "clone") is not None:
         try:
@@ -61,7 +62,8 @@ async def _clone_crashes_on_bytes(request: Request, call_next: CallNext) -> Resp
 
 
 @exchange_fault("vm_spec_unchecked", "ACT002",
-                "adding a VM to a job accepts any well-formed XML body (202 and a Task) without validating it")
+                "adding a VM to a job accepts any well-formed XML body (202 and a Task) without validating it",
+                replay=WRITES)
 async def _vm_spec_unchecked(request: Request, call_next: CallNext) -> Response:
     parts = _parts(request)
     if request.method != "POST" or len(parts) != 4 or parts[1] != "jobs" or parts[3] != "includes":
@@ -79,7 +81,8 @@ async def _vm_spec_unchecked(request: Request, call_next: CallNext) -> Response:
     return reply(request, task(v, started), 202, {"Location": v.href(f"tasks/{started.id}")})
 
 
-@reply_fault("start_answers_200", "ACT003", "starting a job answers 200 with its Task, not the documented 202")
+@reply_fault("start_answers_200", "ACT003", "starting a job answers 200 with its Task, not the documented 202",
+             replay=WRITES)
 def _start_answers_200(reply: Reply) -> Reply:
     if reply.status == 202 and _action(reply.context, "jobs", "start") is not None:
         return replace(reply, status=200)
@@ -87,7 +90,7 @@ def _start_answers_200(reply: Reply) -> Reply:
 
 
 @document_fault("clone_task_related_nowhere", "ACT004",
-                "the Task of a job clone links Related to a job id nobody has")
+                "the Task of a job clone links Related to a job id nobody has", replay=WRITES)
 def _clone_task_related_nowhere(root: Node, context: Context) -> None:
     if _started_here(root, context, "CloneJob"):
         for link in rel_links(root, "Related"):
@@ -95,7 +98,7 @@ def _clone_task_related_nowhere(root: Node, context: Context) -> None:
 
 
 @document_fault("start_task_never_finishes", "ACT005",
-                "the Task of a job start stays Running, however often it is polled")
+                "the Task of a job start stays Running, however often it is polled", replay=WRITES)
 def _start_task_never_finishes(root: Node, context: Context) -> None:
     if _started_here(root, context, "StartJob"):
         state = root.child("State")
@@ -104,7 +107,7 @@ def _start_task_never_finishes(root: Node, context: Context) -> None:
         root.children = [c for c in root.children if c.name != "Result"]
 
 
-@exchange_fault("task_delete_ignored", "ACT006", "DELETE of a task answers 204 and keeps the task")
+@exchange_fault("task_delete_ignored", "ACT006", "DELETE of a task answers 204 and keeps the task", replay=WRITES)
 async def _task_delete_ignored(request: Request, call_next: CallNext) -> Response:
     task_id = request_context(request).item("tasks") if request.method == "DELETE" else None
     if task_id is not None and request.app.state.tasks.get(task_id) is not None:
@@ -113,7 +116,7 @@ async def _task_delete_ignored(request: Request, call_next: CallNext) -> Respons
 
 
 @exchange_fault("created_server_unlisted", "ACT007",
-                "backup servers connected through the API are missing from the backupServers collection")
+                "backup servers connected through the API are missing from the backupServers collection", replay=WRITES)
 async def _created_server_unlisted(request: Request, call_next: CallNext) -> Response:
     state = request.app.state
     hidden = set(state.writes.created["backup_servers"]) if hasattr(state, "writes") else set()
@@ -128,7 +131,7 @@ async def _created_server_unlisted(request: Request, call_next: CallNext) -> Res
 
 
 @exchange_fault("deleted_vm_lingers", "ACT008",
-                "a VM removed from a job still answers 200 at its URL (it is gone from the job's list)")
+                "a VM removed from a job still answers 200 at its URL (it is gone from the job's list)", replay=WRITES)
 async def _deleted_vm_lingers(request: Request, call_next: CallNext) -> Response:
     parts = _parts(request)
     if len(parts) != 5 or parts[1] != "jobs" or parts[3] != "includes":
@@ -154,7 +157,8 @@ async def _deleted_vm_lingers(request: Request, call_next: CallNext) -> Response
 
 
 @exchange_fault("edit_appends_to_description", "ACT009",
-                "editing a job appends ' (edited)' to its Description, even when the body changes nothing")
+                "editing a job appends ' (edited)' to its Description, even when the body changes nothing",
+                replay=WRITES)
 async def _edit_appends_to_description(request: Request, call_next: CallNext) -> Response:
     job_id = request_context(request).item("jobs") if request.method == "PUT" else None
     response = await call_next(request)
@@ -165,7 +169,7 @@ async def _edit_appends_to_description(request: Request, call_next: CallNext) ->
 
 
 @exchange_fault("clone_shares_vms", "ACT010",
-                "a job and its clone share additions: a VM added to either is added to the other too")
+                "a job and its clone share additions: a VM added to either is added to the other too", replay=WRITES)
 async def _clone_shares_vms(request: Request, call_next: CallNext) -> Response:
     context = request_context(request)
     parts = _parts(request)

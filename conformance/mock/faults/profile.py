@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..kinds import KINDS
 from ..tree import Node, link, walk
+from .relations import DATA
 from ..fault_registry import Context, document_fault, entity_document, own_id, rel_links
 
 __all__: list[str] = []
@@ -21,7 +22,7 @@ def _job_without_clone(root: Node, context: Context) -> None:
 
 @document_fault("repository_related_link", "PRF002",
                 "a Repository entity carries a Related link to its backup server, a Rel the profile does not "
-                "expect of a Repository")
+                "expect of a Repository", replay=DATA)
 def _repository_related_link(root: Node, context: Context) -> None:
     # A link that is right in every other respect (it resolves, its Type and Name fit the target),
     # so only the expectation of the profile is broken.

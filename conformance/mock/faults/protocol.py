@@ -106,7 +106,8 @@ def _without_sort(href: str) -> str:
 
 
 @document_fault("paging_drops_filter", "PRT009",
-                "the paging links (First, Previous, Next, Last) of query results drop sortAsc and sortDesc")
+                "the paging links (First, Previous, Next, Last) of query results drop sortAsc and sortDesc",
+                replay="its paging links lead to query URLs that no recording holds")
 def _paging_drops_filter(root: Node, context: Context) -> None:
     paging = root.child("PagingInfo") if root.name == "QueryResult" else None
     for link in paging.links() if paging is not None else ():

@@ -10,7 +10,9 @@ from ..tree import Node, walk
 from ..views import ref_item
 from ..fault_registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
 
-__all__ = ["MISSING_SERVER_ID"]
+__all__ = ["DATA", "MISSING_SERVER_ID"]
+
+DATA = "it points a link at another item of the mock's generated data, which a replay of a recording does not hold"
 
 MISSING_SERVER_ID = "00000000-0000-4000-8000-000000000000"
 """A backup server id no dataset contains (generated ids are random version-4 GUIDs)."""
@@ -38,7 +40,8 @@ def _dangling_link(root: Node, context: Context) -> None:
 
 
 @document_fault("up_sideways", "REL002",
-                "the Up link of a BackupTaskSession entity to its job session points to another job session")
+                "the Up link of a BackupTaskSession entity to its job session points to another job session",
+                replay=DATA)
 def _up_sideways(root: Node, context: Context) -> None:
     # Another session that has task sessions of its own: the parent must list some of the
     # child's kind for the rule to judge it, and a session without tasks lists none.
@@ -53,7 +56,7 @@ def _up_sideways(root: Node, context: Context) -> None:
 
 
 @document_fault("foreign_member", "REL003",
-                "the backupSessions collection of a job also lists a session of another job")
+                "the backupSessions collection of a job also lists a session of another job", replay=DATA)
 def _foreign_member(root: Node, context: Context) -> None:
     parts = context.path.strip("/").split("/")
     v = context.view
@@ -73,7 +76,7 @@ def _partner(ids: list[str], own: str) -> str | None:
 
 @document_fault("alternate_other_uid", "REL004",
                 "BackupTaskSessions have their Alternate links crossed in pairs: each form of one task session "
-                "leads to the other form of another")
+                "leads to the other form of another", replay=DATA)
 def _alternate_other_uid(root: Node, context: Context) -> None:
     # Crossed in pairs and in every copy, so two Alternate steps still come back (REL005 holds);
     # and on a kind without children, since the relation rules find a parent's Down collections
@@ -95,7 +98,9 @@ def _alternate_other_uid(root: Node, context: Context) -> None:
 
 @document_fault("alternate_one_way", "REL005",
                 "the Alternate link of a Replica entity names its reference form as '?format=Reference', which "
-                "links back to the entity, so from the plain reference URL two Alternate steps land elsewhere")
+                "links back to the entity, so from the plain reference URL two Alternate steps land elsewhere",
+                replay="its Alternate link leads to a spelling of the Replica's URL ('?format=Reference') that no "
+                       "recording holds")
 def _alternate_one_way(root: Node, context: Context) -> None:
     for replica in entity_document(root, "Replica"):
         for link in rel_links(replica, "Alternate"):
@@ -107,7 +112,7 @@ def _alternate_one_way(root: Node, context: Context) -> None:
             replica.attrs["Href"] = f"{replica.attrs['Href']}?format=Reference"
 
 
-@document_fault("edit_elsewhere", "REL006", "the Edit link of a Job entity points to another job")
+@document_fault("edit_elsewhere", "REL006", "the Edit link of a Job entity points to another job", replay=DATA)
 def _edit_elsewhere(root: Node, context: Context) -> None:
     v = context.view
     for job in entity_document(root, "Job"):

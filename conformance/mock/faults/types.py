@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..kinds import KINDS
 from ..tree import Node, walk
 from ..views import entity, reference
+from .relations import DATA
 from ..fault_registry import Context, document_fault, entity_document, own_id, reference_document, rel_links
 
 __all__: list[str] = []
@@ -20,7 +21,7 @@ def _type_mismatch(root: Node, context: Context) -> None:
 
 @document_fault("entity_format_ignored", "TYP002",
                 "a Replica asked for as '?format=Entity' answers its reference form; every link that promises the "
-                "entity there is then wrong, and so is the Alternate pair", also=("TYP001", "REL004"))
+                "entity there is then wrong, and so is the Alternate pair", also=("TYP001", "REL004"), replay=DATA)
 def _entity_format_ignored(root: Node, context: Context) -> Node | None:
     # The reference form as built for the URL asked: it names itself by that URL and links
     # Alternate to the plain URL, so the own Href and the round trip stay right.
@@ -38,7 +39,7 @@ def _entity_format_ignored(root: Node, context: Context) -> Node | None:
 
 @document_fault("reference_is_entity", "TYP003",
                 "the plain URL of a Replica answers its entity form; every link that promises the reference "
-                "there is then wrong, and so is the Alternate pair", also=("TYP001", "REL004"))
+                "there is then wrong, and so is the Alternate pair", also=("TYP001", "REL004"), replay=DATA)
 def _reference_is_entity(root: Node, context: Context) -> Node | None:
     # The mirror image of entity_format_ignored: own Href and Alternate fit the URL asked.
     v = context.view
