@@ -8,6 +8,7 @@ among two thousand ✓ is what the eye finds and the matrix of a large run stays
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from html import escape
@@ -18,6 +19,9 @@ from .html_findings import anchor
 from .item_log import ItemKey, ItemLog
 
 __all__ = ["cell_outcomes", "matrix_html"]
+
+_COUNTED = re.compile(r"^\d[\d,]*\s+")
+"""The count a reason starts with, left out when reasons are grouped."""
 
 _MARK = {"passed": ("p", "✓"), "failed": ("f", "✗"), "waived": ("w", "~"), "error": ("e", "!"),
          "not run": ("n", "–")}
@@ -79,7 +83,9 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
         severity = f" <small>{rule.severity}</small>" if rule else ""
         rows.append(f'<tr><th{" class=bad" if rule_id in bad_rules else ""} title="{statement}">'
                     f"{escape(rule_id)}{severity}</th>{''.join(tds)}</tr>")
-    reasons = Counter(why or "no result recorded" for outcome, why in cells.values() if outcome == "not run")
+    # Grouped by what the reason says, not by how many: "12 linked resource(s) not checked" and "3 ..." are one line.
+    reasons = Counter(_COUNTED.sub("", why) or "no result recorded" for outcome, why in cells.values()
+                      if outcome == "not run")
     not_run = "".join(f"<li>{n} item(s): {escape(why)}</li>" for why, n in sorted(reasons.items()))
     return (f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>'
