@@ -77,9 +77,9 @@ def judge(run: Run) -> None:
             readable = [r for r in resources if r.error is None]
             if readable:
                 ctx = run.context()
-                findings = run.judge(rule, kind, list(run_rule(rule, ctx, readable)))
+                findings, waivers = run.judge(rule, kind, list(run_rule(rule, ctx, readable)))
                 outcome = "failed" if findings else "passed" if rule.applied(ctx) else "skipped"
-                run.record(ItemResult(rule.id, kind, outcome, tuple(findings), len(readable)))
+                run.record(ItemResult(rule.id, kind, outcome, tuple(findings), len(readable), waivers=waivers))
 
 
 def checks(run: Run) -> None:
