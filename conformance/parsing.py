@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -42,6 +43,7 @@ class Document:
     members: tuple[Link, ...]
 
 
+@lru_cache(maxsize=256)
 def media_kind(content_type: str | None) -> str:
     """'xml', 'json' or 'other', from a Content-Type header value."""
     value = (content_type or "").split(";")[0].strip().lower()

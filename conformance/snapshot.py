@@ -11,6 +11,7 @@ and read one record at a time, so saving or loading a large crawl never holds it
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -225,16 +226,22 @@ class Snapshot:
         return self._kinds
 
     def save(self, path: str | Path) -> None:
-        """Write the snapshot as JSON Lines, one record at a time."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as out:
-            _line(out, {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta})
-            for res in self.resources.values():
-                _line(out, {"resource": res.to_dict()})
-            for probe in self.probes:
-                _line(out, {"probe": probe.to_dict()})
-            for evidence in self.actions:
-                _line(out, {"action": evidence.to_dict()})
+        """Write the snapshot as JSON Lines, one record at a time, into place once whole."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as out:
+                _line(out, {"format": SNAPSHOT_FORMAT, "root_url": self.root_url, "meta": self.meta})
+                for res in self.resources.values():
+                    _line(out, {"resource": res.to_dict()})
+                for probe in self.probes:
+                    _line(out, {"probe": probe.to_dict()})
+                for evidence in self.actions:
+                    _line(out, {"action": evidence.to_dict()})
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: str | Path) -> Snapshot:
@@ -277,7 +284,6 @@ def _header(path: str | Path, line: str) -> dict[str, Any]:
         raise ValueError(f"{path}: not a {SNAPSHOT_FORMAT} file ({found}); a snapshot saved by another version "
                          "of the suite is read by that version, or crawl again")
     return header
-
 
 
 class _LinkReader:

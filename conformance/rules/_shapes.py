@@ -19,7 +19,8 @@ def path_of(url: str) -> str:
 
 def query_of(url: str) -> dict[str, str]:
     """Query parameters with lower-cased names (the docs spell them in either case)."""
-    return {k.lower(): v for k, v in parse_qsl(query(url), keep_blank_values=True)}
+    text = query(url)
+    return {k.lower(): v for k, v in parse_qsl(text, keep_blank_values=True)} if text else {}
 
 
 def owner_url(res: Resource, link: Link) -> str:
