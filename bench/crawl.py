@@ -41,8 +41,10 @@ def _crawl(app, url: str, schemas, in_process: bool) -> tuple[int, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=400)
+    parser.add_argument("--size", type=int, default=400, help="mock size of the larger crawl; the smaller is a quarter of it")
     args = parser.parse_args()
+    if args.size < 4:
+        parser.error("--size must be at least 4 (the smaller crawl is a quarter of it)")
     schemas = load_schemas(load_profile("v1_7").schemas)
     app = create_app(generate_dataset(args.size), password=DEFAULT_PASSWORD)
 

@@ -1,6 +1,6 @@
 """Benchmark of a whole run at two sizes: the time per resource of judging and reporting, and memory.
 
-    python bench/phases.py [--small 200] [--large 20000]
+    python bench/phases.py [--small 200] [--large 20000] [--surface documented|key]
 
 Each size is one `conformance run` against the embedded mock (`--actions none`, HTML, JSON and
 JUnit reports), in a process of its own so that its peak memory is its own. The run is timed in two
@@ -61,14 +61,14 @@ class _Clock:
         self.ended = time.perf_counter()
 
 
-def one(size: int, folder: Path) -> dict[str, Any]:
+def one(size: int, folder: Path, surface: str = "documented") -> dict[str, Any]:
     """One run in this process; its figures as plain data."""
     from conformance.cli import build_parser
     from conformance.run_command import pytest_args
 
     results = folder / "results.json"
-    ns = build_parser().parse_args(["run", "--size", str(size), "--max-resources", "1000000", "--per-template", "0",
-                                    "--actions", "none",
+    ns = build_parser().parse_args(["run", "--size", str(size), "--surface", surface, "--max-resources", "1000000",
+                                    "--per-template", "0", "--actions", "none",
                                     "--json", str(results), "--html", str(folder / "report.html"),
                                     "--junit", str(folder / "junit.xml"), "--", "-q", "-p", "no:cacheprovider"])
     clock = _Clock()
@@ -83,9 +83,10 @@ def one(size: int, folder: Path) -> dict[str, Any]:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _measure(size: int) -> dict[str, Any]:
+def _measure(size: int, surface: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="conformance-bench-") as folder:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size), "--folder", folder], cwd=folder,
+        out = subprocess.run([sys.executable, __file__, "--one", str(size), "--folder", folder, "--surface", surface],
+                             cwd=folder,
                              capture_output=True, text=True, check=False)
         lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
         if not lines:
@@ -97,13 +98,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=200, help="mock size of the small run (about 5 resources each)")
     parser.add_argument("--large", type=int, default=20000, help="mock size of the large run")
+    parser.add_argument("--surface", default="documented", choices=("documented", "key"),
+                        help="what the mock serves: every documented area, or the key resources alone")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(one(args.one, args.folder)), flush=True)
+        print(json.dumps(one(args.one, args.folder, args.surface)), flush=True)
         return
-    runs = [_measure(size) for size in (args.small, args.large)]
+    runs = [_measure(size, args.surface) for size in (args.small, args.large)]
     for r in runs:
         per = r["judge_s"] / r["resources"] * 1e3
         peaks = ", ".join(f"{phase} {mb:.0f}" for phase, mb in r["peaks_mb"].items())

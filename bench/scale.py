@@ -1,6 +1,6 @@
 """The suite at scale against the mock in its own process: four figures, measured in one run.
 
-    python bench/scale.py [--small-size 200] [--large-size 20000] [--latency-size 1000]
+    python bench/scale.py [--small-size 200] [--large-size 20000] [--latency-size 1000] [--surface documented|key]
 
 (a) the suite's rate over the rate of a raw sequential GET loop over the same URLs (goal >= 0.8):
     how close the suite runs to the server's own speed;
@@ -44,9 +44,9 @@ _BUDGET = "1000000"
 class Mock:
     """`conformance mock` in a subprocess on a free port, stopped on exit."""
 
-    def __init__(self, size: int, latency_ms: float = 0.0) -> None:
+    def __init__(self, size: int, latency_ms: float = 0.0, surface: str = "documented") -> None:
         self.args = [sys.executable, "-m", "conformance", "mock", "--port", "0", "--size", str(size),
-                     "--seed", "0", "--now", _NOW, "--latency", str(latency_ms)]
+                     "--seed", "0", "--now", _NOW, "--latency", str(latency_ms), "--surface", surface]
 
     def __enter__(self) -> Mock:
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -118,10 +118,12 @@ def main() -> None:
     ap.add_argument("--latency-size", type=int, default=1000, help="mock size for the latency figure (~5,000 resources)")
     ap.add_argument("--latency", type=float, default=20.0, help="mock latency in ms for figure (b)")
     ap.add_argument("--concurrency", type=int, default=32, help="the suite's --concurrency for figure (b)")
+    ap.add_argument("--surface", default="documented", choices=("documented", "key"),
+                    help="what the mock serves: every documented area, or the key resources alone")
     ns = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="conformance-scale-"))
 
-    with Mock(ns.small_size) as mock:
+    with Mock(ns.small_size, surface=ns.surface) as mock:
         small = suite(mock.url, work / "small")
         raw = raw_loop(mock.url, urls_of(work / "small"))
     a = raw / small["crawl"]
@@ -130,7 +132,7 @@ def main() -> None:
           f"ratio {a:.2f} (goal >= 0.8); the whole run, rules and reports included, "
           f"{small['resources'] / small['wall']:.0f}/s: {raw / small['wall']:.2f}", flush=True)
 
-    with Mock(ns.latency_size, ns.latency) as mock:
+    with Mock(ns.latency_size, ns.latency, ns.surface) as mock:
         slow = suite(mock.url, work / "latency", "--concurrency", str(ns.concurrency))
         baseline = raw_loop(mock.url, urls_of(work / "latency"), validate=True)
     b = baseline / slow["wall"]
@@ -138,7 +140,7 @@ def main() -> None:
           f"{baseline:.1f} s, suite (--concurrency {ns.concurrency}) {slow['wall']:.1f} s: {b:.1f}x (goal >= 15)",
           flush=True)
 
-    with Mock(ns.large_size) as mock:
+    with Mock(ns.large_size, surface=ns.surface) as mock:
         large = suite(mock.url, work / "large")
     c = (large["wall"] / large["resources"]) / (small["wall"] / small["resources"])
     print(f"(c) time per resource: {1000 * small['wall'] / small['resources']:.2f} ms at {small['resources']}, "

@@ -167,8 +167,11 @@ class ConformanceCollector(pytest.Collector):
         register_markers(self.config, {type_marker(kind): f"conformance items of the resource type {kind}"
                                        for kind in groups})
         for rule, kind in _pairs(self.run, groups):
-            yield ConformanceItem.from_parent(self, name=_name(rule, kind), rule=rule, kind=kind,
-                                              resources=groups[kind], run=self.run)
+            name = _name(rule, kind)
+            # The id is given whole, as a string: pytest 9.2 reads the `[...]` of a parsed id as its
+            # parameters, and an id built from the name alone would never equal the one `--lf` saved.
+            yield ConformanceItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", rule=rule,
+                                              kind=kind, resources=groups[kind], run=self.run)
 
 
 def _groups(run: Run) -> dict[str, list[Resource]]:

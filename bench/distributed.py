@@ -1,6 +1,6 @@
 """A serial run beside the same run on pytest-xdist workers: wall time, CPU time, and the verdicts.
 
-    python bench/xdist.py [--workers 2] [--size 40] [-- RUN_ARGS...]
+    python bench/distributed.py [--workers 2] [--size 40] [-- RUN_ARGS...]
 
 Both are `conformance run` subprocesses against the embedded mock, pinned to one moment so the two
 see the same data, and crawling every member of every collection (`--per-template 0`: a sampling
