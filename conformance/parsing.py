@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,13 +55,32 @@ def media_kind(content_type: str | None) -> str:
     return "other"
 
 
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _undecodable(body: bytes) -> str | None:
+    """Bytes that are not text in the document's encoding, said in words of our own: libxml2's
+    wording for it changes from one release to the next."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return None  # a byte order mark: libxml2 reads the encoding from it
+    declared = _DECLARED_ENCODING.match(body)
+    encoding = declared[1].decode("ascii") if declared else "utf-8"
+    try:
+        body.decode(encoding)
+    except LookupError:
+        return f"unknown character encoding {encoding!r}"
+    except UnicodeDecodeError as exc:
+        return f"invalid bytes in character encoding {encoding} at byte {exc.start}"
+    return None
+
+
 def parse_xml(body: bytes) -> etree._Element:
     """Parse with entity expansion, DTDs and network access all off."""
     parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
-        raise ParseError(f"not well-formed XML: {exc}") from exc
+        raise ParseError(f"not well-formed XML: {_undecodable(body) or exc}") from exc
     if root is None:
         raise ParseError("empty XML document")
     if root.getroottree().docinfo.internalDTD is not None:

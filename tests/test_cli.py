@@ -98,6 +98,10 @@ def test_run_per_template_samples_each_collection_and_says_what_it_judged_of_wha
     assert all(row["fetched"] == 1 < row["listed"] for row in sampling["templates"])
 
 
+# pytest 8 checks a project's `minversion` before any plugin or `-o` can set it aside; pytest 9 obeys `-o`.
+MINVERSION_SET_ASIDE = pytest.version_tuple >= (9,)
+
+
 def test_the_projects_own_pytest_settings_do_not_turn_the_run_into_a_run_of_its_tests(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         "[tool.pytest.ini_options]\n"
@@ -106,7 +110,7 @@ def test_the_projects_own_pytest_settings_do_not_turn_the_run_into_a_run_of_its_
         'usefixtures = ["project_fixture"]\n'
         'filterwarnings = ["error"]\n'
         'required_plugins = ["pytest-not-installed>=1"]\n'
-        'minversion = "99"\n'
+        + ('minversion = "99"\n' if MINVERSION_SET_ASIDE else "") +
         'project_key = "declared by the conftest"\n'
         'conformance_profile = "v1_6"\n')
     (tmp_path / "conftest.py").write_text(
@@ -121,6 +125,14 @@ def test_the_projects_own_pytest_settings_do_not_turn_the_run_into_a_run_of_its_
     assert "profile v1_6" in out and "test_project" not in out and "Warning" not in out
     assert "HTML report written to reports/conformance.html" in out
 
+
+
+@pytest.mark.skipif(MINVERSION_SET_ASIDE, reason="pytest 9 and newer let the run set a project's minversion aside")
+def test_under_pytest_8_a_projects_minversion_above_it_stops_the_run_as_a_usage_error_that_says_why(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\nminversion = "99"\n')
+    result = conformance("run", "--actions", "none", "--rules", "LNK004", cwd=tmp_path)
+    assert result.returncode == 4
+    assert "'minversion' requires pytest-99" in result.stderr + result.stdout
 
 # Exit codes: what the user typed wrong is 4, whatever it is.
 
