@@ -1,18 +1,28 @@
-"""The embedded mock under load: its memory before and after N clients working for a while.
+"""The embedded mock under concurrent writes: its memory over time and the latency of every request.
 
-Each client logs on (and never logs off), lists the jobs, clones one, starts one, polls the Task,
-and creates and deletes a mount of a restore point, over and over; the mock keeps per session, task,
-clone and created item only what its caps allow, so its memory must level off.
+Each client holds a session of its own with two connections, worked by two loops at once. Each loop
+picks at random, over and over: clone a job (a `JobCloneSpec`, so clones pass the mock's cap),
+add a VM to a job through the job's `Create` link to its includes (`CreateObjectInJobSpec`),
+remove an include the client added (the `Delete` link of the `ObjectInJob`), start and stop a job,
+or log off and on again. Half the jobs picked are among the first listed (the estate's own, so VMs
+added pile up there and every clone copies them), the others among every job, clones included, so
+VMs are added to clones and clones are made of clones. The mock's memory must level off and every request
+must stay fast, whatever the mix and however long it runs.
 
-    python bench/mock_load.py --clients 64 --seconds 600
+    python bench/mock_load.py --clients 64 --seconds 60
+
+Prints the mock's RSS before, at its peak and after; the requests by outcome; and the latency
+percentiles of every request (p50, p90, p99, the slowest).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -23,8 +33,16 @@ import httpx
 
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
 
-_CLONE = ('<JobCloneSpec xmlns="http://www.veeam.com/ent/v1.0"><{info}><JobName>{name}</JobName>'
-          '<FolderName>clones</FolderName><RepositoryUid>{repository}</RepositoryUid></{info}></JobCloneSpec>')
+_NS = "http://www.veeam.com/ent/v1.0"
+_CLONE_PARTS = {  # what each kind of job's clone spec asks besides the name
+    "Backup": ("BackupJobCloneInfo", "<FolderName>clones</FolderName><RepositoryUid>{repository}</RepositoryUid>"),
+    "Replica": ("ReplicaJobCloneInfo", "<VmSuffix>_clone</VmSuffix>"),
+    "BackupCopy": ("BackupCopyJobCloneInfo",
+                   "<JobFileName>clone</JobFileName><RepositoryUid>{repository}</RepositoryUid>"),
+}
+_INCLUDE = (f'<CreateObjectInJobSpec xmlns="{_NS}"><HierarchyObjRef>urn:VMware:Vm:{{host}}.vm-{{n}}</HierarchyObjRef>'
+            '<HierarchyObjName>load-vm-{n}</HierarchyObjName></CreateObjectInJobSpec>')
+_XML = {"Content-Type": "application/xml"}
 
 
 def _free_port() -> int:
@@ -40,50 +58,127 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _client(n: int, base: str, until: float, counts: Counter[str]) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
-        while time.monotonic() < until:
+class Load:
+    """What every client shares: the clock, the counts and every request's latency."""
+
+    def __init__(self, base: str, seconds: float) -> None:
+        self.base, self.until = base, time.monotonic() + seconds
+        self.counts: Counter[str] = Counter()
+        self.latencies: list[float] = []
+
+    async def send(self, client: httpx.AsyncClient, method: str, url: str, **kwargs) -> httpx.Response:
+        started = time.perf_counter()
+        answer = await client.request(method, url, **kwargs)
+        self.latencies.append(time.perf_counter() - started)
+        self.counts["5xx" if answer.status_code >= 500 else f"{answer.status_code // 100}xx"] += 1
+        return answer
+
+
+class Client:
+    """One user: a session of its own, two connections, the includes it added."""
+
+    def __init__(self, n: int, load: Load) -> None:
+        self.n, self.load, self.rng = n, load, random.Random(n)
+        self.http = httpx.AsyncClient(base_url=load.base, timeout=60, limits=httpx.Limits(max_connections=2))
+        self.added: list[str] = []
+        self.made = 0
+
+    async def logon(self) -> None:
+        answer = await self.load.send(self.http, "POST", "sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
+        self.token = self.http.headers["X-RestSvcSessionId"] = answer.headers["X-RestSvcSessionId"]
+        self.session = answer.headers.get("Location", "")
+
+    async def a_job(self) -> str:
+        """Half the time the client's own among the first four jobs listed (the estate's own, where
+        added VMs pile up and every clone copies them all), else any job, clones included."""
+        jobs = re.findall(r'Href="([^"]*/jobs/[^"?/]*)"', (await self.load.send(self.http, "GET", "jobs")).text)
+        if not jobs:
+            raise IndexError("no job listed")
+        return jobs[self.n % min(4, len(jobs))] if self.rng.random() < 0.5 else self.rng.choice(jobs)
+
+    async def clone(self) -> None:
+        job = await self.a_job()
+        entity = (await self.load.send(self.http, "GET", job + "?format=Entity")).text
+        kind = re.search(r"<JobType>(\w+)</JobType>", entity)
+        repository = re.search(r'UID="([^"]*Repository:[^"]*)"',
+                               (await self.load.send(self.http, "GET", "repositories")).text)
+        if kind is None or kind.group(1) not in _CLONE_PARTS or repository is None:
+            return
+        self.made += 1
+        info, parts = _CLONE_PARTS[kind.group(1)]
+        body = (f'<JobCloneSpec xmlns="{_NS}"><{info}><JobName>clone {self.n} {self.made}</JobName>'
+                f'{parts.format(repository=repository.group(1))}</{info}></JobCloneSpec>')
+        await self.load.send(self.http, "POST", job + "?action=clone", headers=_XML, content=body)
+
+    async def include(self) -> None:
+        job = await self.a_job()
+        entity = (await self.load.send(self.http, "GET", job + "?format=Entity")).text
+        create = re.search(r'<Link[^>]*Rel="Create"[^>]*Href="([^"]*/includes)"|'
+                           r'<Link[^>]*Href="([^"]*/includes)"[^>]*Rel="Create"', entity)
+        if create is None:
+            return
+        self.made += 1
+        answer = await self.load.send(self.http, "POST", create.group(1) or create.group(2), headers=_XML,
+                                      content=_INCLUDE.format(host=f"load{self.n}", n=self.made))
+        listed = await self.load.send(self.http, "GET", (create.group(1) or create.group(2)))
+        mine = re.findall(r'Href="([^"]*/includes/[^"?/]*)"[^>]*Name="load-vm-' + str(self.made) + '"', listed.text)
+        if answer.status_code == 202 and mine:
+            self.added.append(mine[0])
+
+    async def remove(self) -> None:
+        if self.added:
+            await self.load.send(self.http, "DELETE", self.added.pop(self.rng.randrange(len(self.added))))
+
+    async def start_stop(self) -> None:
+        job = await self.a_job()
+        await self.load.send(self.http, "POST", job + "?action=start")
+        await self.load.send(self.http, "POST", job + "?action=stop")
+
+    async def relogon(self) -> None:
+        """A new session first, then the old one ended: the other loop's next request has the new one."""
+        old, token = self.session, self.token
+        await self.logon()
+        if old:
+            await self.load.send(self.http, "DELETE", old, headers={"X-RestSvcSessionId": token})
+
+    async def loop(self) -> None:
+        steps = (self.clone, self.include, self.include, self.remove, self.start_stop, self.relogon)
+        while time.monotonic() < self.load.until:
             try:
-                logon = await c.post("sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
-                c.headers["X-RestSvcSessionId"] = logon.headers["X-RestSvcSessionId"]
-                jobs = re.findall(r'Href="([^"]*/jobs/[^"?/]*)"', (await c.get("jobs")).text)
-                repository = re.search(r'UID="([^"]*Repository:[^"]*)"', (await c.get("repositories")).text)
-                job = jobs[n % len(jobs)]
-                entity = (await c.get(job + "?format=Entity")).text
-                kind = re.search(r"<JobType>(\w+)</JobType>", entity)
-                info = {"Backup": "BackupJobCloneInfo", "Replica": "ReplicaJobCloneInfo",
-                        "BackupCopy": "BackupCopyJobCloneInfo"}[kind.group(1) if kind else "Backup"]
-                answers = [await c.post(job + "?action=clone", headers={"Content-Type": "application/xml"},
-                                        content=_CLONE.format(info=info, name=f"clone {n} {counts['ok']}",
-                                                              repository=repository.group(1) if repository else ""))]
-                started = await c.post(job + "?action=start")
-                answers.append(started)
-                task = re.search(r'Href="([^"]*/tasks/[^"]*)"', started.text)
-                if task:
-                    answers += [await c.get(task.group(1)), await c.get(task.group(1))]
-                points = re.findall(r'Href="([^"]*/vmRestorePoints/[^"?/]*)"', (await c.get("vmRestorePoints")).text)
-                if points:
-                    await c.post(points[n % len(points)] + "/mounts")
-                for answer in answers:
-                    counts["5xx" if answer.status_code >= 500 else "ok"] += 1
-            except (httpx.HTTPError, KeyError, AttributeError):
-                counts["client errors"] += 1
+                await self.rng.choice(steps)()
+            except (httpx.HTTPError, KeyError, IndexError):
+                self.load.counts["client errors"] += 1
+
+    async def run(self) -> None:
+        async with self.http:
+            await self.logon()
+            await asyncio.gather(self.loop(), self.loop())
 
 
-async def _load(base: str, clients: int, seconds: float) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    until = time.monotonic() + seconds
-    await asyncio.gather(*(_client(n, base, until, counts) for n in range(clients)))
-    return counts
+async def _sample(pid: int, load: Load, peak: list[float]) -> None:
+    while time.monotonic() < load.until:
+        peak[0] = max(peak[0], _rss_mb(pid))
+        await asyncio.sleep(0.5)
+
+
+async def _load(pid: int, base: str, clients: int, seconds: float) -> tuple[Load, float]:
+    load, peak = Load(base, seconds), [0.0]
+    await asyncio.gather(_sample(pid, load, peak), *(Client(n, load).run() for n in range(clients)))
+    return load, peak[0]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] if len(values) > 1 else values[0]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=64, help="clients, each with a session and two connections")
+    parser.add_argument("--seconds", type=float, default=60, help="how long the clients work")
+    parser.add_argument("--size", type=int, default=40, help="the mock's size")
     args = parser.parse_args()
     port = _free_port()
-    mock = subprocess.Popen([sys.executable, "-m", "conformance", "mock", "--port", str(port)],
+    mock = subprocess.Popen([sys.executable, "-m", "conformance", "mock", "--port", str(port), "--size", str(args.size)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/api/"
     try:
@@ -95,10 +190,15 @@ def main() -> None:
                 time.sleep(0.1)
         before = _rss_mb(mock.pid)
         started = time.monotonic()
-        counts = asyncio.run(_load(base, args.clients, args.seconds))
+        load, peak = asyncio.run(_load(mock.pid, base, args.clients, args.seconds))
         after = _rss_mb(mock.pid)
-        print(f"mock RSS: {before:.0f} MB before, {after:.0f} MB after {time.monotonic() - started:.0f} s of "
-              f"{args.clients} clients (ratio {after / before:.2f}); answers: {dict(counts)}")
+        took = time.monotonic() - started
+        lat = load.latencies
+        print(f"mock RSS: {before:.0f} MB before, {max(peak, after):.0f} MB at its peak, {after:.0f} MB after "
+              f"{took:.0f} s of {args.clients} clients (peak / before = {max(peak, after) / before:.2f})")
+        print(f"requests: {len(lat)} ({len(lat) / took:.0f}/s), {dict(sorted(load.counts.items()))}")
+        print(f"latency: p50 {_percentile(lat, 50) * 1e3:.0f} ms, p90 {_percentile(lat, 90) * 1e3:.0f} ms, "
+              f"p99 {_percentile(lat, 99) * 1e3:.0f} ms, slowest {max(lat) * 1e3:.0f} ms")
     finally:
         mock.terminate()
         mock.wait()

@@ -37,6 +37,13 @@ __all__ = ["Writes", "change_item", "create_include", "delete_include", "perform
 MAX_CLONES = 1000
 """Jobs made by cloning that the mock keeps: beyond them the oldest clone goes (with its VMs), so a
 client cloning in a loop finds its latest clones and the mock's memory stays bounded."""
+MAX_CLONED_VMS = 50_000
+"""VMs that clones hold, together: a clone copies its source's VMs, so without this bound VMs added to
+a job multiply by every clone made of it (a thousand clones of a job with 1,500 VMs are 1.5 million).
+Beyond it the oldest clones go, whole, as beyond `MAX_CLONES`."""
+MAX_ADDED_VMS = 10_000
+"""VMs added through a job's includes that the mock keeps: beyond them the oldest added goes, unless
+it is its job's last, so a client adding VMs in a loop cannot grow the mock without end either."""
 _NEXT_RUN = timedelta(hours=1)
 """When a schedule switched on runs next, if it had no time set aside: this long after the data's `now`."""
 _CLONE_INFO = {"Backup": "BackupJobCloneInfo", "Replica": "ReplicaJobCloneInfo", "BackupCopy": "BackupCopyJobCloneInfo"}
@@ -55,6 +62,8 @@ class Writes:
     count: int = 0
     copied: bool = False
     created: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    added_vms: dict[str, None] = field(default_factory=dict)
+    """The VMs added through a job's includes, oldest first (an ordered set)."""
     next_runs: dict[str, datetime | None] = field(default_factory=dict)
 
     def new_id(self) -> str:
@@ -159,8 +168,11 @@ async def _clone(request: Request, job: Any) -> None:
         copies.append(copy_id)
     ds.children["job.includes"][clone_id] = copies
     w.created["jobs"].append(clone_id)
-    while len(w.created["jobs"]) > MAX_CLONES:
-        _forget_job(ds, w.created["jobs"].pop(0))
+    cloned_vms = sum(len(ds.kids("job.includes", made)) for made in w.created["jobs"])
+    while len(w.created["jobs"]) > MAX_CLONES or (cloned_vms > MAX_CLONED_VMS and len(w.created["jobs"]) > 1):
+        oldest = w.created["jobs"].pop(0)
+        cloned_vms -= len(ds.kids("job.includes", oldest))
+        _forget_job(ds, oldest, w)
 
 
 async def _connect_server(request: Request) -> Response:
@@ -187,8 +199,21 @@ async def create_include(request: Request) -> Response:
     ds.includes[include_id] = JobInclude(include_id, job.id, values["HierarchyObjName"], values["HierarchyObjRef"],
                                          len(ds.kids("job.includes", job.id)))
     ds.children["job.includes"].setdefault(job.id, []).append(include_id)
-    w.created["includes"].append(include_id)
+    w.added_vms[include_id] = None
+    _bound_added_vms(ds, w)
     return _accepted(request, request.app.state.tasks.start("UpdateJob", "jobs", job.id))
+
+
+def _bound_added_vms(ds: Dataset, w: Writes) -> None:
+    """The oldest VMs added through the API go beyond `MAX_ADDED_VMS`; a job keeps its last one."""
+    while len(w.added_vms) > MAX_ADDED_VMS:
+        oldest = next(iter(w.added_vms))
+        del w.added_vms[oldest]
+        include = ds.includes.get(oldest)
+        kids = ds.children["job.includes"].get(include.job_id, []) if include is not None else []
+        if len(kids) > 1:
+            kids.remove(oldest)
+            del ds.includes[oldest]
 
 
 async def delete_include(request: Request) -> Response:
@@ -203,6 +228,7 @@ async def delete_include(request: Request) -> Response:
     ds = writable(request)
     del ds.includes[include.id]
     ds.children["job.includes"][job.id].remove(include.id)
+    writes(request).added_vms.pop(include.id, None)
     return _accepted(request, request.app.state.tasks.start("UpdateJob", "jobs", job.id))
 
 
@@ -257,11 +283,12 @@ async def _edit_server(request: Request, server: Any) -> Response:
     return Response(status_code=204)
 
 
-def _forget_job(ds: Dataset, job_id: str) -> None:
+def _forget_job(ds: Dataset, job_id: str, w: Writes) -> None:
     """Remove a job the API made (a clone) and its VMs from a writable dataset."""
     job = ds.jobs.pop(job_id, None)
     for include_id in ds.children["job.includes"].pop(job_id, []):
         ds.includes.pop(include_id, None)
+        w.added_vms.pop(include_id, None)
     if job is not None and job_id in ds.children["server.jobs"].get(job.server_id, []):
         ds.children["server.jobs"][job.server_id].remove(job_id)
 
@@ -273,7 +300,7 @@ def _delete_job(request: Request, job: Any) -> Response:
     if ds.kids("job.sessions", job.id) or ds.kids("job.backups", job.id) or any(
             r.job_id == job.id for r in ds.replicas.values()):
         raise ApiError(400, f"job {job.name!r} still has sessions, backups or replicas; remove them first")
-    _forget_job(writable(request), job.id)
+    _forget_job(writable(request), job.id, writes(request))
     return _accepted(request, request.app.state.tasks.start("DeleteJob", None, None))
 
 

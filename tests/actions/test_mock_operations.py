@@ -189,3 +189,36 @@ async def test_the_dataset_an_app_starts_with_is_never_changed(dataset, app, cli
     await client.post(f"/api/jobs/{job.id}?action=toggleScheduleEnabled")
     assert app.state.dataset is not dataset and len(app.state.dataset.jobs) == len(jobs) + 1
     assert dict(dataset.jobs) == jobs and {k: list(v) for k, v in dataset.children["job.includes"].items()} == includes
+
+
+async def test_clones_hold_a_bounded_number_of_vms_together_the_oldest_clones_going_whole(app, client, monkeypatch):
+    from conformance.mock import operations
+
+    monkeypatch.setattr(operations, "MAX_CLONED_VMS", 10)
+    job = job_of_type(app, "Backup")
+    for n in range(4):
+        body = spec("CreateObjectInJobSpec", ("HierarchyObjRef", f"urn:VMware:Vm:h.vm-{n}"), ("HierarchyObjName", f"vm-{n}"))
+        assert (await client.post(f"/api/jobs/{job.id}/includes", content=body, headers=XML)).status_code == 202
+    per_clone = len(app.state.dataset.kids("job.includes", job.id))
+    for n in range(6):  # each clone copies the job's VMs, the added ones too
+        answer = await client.post(f"/api/jobs/{job.id}?action=clone", content=clone_body(app, name=f"c{n}"),
+                                   headers=XML)
+        assert answer.status_code == 202
+    ds, clones = app.state.dataset, app.state.writes.created["jobs"]
+    assert sum(len(ds.kids("job.includes", clone)) for clone in clones) <= max(10, per_clone)
+    assert [ds.jobs[clone].name for clone in clones][-1] == "c5"  # the newest stays
+    assert len(ds.kids("job.includes", job.id)) == per_clone  # what was added to the job itself is kept
+
+
+async def test_vms_added_beyond_a_cap_go_oldest_first_and_a_job_keeps_its_last(app, client, monkeypatch):
+    from conformance.mock import operations
+
+    monkeypatch.setattr(operations, "MAX_ADDED_VMS", 3)
+    job = job_of_type(app, "Backup")
+    generated = len(app.state.dataset.kids("job.includes", job.id))
+    for n in range(5):
+        body = spec("CreateObjectInJobSpec", ("HierarchyObjRef", f"urn:VMware:Vm:h.vm-{n}"), ("HierarchyObjName", f"vm-{n}"))
+        assert (await client.post(f"/api/jobs/{job.id}/includes", content=body, headers=XML)).status_code == 202
+    ds = app.state.dataset
+    names = [ds.includes[i].name for i in ds.kids("job.includes", job.id)]
+    assert len(names) == generated + 3 and names[-3:] == ["vm-2", "vm-3", "vm-4"]

@@ -188,7 +188,7 @@ async def _clone_shares_vms(request: Request, call_next: CallNext) -> Response:
         partners.setdefault(clone, set()).add(original)
         return response
     ds = writable(request)
-    added = ds.includes[w.created["includes"][-1]]
+    added = ds.includes[ds.kids("job.includes", str(adding))[-1]]
     for partner in sorted(partners.get(str(adding), ())):
         copy_id = w.new_id()
         ds.includes[copy_id] = replace(added, id=copy_id, job_id=partner,
