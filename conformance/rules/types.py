@@ -152,22 +152,38 @@ def _uid_type(ctx: RuleContext, res: Resource) -> str | None:
 
 
 @rule("TYP006", Severity.ERROR, fault="uid_of_another_type", source="resource_representation_for_ke.md",
-      subject="representations with a UID")
+      subject="representations and their typed members with a UID")
 def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A resource's UID names its type and the id its Href ends with (`urn:veeam:Job:<id>` on `/jobs/<id>`).
 
     The UID is how the API and its clients name an object across forms and resources (the
     Alternate pair, the specs and filters that refer to a job); one that names another type or
     another id sends them to another object. The form is the profile's (`[uids]`), with its
-    documented departures.
+    documented departures. Every member a document embeds with a Type of its own (the items of an
+    entity list, a reference inside an entity) is judged alike; a member without a Type is not,
+    since its departure from the form (`[uids.forms]`) cannot be told.
     """
-    if not res.uid or ctx.profile.uid_form is None:
+    if ctx.profile.uid_form is None:
         return
-    ctx.judged(res)
-    form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
-    type_ = _uid_type(ctx, res)
-    href = _own_url(res)
+    if res.uid:
+        ctx.judged(res)
+        href = _own_url(res)
+        problem = _uid_problem(ctx, res.uid, res.kind, _uid_type(ctx, res), href)
+        if problem:
+            yield ctx.finding(res, expected=problem, actual=f"UID={res.uid!r}")
+    for member in res.members:
+        if not member.uid or not member.type:
+            continue
+        ctx.judged(res)
+        problem = _uid_problem(ctx, member.uid, member.type, family(member.type), member.url)
+        if problem:
+            yield ctx.finding(res, link=member, expected=problem, actual=f"UID={member.uid!r} on {member.href}")
+
+
+def _uid_problem(ctx: RuleContext, uid: str, kind: str, type_: str | None, href: str | None) -> str | None:
+    """What the UID should be, when it is not of the profile's form for this type and id; else None."""
+    form = ctx.profile.uid_forms.get(kind, ctx.profile.uid_form or "")
     id_ = path(href).rstrip("/").rsplit("/", 1)[-1] if href else None
-    if not _uid_fits(res.uid, form, type_, id_):
-        shown = form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
-        yield ctx.finding(res, expected=f"UID {shown}", actual=f"UID={res.uid!r}")
+    if _uid_fits(uid, form, type_, id_):
+        return None
+    return "UID " + form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")

@@ -189,6 +189,34 @@ def test_a_uid_naming_another_type_or_id_violates_typ006(uid):
     assert f.expected == f"UID {UID}" and uid in f.actual
 
 
+SERVERS = ROOT + "backupServers?format=Entity"
+SERVER_ID = "d1444f74-27e6-4399-81a9-d28ba98913f0"
+
+
+def server_list(*members: Link) -> Resource:
+    return Resource(SERVERS, 200, "application/xml", "BackupServers", members=members)
+
+
+def server_member(uid: str | None, type_: str | None = "BackupServer") -> Link:
+    return Link(None, ROOT + f"backupServers/{SERVER_ID}?format=Entity", type_, "srv", uid=uid)
+
+
+def test_the_uid_of_every_typed_member_is_judged_by_typ006():
+    good = server_member(f"urn:veeam:BackupServer:{SERVER_ID}")
+    assert findings("TYP006", server_list(good)) == []
+    (f,) = findings("TYP006", server_list(good, server_member("urn:veeam:Job:not-a-guid")))
+    assert f.url == SERVERS and f.link.uid == "urn:veeam:Job:not-a-guid"
+    assert f.expected == f"UID urn:veeam:BackupServer:{SERVER_ID}" and "not-a-guid" in f.actual
+
+
+def test_a_member_without_a_type_or_a_uid_is_not_judged_by_typ006():
+    # Without a Type its documented departure from the form (a bare id) cannot be told.
+    assert findings("TYP006", server_list(server_member("not-a-guid", None), server_member(None))) == []
+    ctx = RuleContext(Snapshot(ROOT), PROFILE)
+    list(run_rule(RULES["TYP006"], ctx, [server_list(server_member("not-a-guid", None))]))
+    assert ctx.subjects == set()
+
+
 # The logon answer: the 201 of a POST, judged as the session it opened.
 
 LOGON = ROOT + "sessionMngr/?v=v1_7"

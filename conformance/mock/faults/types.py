@@ -78,3 +78,15 @@ def _uid_of_another_type(root: Node, context: Context) -> None:
     for element in walk(root):
         if element.attrs.get("Type") in ("Backup", "BackupReference") and "UID" in element.attrs:
             element.attrs["UID"] = KINDS["jobs"].uid(str(element.attrs["UID"]).rsplit(":", 1)[-1])
+
+
+@document_fault("member_uid_malformed", "TYP006",
+                "the entity list of backup servers (`/api/backupServers?format=Entity`) names each of its "
+                "members by a UID without its id (urn:veeam:BackupServer:not-a-guid); each server's own "
+                "document keeps its UID")
+def _member_uid_malformed(root: Node, context: Context) -> None:
+    if context.path.rstrip("/") != "/api/backupservers" or context.query.get("format", "").casefold() != "entity":
+        return
+    for element in walk(root):
+        if element is not root and element.attrs.get("Type") == "BackupServer" and "UID" in element.attrs:
+            element.attrs["UID"] = "urn:veeam:BackupServer:not-a-guid"
