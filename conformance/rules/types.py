@@ -160,8 +160,8 @@ def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     Alternate pair, the specs and filters that refer to a job); one that names another type or
     another id sends them to another object. The form is the profile's (`[uids]`), with its
     documented departures. Every member a document embeds with a Type of its own (the items of an
-    entity list, a reference inside an entity) is judged alike; a member without a Type is not,
-    since its departure from the form (`[uids.forms]`) cannot be told.
+    entity list, a reference inside an entity) is judged alike (mock fault `member_uid_malformed`);
+    a member without a Type is not, since its departure from the form (`[uids.forms]`) cannot be told.
     """
     if ctx.profile.uid_form is None:
         return
