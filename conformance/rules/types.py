@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from ..profiles import path_template
 from ..snapshot import Resource
 from ..urls import is_gettable, path, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
+from ._holders import entity_form, holders
 from ._shapes import family, path_of, query_of, root_element
 
 
@@ -187,3 +189,58 @@ def _uid_problem(ctx: RuleContext, uid: str, kind: str, type_: str | None, href:
     if _uid_fits(uid, form, type_, id_):
         return None
     return "UID " + form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
+
+
+@rule("TYP007", Severity.ERROR, fault="reference_of_another_type", source="resource_urls.md",
+      subject="references and entities whose own Href has a URL template the profile lists")
+def own_href_serves_the_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A reference's or entity's own Href is a URL of its Type: the resource the profile says that URL template serves.
+
+    A client follows the Href to get the object the reference names; a NAS job listed at an agent
+    job's URL, or a file server at a repository's, gets it another kind of object, or none. Judged
+    from the representation alone, on the document and on each reference or entity it embeds, by
+    the profile's table of URL templates and the Types they serve (`[resources]`); an Href whose
+    template the table does not list is not judged.
+    """
+    root = ctx.snapshot.root_url
+    for holder in holders(res):
+        form = entity_form(holder.type)
+        if form is None or holder.url is None:
+            continue
+        served = ctx.profile.types_at(holder.url, root)
+        if served is None:
+            continue
+        ctx.judged(res)
+        if not any(ctx.profile.same_resource_type(form[0], type_) for type_ in served):
+            yield ctx.finding(res, link=holder.member,
+                              expected=f"an Href that serves {form[0]} ({path_template(holder.url, root)} serves "
+                                       f"{' or '.join(served)})",
+                              actual=f"Type={holder.type!r} Href={holder.href!r}")
+
+
+@rule("TYP008", Severity.ERROR, fault="alternate_type_other_resource", source="resource_representation_for_ke.md",
+      subject="typed Alternate links of references")
+def alternate_type_is_the_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A reference's Alternate link is typed as its entity: `X` on a reference of Type `XReference`.
+
+    The Alternate of a reference is the same object in its entity form, and a client picks the class
+    to read it into by the Type before it follows the link; a NAS job's reference whose Alternate
+    says `Job` makes it read a NAS job as a VM job. Judged from the representation alone, on the
+    document and each reference it embeds; spellings the profile maps to one root element
+    (`NasJob`, `NASJob`) are one Type. An entity's Alternate is not judged by its Type: every
+    reference Type names the one root `EntityRef`, and the vendor's own entities type theirs by a
+    wider family (an agent job's as `JobReference`), so a finding there would say little.
+    """
+    for holder in holders(res):
+        form = entity_form(holder.type)
+        if form is None or not form[1]:
+            continue
+        entity = form[0]
+        for link in holder.alternates:
+            if not link.type:
+                continue  # LNK004's
+            ctx.judged(res)
+            other = entity_form(link.type)
+            if other is None or other[1] or not ctx.profile.same_resource_type(other[0], entity):
+                yield ctx.finding(res, link=link, expected=f"Type {entity} on the Alternate of {holder.type} {holder.href}",
+                                  actual=f"Type={link.type!r}")
