@@ -23,6 +23,9 @@ class Holder:
     type: str | None
     alternates: tuple[Link, ...]
     """Its own Alternate links."""
+    at: str | None
+    """The URL its links speak for: a member's Href, but the URL a document was fetched from (or,
+    answering a POST, what it created), whatever its own Href says (that is TYP004's)."""
     member: Link | None = None
     """The member it is, None for the document itself."""
 
@@ -32,7 +35,8 @@ def holders(res: Resource) -> list[Holder]:
     out: list[Holder] = []
     if res.href:
         url = res.url if res.href == res.url else resolve(res.href, res.url)
-        out.append(Holder(res.href, url, res.type, tuple(l for l in res.own_links if l.rel == "Alternate")))
+        out.append(Holder(res.href, url, res.type, tuple(l for l in res.own_links if l.rel == "Alternate"),
+                          res.location or res.url))
     if not res.members:
         return out
     by_owner: dict[str, list[Link]] = {}
@@ -43,7 +47,8 @@ def holders(res: Resource) -> list[Holder]:
     for member in res.members:
         if member.href and member.href not in seen:
             seen.add(member.href)
-            out.append(Holder(member.href, member.url, member.type, tuple(by_owner.get(member.href, ())), member))
+            out.append(Holder(member.href, member.url, member.type, tuple(by_owner.get(member.href, ())),
+                              member.url, member))
     return out
 
 

@@ -325,21 +325,22 @@ def alternate_is_the_same_url_in_the_other_form(ctx: RuleContext, res: Resource)
     The two forms of a key resource are one URL, with and without `?format=Entity`; an Alternate
     on another path (a NAS job listed at `/agents/jobs/{id}` whose Alternate is
     `/nas/jobs/{id}?format=Entity`) or in the same form means the holder's Href and its Alternate do
-    not name one resource, which the body alone shows, before anything is followed. Paths compare
+    not name one resource, which the body alone shows, before anything is followed. A document's own
+    links are judged against the URL it was fetched from (its own Href is TYP004's); paths compare
     without regard to case, as the server matches them.
     """
     name, _, value = ctx.profile.entity_query.partition("=")
     name, value = name.lower(), value.lower()
     for holder in holders(res):
-        if holder.url is None:
+        if holder.at is None:
             continue
-        entity = query_of(holder.url).get(name, "").lower() == value
+        entity = query_of(holder.at).get(name, "").lower() == value
         for link in holder.alternates:
             if not link.url:
                 continue
             ctx.judged(res)
             other = query_of(link.url).get(name, "").lower() == value
-            if path_of(link.url) != path_of(holder.url) or other == entity:
-                want = path(holder.url).rstrip("/") + ("" if entity else f"?{ctx.profile.entity_query}")
-                yield ctx.finding(res, link=link, expected=f"Href on {want} (the other form of {holder.href})",
+            if path_of(link.url) != path_of(holder.at) or other == entity:
+                want = path(holder.at).rstrip("/") + ("" if entity else f"?{ctx.profile.entity_query}")
+                yield ctx.finding(res, link=link, expected=f"Href on {want} (the other form of {holder.at})",
                                   actual=f"Href={link.href!r}")

@@ -231,10 +231,13 @@ def alternate_type_is_the_entity(ctx: RuleContext, res: Resource) -> Iterator[Fi
     reference Type names the one root `EntityRef`, and the vendor's own entities type theirs by a
     wider family (an agent job's as `JobReference`), so a finding there would say little.
     """
+    document_root = root_element(res)
     for holder in holders(res):
         form = entity_form(holder.type)
         if form is None or not form[1]:
             continue
+        if holder.member is None and document_root and document_root not in ctx.profile.reference_roots:
+            continue  # a reference Type on an entity's root is TYP005's
         entity = form[0]
         for link in holder.alternates:
             if not link.type:
