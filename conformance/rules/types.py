@@ -194,7 +194,7 @@ def _uid_problem(ctx: RuleContext, uid: str, kind: str, type_: str | None, href:
 @rule("TYP007", Severity.ERROR, fault="reference_of_another_type", source="resource_urls.md",
       subject="references and entities whose own Href has a URL template the profile lists")
 def own_href_serves_the_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """A reference's or entity's own Href is a URL of its Type: the resource the profile says that URL template serves.
+    """A reference's or entity's own Href is a URL that serves its Type (by the profile's URL templates).
 
     A client follows the Href to get the object the reference names; a NAS job listed at an agent
     job's URL, or a file server at a repository's, gets it another kind of object, or none. Judged
