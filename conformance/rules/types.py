@@ -173,9 +173,11 @@ def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
         problem = _uid_problem(ctx, res.uid, res.kind, _uid_type(ctx, res), href)
         if problem:
             yield ctx.finding(res, expected=problem, actual=f"UID={res.uid!r}")
+    seen: set[tuple[str | None, str]] = set()
     for member in res.members:
-        if not member.uid or not member.type:
+        if not member.uid or not member.type or (member.href, member.uid) in seen:
             continue
+        seen.add((member.href, member.uid))
         ctx.judged(res)
         problem = _uid_problem(ctx, member.uid, member.type, family(member.type), member.url)
         if problem:
