@@ -31,7 +31,8 @@ def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Findin
     schema declares cannot be judged (a real server's newer resource, an older or partial schema):
     it is reported as not checked, and listed as a coverage gap, rather than as a violation. A root
     the schemas do declare, but in another namespace than the document's (or a document in none),
-    is a violation: bindings look elements up by namespace and name, so they find nothing in it (mock fault `wrong_namespace`).
+    is a violation: bindings look elements up by namespace and name, so they find nothing in it
+    (mock fault `wrong_namespace`).
     """
     if res.undeclared_root:
         urls = _undeclared(ctx).get((res.kind, res.undeclared_root), [res.url])

@@ -247,5 +247,5 @@ def alternate_type_is_the_entity(ctx: RuleContext, res: Resource) -> Iterator[Fi
             ctx.judged(res)
             other = entity_form(link.type)
             if other is None or other[1] or not ctx.profile.same_resource_type(other[0], entity):
-                yield ctx.finding(res, link=link, expected=f"Type {entity} on the Alternate of {holder.type} {holder.href}",
-                                  actual=f"Type={link.type!r}")
+                yield ctx.finding(res, link=link, actual=f"Type={link.type!r}",
+                                  expected=f"Type {entity} on the Alternate of {holder.type} {holder.href}")

@@ -378,8 +378,8 @@ def test_rel010_judges_a_documents_own_alternate_against_the_url_it_was_fetched_
 
 
 def test_an_entitys_alternate_is_not_judged_by_its_type_and_an_entity_root_with_a_reference_type_is_typ005s():
-    entity = Resource(NAS_REF + "?format=Entity", 200, "application/xml", "NASJob", "NasJob", NAS_REF + "?format=Entity",
-                      links=(Link("Alternate", NAS_REF, "JobReference", "Files", NAS_REF + "?format=Entity"),))
+    entity = Resource(NAS_REF + "?format=Entity", 200, "application/xml", "NASJob", "NasJob",
+                      NAS_REF + "?format=Entity", links=(Link("Alternate", NAS_REF, "JobReference", "Files", NAS_REF + "?format=Entity"),))
     assert findings("TYP008", entity) == []
     lying = replace(entity, type="NasJobReference", links=(Link("Alternate", NAS_REF, "NasJobReference", "Files",
                                                                    NAS_REF + "?format=Entity"),))

@@ -1,7 +1,8 @@
 """The rules that judge a document by its root alone hold on the vendor's own examples: the Type on
-a root names that root, a UID names its type and its id, and an Href is a URL of the Type. Complete documents are judged whole;
-of a cut-off one, its root's start tag, when the page gives all of it. What the rules do find there
-are defects of the pages, listed in vendor_defects.toml with what is wrong."""
+a root names that root, a UID names its type and its id, and an Href is a URL of the Type.
+Complete documents are judged whole; of a cut-off one, its root's start tag, when the page gives
+all of it. What the rules do find there are defects of the pages, listed in vendor_defects.toml
+with what is wrong."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ def _undeclared_element(root: Node, context: Context) -> None:
              "namespace left out")
 def _wrong_namespace(reply: Reply) -> Reply:
     document = reply.document
-    if reply.status == 200 and reply.media_type == XML and document is not None and entity_document(document, "Repository"):
+    if (reply.status == 200 and reply.media_type == XML and document is not None
+            and entity_document(document, "Repository")):
         return replace(reply, body=reply.body.replace(f' xmlns="{NAMESPACE}"'.encode(), b"", 1))
     return reply
