@@ -21,7 +21,7 @@ def _undeclared(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
 
 
 @rule("SCH001", Severity.ERROR, fault="undeclared_element", source="link_types_and_xml_schema.md",
-      subject="XML documents whose root element a loaded schema declares")
+      subject="XML documents whose root element a loaded schema declares, in their namespace or another")
 def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every XML representation validates against the profile's schemas.
 
