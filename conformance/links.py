@@ -31,15 +31,20 @@ class Link:
     single reading, and for a link not read against a document."""
     owner_url: str | None = field(default=None, compare=False, repr=False)
     """The owner's Href read the same way."""
+    uid: str | None = None
+    """For a member (an embedded reference or entity), its `UID`: the name it gives itself, judged
+    like a document's own. A `<Link>` has none."""
 
     def to_dict(self) -> dict[str, str]:
         """The attributes as served, those absent left out; what is read from them is not saved."""
         return {name: value for name, value in (("rel", self.rel), ("href", self.href), ("type", self.type),
-                                                ("name", self.name), ("owner", self.owner)) if value is not None}
+                                                ("name", self.name), ("owner", self.owner), ("uid", self.uid))
+                if value is not None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Link:
-        return cls(data.get("rel"), data.get("href"), data.get("type"), data.get("name"), data.get("owner"))
+        return cls(data.get("rel"), data.get("href"), data.get("type"), data.get("name"), data.get("owner"),
+                   uid=data.get("uid"))
 
     def describe(self) -> str:
         """A compact, stable rendering for failure messages and reports."""
@@ -75,7 +80,8 @@ def xml_links(root: etree._Element) -> tuple[tuple[Link, ...], tuple[Link, ...]]
             links.append(Link(once(el.get("Rel")), once(el.get("Href")), once(el.get("Type")), once(el.get("Name")),
                               once(owner)))
         elif el is not root and el.get("Href"):
-            members.append(Link(None, once(el.get("Href")), once(el.get("Type")), once(el.get("Name")), None))
+            members.append(Link(None, once(el.get("Href")), once(el.get("Type")), once(el.get("Name")), None,
+                                uid=el.get("UID")))
     return tuple(links), tuple(members)
 
 
@@ -124,5 +130,6 @@ def json_links(doc: Any) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
                          once(_text(item.get("Name"))), owner)
                 )
         if not top and owner:
-            members.append(Link(None, owner, once(_text(obj.get("Type"))), once(_text(obj.get("Name"))), None))
+            members.append(Link(None, owner, once(_text(obj.get("Type"))), once(_text(obj.get("Name"))), None,
+                                uid=_text(obj.get("UID"))))
     return tuple(links), tuple(members)

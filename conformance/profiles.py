@@ -73,6 +73,19 @@ class Profile:
     operations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Documented operation links that are not `?action=` on their own resource (`[operations]`):
     path template of the resource carrying the link -> Rel -> the Href's form (`{resource}/start`)."""
+    resources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Which resource each URL template serves (`[resources]`): path template of an item (below the
+    API root, ids as `{id}`, lower case) -> the Type(s) of what it serves, in the entity form (its
+    reference form is `<Type>Reference`). A template not listed is not judged."""
+
+    def types_at(self, url: str, root_url: str) -> tuple[str, ...] | None:
+        """The Types of the resource the URL's path template serves, None where the profile does not say."""
+        return self.resources.get(path_template(url, root_url)) if self.resources else None
+
+    def same_resource_type(self, one: str, other: str) -> bool:
+        """Whether two entity Types name one kind of resource: equal, or spelt apart but standing for
+        one root element by the Type-to-root mapping and its documented departures (`NasJob`, `NASJob`)."""
+        return one == other or bool(set(self.roots_for_type(one)) & set(self.roots_for_type(other)))
 
     def roots_for_type(self, type_: str) -> tuple[str, ...]:
         """The root element(s) a link of this Type must return: the exceptions, else the rules."""
@@ -326,6 +339,24 @@ def _uid_forms(table: Any, where: str) -> tuple[str | None, dict[str, str]]:
     return default, dict(forms)
 
 
+def _resources(table: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """`[resources]`: "<path template>" = [Types], the entity Types a template's URLs serve."""
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: field 'resources' must be a table of \"<path template>\" = [Types]")
+    out: dict[str, tuple[str, ...]] = {}
+    for template, types in table.items():
+        if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
+            raise ProfileError(f"{where} [resources]: entry {template!r} must be a non-empty list of Types")
+        if any(t.endswith(("Reference", "List")) for t in types):
+            raise ProfileError(f"{where} [resources]: entry {template!r} names the entity Types (Job, not "
+                               f"JobReference or JobList), got {types!r}")
+        key = path_template(template, "/")
+        if key in out:
+            raise ProfileError(f"{where} [resources]: {template!r} is listed twice (as {key!r})")
+        out[key] = tuple(types)
+    return out
+
+
 def _resolve(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
@@ -388,6 +419,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         type_roots={k: tuple(v) for k, v in roots.items()},
         kinds=_expected_links(data, vocabulary, where),
         operations=_operations(data.get("operations", {}), actions, where),
+        resources=_resources(data.get("resources", {}), where),
         uid_form=uid_form,
         uid_forms=uid_forms,
         name=_field(data, "name", str, where),

@@ -134,10 +134,35 @@ class SchemaSet:
             return qname.localname
         return f"{qname.localname} (no namespace)" if qname.namespace is None else qname.text
 
+    @cached_property
+    def _namespaces_of(self) -> dict[str, frozenset[str | None]]:
+        """Local name -> the namespaces the schemas declare a global element of that name in."""
+        found: dict[str, set[str | None]] = {}
+        for name in self.global_elements:
+            qname = etree.QName(name)
+            found.setdefault(qname.localname, set()).add(qname.namespace)
+        return {local: frozenset(namespaces) for local, namespaces in found.items()}
+
+    def misplaced_root(self, root: etree._Element) -> str | None:
+        """Why the root is wrong, when the schemas declare its name but in another namespace than the
+        root's (or the root has none), else None. Every client binding looks elements up by
+        namespace and name, so such a document is broken for them however valid its content."""
+        qname = etree.QName(root)
+        declared = self._namespaces_of.get(qname.localname, frozenset())
+        if not declared or qname.namespace in declared:
+            return None
+        where = "in no namespace" if qname.namespace is None else f"in namespace {qname.namespace!r}"
+        expected = " or ".join(repr(ns) if ns else "no namespace" for ns in sorted(declared, key=str))
+        return f"root element {qname.localname} is {where}; the schemas declare it in {expected}"
+
     def check(self, root: etree._Element) -> Verdict:
-        """The one decision every caller makes: a declared root is validated, any other is a gap."""
+        """The one decision every caller makes: a declared root is validated; a root the schemas
+        declare in another namespace (or in one, where it has none) is a violation; any other is a gap."""
         undeclared = self.undeclared_root(root)
         if undeclared is not None:
+            misplaced = self.misplaced_root(root)
+            if misplaced is not None:
+                return Verdict(True, (misplaced,))
             return Verdict(False, undeclared_root=undeclared)
         return Verdict(True, self.validate(root))
 

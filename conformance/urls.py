@@ -248,7 +248,8 @@ def resolved(links: tuple[Link, ...], base: str) -> tuple[Link, ...]:
             if link.owner and link.owner not in owners:
                 owners[link.owner] = _same(resolve(link.owner, base), link.owner)
             url = _same(resolve(link.href, base), link.href) if link.href else None
-            link = Link(link.rel, link.href, link.type, link.name, link.owner, url, owners.get(link.owner or ""))
+            link = Link(link.rel, link.href, link.type, link.name, link.owner, url, owners.get(link.owner or ""),
+                        link.uid)
             changed = True
         out.append(link)
     return tuple(out) if changed else links

@@ -30,7 +30,7 @@ from conformance.rules import Finding, Severity
 from conformance.runner import ItemResult
 from conformance.snapshot import Resource, Snapshot
 
-FAULTS = ["dangling_link", "type_mismatch"]  # REL001 on Replica, TYP001 on RepositoryReference
+FAULTS = ["dangling_link", "type_mismatch"]  # REL001 on Replica, TYP001 on Repository
 HOSTILE = "<img src=x onerror=alert(1)>"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -94,7 +94,7 @@ def test_a_finding_shows_its_rule_types_url_expected_actual_and_reproduction(fau
 def test_passing_items_are_counted_but_not_listed_so_the_page_stays_small(faulty):
     page = (faulty / "report.html").read_text()
     listed = rows_listed(page)
-    assert sorted(listed) == ["conformance::REL001[Replica]", "conformance::TYP001[RepositoryReference]"]
+    assert sorted(listed) == ["conformance::REL001[Replica]", "conformance::TYP001[Repository]"]
     passed = int(re.search(r"(\d+) Passed", page).group(1))
     assert passed > 1000 and re.search(rf"{passed} passing (and \d+ skipped )?conformance items are counted here", page)
     assert len(page.encode()) < 200_000

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..urls import is_gettable
-from ._shapes import family, owner_url, path_of
+from ..urls import is_gettable, path
+from ._holders import holders
+from ._shapes import family, owner_url, path_of, query_of
 from ..links import Link
 from ..operations import misdirected, misnamed
 from ..snapshot import Resource
@@ -314,3 +315,32 @@ def action_link_names_its_action(ctx: RuleContext, res: Resource) -> Iterator[Fi
         else:
             expected = f"an Href with ?action={want.action} (documented: {want.form})"
         yield ctx.finding(res, link=link, expected=expected, actual=f"Href={link.href!r}")
+
+
+@rule("REL010", Severity.ERROR, fault="alternate_same_form", source="resource_representation_for_ke.md",
+      subject="Alternate links of references and entities with an Href of their own")
+def alternate_is_the_same_url_in_the_other_form(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """An Alternate link names its holder's own URL in the other form: the same path, the other `format`.
+
+    The two forms of a key resource are one URL, with and without `?format=Entity`; an Alternate
+    on another path (a NAS job listed at `/agents/jobs/{id}` whose Alternate is
+    `/nas/jobs/{id}?format=Entity`) or in the same form means the holder's Href and its Alternate do
+    not name one resource, which the body alone shows, before anything is followed. A document's own
+    links are judged against the URL it was fetched from (its own Href is TYP004's); paths compare
+    without regard to case, as the server matches them.
+    """
+    name, _, value = ctx.profile.entity_query.partition("=")
+    name, value = name.lower(), value.lower()
+    for holder in holders(res):
+        if holder.at is None:
+            continue
+        entity = query_of(holder.at).get(name, "").lower() == value
+        for link in holder.alternates:
+            if not link.url:
+                continue
+            ctx.judged(res)
+            other = query_of(link.url).get(name, "").lower() == value
+            if path_of(link.url) != path_of(holder.at) or other == entity:
+                want = path(holder.at).rstrip("/") + ("" if entity else f"?{ctx.profile.entity_query}")
+                yield ctx.finding(res, link=link, expected=f"Href on {want} (the other form of {holder.at})",
+                                  actual=f"Href={link.href!r}")

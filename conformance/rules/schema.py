@@ -21,7 +21,7 @@ def _undeclared(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
 
 
 @rule("SCH001", Severity.ERROR, fault="undeclared_element", source="link_types_and_xml_schema.md",
-      subject="XML documents whose root element a loaded schema declares")
+      subject="XML documents whose root element a loaded schema declares, in their namespace or another")
 def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """Every XML representation validates against the profile's schemas.
 
@@ -29,7 +29,10 @@ def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Findin
     one out of order, breaks them even when a browser shows the page fine. The message gives the
     line, the element path and the validator's reason. A document whose root element no loaded
     schema declares cannot be judged (a real server's newer resource, an older or partial schema):
-    it is reported as not checked, and listed as a coverage gap, rather than as a violation.
+    it is reported as not checked, and listed as a coverage gap, rather than as a violation. A root
+    the schemas do declare, but in another namespace than the document's (or a document in none),
+    is a violation: bindings look elements up by namespace and name, so they find nothing in it
+    (mock fault `wrong_namespace`).
     """
     if res.undeclared_root:
         urls = _undeclared(ctx).get((res.kind, res.undeclared_root), [res.url])

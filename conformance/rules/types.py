@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from ..profiles import path_template
 from ..snapshot import Resource
 from ..urls import is_gettable, path, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
+from ._holders import entity_form, holders
 from ._shapes import family, path_of, query_of, root_element
 
 
@@ -152,22 +154,98 @@ def _uid_type(ctx: RuleContext, res: Resource) -> str | None:
 
 
 @rule("TYP006", Severity.ERROR, fault="uid_of_another_type", source="resource_representation_for_ke.md",
-      subject="representations with a UID")
+      subject="representations and their typed members with a UID")
 def uid_names_type_and_id(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A resource's UID names its type and the id its Href ends with (`urn:veeam:Job:<id>` on `/jobs/<id>`).
 
     The UID is how the API and its clients name an object across forms and resources (the
     Alternate pair, the specs and filters that refer to a job); one that names another type or
     another id sends them to another object. The form is the profile's (`[uids]`), with its
-    documented departures.
+    documented departures. Every member a document embeds with a Type of its own (the items of an
+    entity list, a reference inside an entity) is judged alike (mock fault `member_uid_malformed`);
+    a member without a Type is not, since its departure from the form (`[uids.forms]`) cannot be told.
     """
-    if not res.uid or ctx.profile.uid_form is None:
+    if ctx.profile.uid_form is None:
         return
-    ctx.judged(res)
-    form = ctx.profile.uid_forms.get(res.kind, ctx.profile.uid_form)
-    type_ = _uid_type(ctx, res)
-    href = _own_url(res)
+    if res.uid:
+        ctx.judged(res)
+        href = _own_url(res)
+        problem = _uid_problem(ctx, res.uid, res.kind, _uid_type(ctx, res), href)
+        if problem:
+            yield ctx.finding(res, expected=problem, actual=f"UID={res.uid!r}")
+    seen: set[tuple[str | None, str]] = set()
+    for member in res.members:
+        if not member.uid or not member.type or (member.href, member.uid) in seen:
+            continue
+        seen.add((member.href, member.uid))
+        ctx.judged(res)
+        problem = _uid_problem(ctx, member.uid, member.type, family(member.type), member.url)
+        if problem:
+            yield ctx.finding(res, link=member, expected=problem, actual=f"UID={member.uid!r} on {member.href}")
+
+
+def _uid_problem(ctx: RuleContext, uid: str, kind: str, type_: str | None, href: str | None) -> str | None:
+    """What the UID should be, when it is not of the profile's form for this type and id; else None."""
+    form = ctx.profile.uid_forms.get(kind, ctx.profile.uid_form or "")
     id_ = path(href).rstrip("/").rsplit("/", 1)[-1] if href else None
-    if not _uid_fits(res.uid, form, type_, id_):
-        shown = form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
-        yield ctx.finding(res, expected=f"UID {shown}", actual=f"UID={res.uid!r}")
+    if _uid_fits(uid, form, type_, id_):
+        return None
+    return "UID " + form.replace("{type}", type_ or "<type>").replace("{id}", id_ or "<id>")
+
+
+@rule("TYP007", Severity.ERROR, fault="reference_of_another_type", source="resource_urls.md",
+      subject="references and entities whose own Href has a URL template the profile lists")
+def own_href_serves_the_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A reference's or entity's own Href is a URL that serves its Type (by the profile's URL templates).
+
+    A client follows the Href to get the object the reference names; a NAS job listed at an agent
+    job's URL, or a file server at a repository's, gets it another kind of object, or none. Judged
+    from the representation alone, on the document and on each reference or entity it embeds, by
+    the profile's table of URL templates and the Types they serve (`[resources]`); an Href whose
+    template the table does not list is not judged.
+    """
+    root = ctx.snapshot.root_url
+    for holder in holders(res):
+        form = entity_form(holder.type)
+        if form is None or holder.url is None:
+            continue
+        served = ctx.profile.types_at(holder.url, root)
+        if served is None:
+            continue
+        ctx.judged(res)
+        if not any(ctx.profile.same_resource_type(form[0], type_) for type_ in served):
+            yield ctx.finding(res, link=holder.member,
+                              expected=f"an Href that serves {form[0]} ({path_template(holder.url, root)} serves "
+                                       f"{' or '.join(served)})",
+                              actual=f"Type={holder.type!r} Href={holder.href!r}")
+
+
+@rule("TYP008", Severity.ERROR, fault="alternate_type_other_resource", source="resource_representation_for_ke.md",
+      subject="typed Alternate links of references")
+def alternate_type_is_the_entity(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """A reference's Alternate link is typed as its entity: `X` on a reference of Type `XReference`.
+
+    The Alternate of a reference is the same object in its entity form, and a client picks the class
+    to read it into by the Type before it follows the link; a NAS job's reference whose Alternate
+    says `Job` makes it read a NAS job as a VM job. Judged from the representation alone, on the
+    document and each reference it embeds; spellings the profile maps to one root element
+    (`NasJob`, `NASJob`) are one Type. An entity's Alternate is not judged by its Type: every
+    reference Type names the one root `EntityRef`, and the vendor's own entities type theirs by a
+    wider family (an agent job's as `JobReference`), so a finding there would say little.
+    """
+    document_root = root_element(res)
+    for holder in holders(res):
+        form = entity_form(holder.type)
+        if form is None or not form[1]:
+            continue
+        if holder.member is None and document_root and document_root not in ctx.profile.reference_roots:
+            continue  # a reference Type on an entity's root is TYP005's
+        entity = form[0]
+        for link in holder.alternates:
+            if not link.type:
+                continue  # LNK004's
+            ctx.judged(res)
+            other = entity_form(link.type)
+            if other is None or other[1] or not ctx.profile.same_resource_type(other[0], entity):
+                yield ctx.finding(res, link=link, actual=f"Type={link.type!r}",
+                                  expected=f"Type {entity} on the Alternate of {holder.type} {holder.href}")

@@ -70,7 +70,9 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
                 "action_without_query": "REL009", "undeclared_element": "SCH001", "type_mismatch": "TYP001",
                 "entity_format_ignored": "TYP002", "reference_is_entity": "TYP003", "stale_self_href": "TYP004",
                 "root_type_mismatch": "TYP005", "uid_of_another_type": "TYP006", "job_without_clone": "PRF001",
-                "repository_related_link": "PRF002", "tasks_hidden": "PRF003"}
+                "repository_related_link": "PRF002", "tasks_hidden": "PRF003", "wrong_namespace": "SCH001",
+                "member_uid_malformed": "TYP006", "reference_of_another_type": "TYP007",
+                "alternate_type_other_resource": "TYP008", "alternate_same_form": "REL010"}
     expected |= {"clone_crashes_on_bytes": "ACT001", "vm_spec_unchecked": "ACT002", "start_answers_200": "ACT003",
                  "clone_task_related_nowhere": "ACT004", "start_task_never_finishes": "ACT005",
                  "task_delete_ignored": "ACT006", "created_server_unlisted": "ACT007", "deleted_vm_lingers": "ACT008",
@@ -83,7 +85,9 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
 
 def test_a_fault_that_cannot_help_breaking_other_rules_declares_them_and_lists_them():
     also = {name: f.also for name, f in FAULTS.items() if f.also}
-    assert also == {"entity_format_ignored": ("TYP001", "REL004"), "reference_is_entity": ("TYP001", "REL004")}
+    assert also == {"entity_format_ignored": ("TYP001", "REL004"), "reference_is_entity": ("TYP001", "REL004"),
+                    "alternate_other_uid": ("REL010",), "alternate_same_form": ("REL004", "TYP001"),
+                    "alternate_type_other_resource": ("TYP001",)}
     assert all(f.description.endswith(f"(also breaks {', '.join(f.also)})") for f in FAULTS.values() if f.also)
 
 
@@ -291,12 +295,12 @@ async def test_action_without_query_leaves_the_action_out_of_the_stop_link_of_a_
 
 # -- types -------------------------------------------------------------------------------------------
 
-async def test_type_mismatch_types_the_alternate_of_a_repository_reference_as_a_backup(fetch):
-    path = reference_path("repositories", "repositories")
+async def test_type_mismatch_types_the_alternate_of_a_repository_entity_as_a_backup(fetch):
+    path = entity_path("repositories", "repositories")
     assert [l["Type"] for l in rel(await fetch(("type_mismatch",), path), "Alternate")] == ["Backup"]
-    assert [l["Type"] for l in rel(await fetch((), path), "Alternate")] == ["Repository"]
-    assert root(await fetch(("type_mismatch",), entity_path("repositories", "repositories"))).get("Type") == \
-        "Repository"
+    assert [l["Type"] for l in rel(await fetch((), path), "Alternate")] == ["RepositoryReference"]
+    reference = reference_path("repositories", "repositories")
+    assert [l["Type"] for l in rel(await fetch(("type_mismatch",), reference), "Alternate")] == ["Repository"]
 
 
 async def test_entity_format_ignored_answers_the_reference_form_of_replicas_named_as_asked(fetch):
@@ -342,6 +346,52 @@ async def test_uid_of_another_type_names_every_backup_a_job_by_the_same_id(fetch
     assert {ref.get("UID") for ref in listed.iterfind("v:Ref", NS)} == {f"urn:veeam:Job:{i}" for i in DATA.backups}
     job = root(await fetch(("uid_of_another_type",), entity_path("jobs", "jobs")))
     assert job.get("UID") == f"urn:veeam:Job:{item_id('jobs')}"
+
+
+async def test_member_uid_malformed_breaks_the_uids_of_the_backup_server_entity_list_alone(fetch):
+    listed = root(await fetch(("member_uid_malformed",), "/api/backupServers?format=Entity"))
+    servers = listed.findall("v:BackupServer", NS)
+    assert servers and {s.get("UID") for s in servers} == {"urn:veeam:BackupServer:not-a-guid"}
+    clean = root(await fetch((), "/api/backupServers?format=Entity"))
+    assert {s.get("UID") for s in clean.findall("v:BackupServer", NS)} == {f"urn:veeam:BackupServer:{i}"
+                                                                           for i in DATA.backup_servers}
+    own = root(await fetch(("member_uid_malformed",), entity_path("backupServers", "backup_servers")))
+    assert own.get("UID") == f"urn:veeam:BackupServer:{item_id('backup_servers')}"
+
+
+async def test_reference_of_another_type_lists_repositories_as_backups_without_alternates(fetch):
+    listed = root(await fetch(("reference_of_another_type",), "/api/repositories"))
+    refs = listed.findall("v:Ref", NS)
+    assert refs and {r.get("Type") for r in refs} == {"BackupReference"}
+    assert all(r.get("Href").endswith(r.get("UID").rsplit(":", 1)[-1]) and "/repositories/" in r.get("Href")
+               and r.get("UID").startswith("urn:veeam:Backup:") for r in refs)
+    assert not listed.findall("v:Ref/v:Links/v:Link[@Rel='Alternate']", NS)
+    clean = root(await fetch((), "/api/repositories"))
+    assert {r.get("Type") for r in clean.findall("v:Ref", NS)} == {"RepositoryReference"}
+    assert root(await fetch(("reference_of_another_type",), reference_path("repositories", "repositories"))).get(
+        "Type") == "RepositoryReference"
+
+
+async def test_alternate_type_other_resource_types_a_backup_references_alternate_as_a_job(fetch):
+    path = reference_path("backups", "backups")
+    assert [l["Type"] for l in rel(await fetch(("alternate_type_other_resource",), path), "Alternate")] == ["Job"]
+    assert [l["Type"] for l in rel(await fetch((), path), "Alternate")] == ["Backup"]
+
+
+async def test_alternate_same_form_points_each_repository_at_itself(fetch):
+    for path in (entity_path("repositories", "repositories"), reference_path("repositories", "repositories")):
+        broken = await fetch(("alternate_same_form",), path)
+        assert [l["Href"] for l in rel(broken, "Alternate")] == [f"http://mock.test{path}"]
+        assert [l["Href"] for l in rel(await fetch((), path), "Alternate")] != [f"http://mock.test{path}"]
+
+
+async def test_wrong_namespace_serves_a_repository_entity_in_no_namespace(fetch):
+    path = entity_path("repositories", "repositories")
+    broken, clean = root(await fetch(("wrong_namespace",), path)), root(await fetch((), path))
+    assert clean.tag == "{http://www.veeam.com/ent/v1.0}Repository"
+    assert broken.tag == "Repository" and [c.tag for c in broken] == [etree.QName(c).localname for c in clean]
+    other = root(await fetch(("wrong_namespace",), reference_path("repositories", "repositories")))
+    assert other.tag == "{http://www.veeam.com/ent/v1.0}EntityRef"
 
 
 # -- protocol ----------------------------------------------------------------------------------------

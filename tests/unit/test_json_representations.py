@@ -84,8 +84,8 @@ def test_the_reference_list_is_entityreferences_and_its_refs_are_members_owning_
     other = job_reference() | {"Href": API + "jobs/j8", "Name": "Weekly", "Links": []}
     doc = read({"Refs": [job_reference(), other]})
     assert (doc.root, doc.type, doc.href) == ("EntityReferences", None, None)
-    assert doc.members == (Link(None, JOB, "JobReference", "Nightly files"),
-                           Link(None, API + "jobs/j8", "JobReference", "Weekly"))
+    assert doc.members == (Link(None, JOB, "JobReference", "Nightly files", uid="urn:veeam:Job:j7"),
+                           Link(None, API + "jobs/j8", "JobReference", "Weekly", uid="urn:veeam:Job:j7"))
     assert {l.owner for l in doc.links} == {JOB}
 
 
@@ -97,7 +97,8 @@ def test_an_empty_reference_list_may_be_null():
 def test_a_list_of_entities_is_named_by_its_plural_and_finds_items_inside_nested_wrappers():
     doc = read({"CloudTenants": [tenant([QUOTA_ITEM])]})
     assert (doc.root, doc.type, doc.href) == ("CloudTenants", None, None)
-    assert doc.members == (Link(None, TENANT_E, "CloudTenant", "Harbour Ltd"), Link(None, QUOTA, "CloudTenantResource"))
+    assert doc.members == (Link(None, TENANT_E, "CloudTenant", "Harbour Ltd", uid="urn:veeam:CloudTenant:t1"),
+                           Link(None, QUOTA, "CloudTenantResource"))
     assert [l.rel for l in doc.links] == ["Up", "Alternate", "Down"]
     assert {l.owner for l in doc.links} == {TENANT_E}
 
@@ -112,7 +113,7 @@ def test_a_query_result_with_its_wrappers_kept_reads_as_queryresult():
     doc = read({"Refs": None, "Entities": {"Repositories": {"Repositories": [REPOSITORY]}}, "Resources": None,
                 "PagingInfo": PAGING, "Links": None})
     assert (doc.root, doc.type, doc.href) == ("QueryResult", None, None)
-    assert doc.members == (Link(None, REPO_E, "Repository", "Store A"),)
+    assert doc.members == (Link(None, REPO_E, "Repository", "Store A", uid="urn:veeam:Repository:r3"),)
     assert doc.links == (Link("Up", SERVER, "BackupServerReference", "vbr-east", REPO_E),
                          Link("First", PAGE, "QueryResult", None, None))
 

@@ -37,7 +37,7 @@ def test_xml_links_report_missing_attributes_as_none():
 
 def test_xml_members_are_embedded_elements_with_an_href_and_their_links_belong_to_them():
     links, members = xml_links(parse_xml(REFS.encode()))
-    assert members == (Link(None, "https://em:9398/api/jobs/1", "JobReference", "J"),)
+    assert members == (Link(None, "https://em:9398/api/jobs/1", "JobReference", "J", uid="urn:veeam:Job:1"),)
     assert links[0].owner == "https://em:9398/api/jobs/1"
 
 

@@ -59,6 +59,46 @@ def test_the_v1_7_profile_gives_the_uid_form_and_its_documented_departure():
     assert profile.uid_form == "urn:veeam:{type}:{id}" and profile.uid_forms == {"VlanConfiguration": "{id}"}
 
 
+@pytest.mark.parametrize("table, message", [
+    ('"jobs/{id}" = "Job"', "entry 'jobs/{id}' must be a non-empty list of Types"),
+    ('"jobs/{id}" = []', "entry 'jobs/{id}' must be a non-empty list of Types"),
+    ('"jobs/{id}" = ["JobReference"]', "names the entity Types"),
+    ('"jobs/{id}" = ["Job"]\n"Jobs/{ID}" = ["Job"]', "'Jobs/{ID}' is listed twice"),
+])
+def test_a_bad_resources_table_is_refused_naming_the_entry(tmp_path, table, message):
+    start, end = V1_7.index("[resources]\n"), V1_7.index("[types]\n")
+    path = tmp_path / "resources.toml"
+    path.write_text(V1_7[:start] + V1_7[end:] + "\n[resources]\n" + table)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(str(path))
+    assert message in str(caught.value)
+
+
+def test_the_profile_says_which_type_a_url_template_serves_and_nothing_of_the_templates_it_does_not_list():
+    profile, root = load_profile("v1_7"), "https://em.test:9398/api/"
+    assert profile.types_at(root + "nas/jobs/93dfbb3e-f420?format=Entity", root) == ("NasJob",)
+    assert profile.types_at(root + "Agents/Jobs/93dfbb3e-f420", root) == ("AgentBackupJob",)
+    assert profile.types_at(root + "jobs/93dfbb3e-f420/backupSessions", root) is None  # a collection
+    assert profile.types_at(root + "catalog/vms/fileserver/vmRestorePoints/5e1c", root) is None  # a VM by name
+    assert profile.same_resource_type("NasJob", "NASJob") and not profile.same_resource_type("NasJob", "Job")
+
+
+@pytest.mark.parametrize("name", ["v1_5", "v1_6"])
+def test_every_profile_knows_the_same_url_templates(name):
+    assert load_profile(name).resources == load_profile("v1_7").resources
+
+
+def test_the_profile_lists_every_item_template_the_mock_serves_with_the_type_it_serves():
+    from conformance.mock.kinds import KINDS
+    from conformance.mock.surface import load_surface
+
+    served = {f"{kind.path}/{{id}}": kind.entity for kind in KINDS.values()}
+    served |= {f"{area.path}/{{id}}": area.type for area in load_surface().areas.values() if not area.by_name}
+    resources = load_profile("v1_7").resources
+    for template, type_ in served.items():
+        assert type_ in resources.get(template.lower(), ()), template
+
+
 def _xsd(path, elements, include=None):
     inc = f'<xs:include schemaLocation="{include}"/>' if include else ""
     decls = "".join(f'<xs:element name="{e}"><xs:complexType/></xs:element>' for e in elements)

@@ -189,6 +189,34 @@ def test_a_uid_naming_another_type_or_id_violates_typ006(uid):
     assert f.expected == f"UID {UID}" and uid in f.actual
 
 
+SERVERS = ROOT + "backupServers?format=Entity"
+SERVER_ID = "d1444f74-27e6-4399-81a9-d28ba98913f0"
+
+
+def server_list(*members: Link) -> Resource:
+    return Resource(SERVERS, 200, "application/xml", "BackupServers", members=members)
+
+
+def server_member(uid: str | None, type_: str | None = "BackupServer") -> Link:
+    return Link(None, ROOT + f"backupServers/{SERVER_ID}?format=Entity", type_, "srv", uid=uid)
+
+
+def test_the_uid_of_every_typed_member_is_judged_by_typ006():
+    good = server_member(f"urn:veeam:BackupServer:{SERVER_ID}")
+    assert findings("TYP006", server_list(good)) == []
+    (f,) = findings("TYP006", server_list(good, server_member("urn:veeam:Job:not-a-guid")))
+    assert f.url == SERVERS and f.link.uid == "urn:veeam:Job:not-a-guid"
+    assert f.expected == f"UID urn:veeam:BackupServer:{SERVER_ID}" and "not-a-guid" in f.actual
+
+
+def test_a_member_without_a_type_or_a_uid_is_not_judged_by_typ006():
+    # Without a Type its documented departure from the form (a bare id) cannot be told.
+    assert findings("TYP006", server_list(server_member("not-a-guid", None), server_member(None))) == []
+    ctx = RuleContext(Snapshot(ROOT), PROFILE)
+    list(run_rule(RULES["TYP006"], ctx, [server_list(server_member("not-a-guid", None))]))
+    assert ctx.subjects == set()
+
+
 # The logon answer: the 201 of a POST, judged as the session it opened.
 
 LOGON = ROOT + "sessionMngr/?v=v1_7"
@@ -262,3 +290,103 @@ def test_a_rule_keeps_its_memo_while_its_items_run_and_drops_it_when_another_rul
     for rule in (first, first, second, first):  # two items of one rule, then another rule, then the first again
         list(run_rule(rule, ctx, [job()]))
     assert built == ["TST001", "TST002", "TST001"]
+
+
+# A reference or entity, and its Alternate, name one resource: seen from the body that lists it.
+
+NAS_ID = "93dfbb3e-f420-45cf-addc-4ee9297113f2"
+NAS_REF = ROOT + f"nas/jobs/{NAS_ID}"
+AGENT_URL = ROOT + f"agents/jobs/{NAS_ID}"
+NAS_JOBS = ROOT + "nas/jobs"
+
+
+def listing(*members: tuple[Link, tuple[Link, ...]]) -> Resource:
+    """A reference list holding each member with its own links."""
+    return Resource(NAS_JOBS, 200, "application/xml", "EntityReferences", "NasJobReferenceList", NAS_JOBS,
+                    members=tuple(m for m, _ in members), links=tuple(l for _, links in members for l in links))
+
+
+def nas_reference(href: str = NAS_REF, type_: str = "NasJobReference", *alternates: tuple[str, str]):
+    member = Link(None, href, type_, "Files", uid=f"urn:veeam:NasJob:{NAS_ID}")
+    return member, tuple(Link("Alternate", h, t, "Files", href) for h, t in alternates)
+
+
+ENTITY_ALTERNATE = (NAS_REF + "?format=Entity", "NasJob")
+
+
+def test_a_clean_reference_list_passes_typ007_rel010_and_typ008_and_each_judges_it():
+    res = listing(nas_reference(NAS_REF, "NasJobReference", ENTITY_ALTERNATE))
+    for rule_id in ("TYP007", "REL010", "TYP008"):
+        ctx = RuleContext(Snapshot(ROOT), PROFILE)
+        assert list(run_rule(RULES[rule_id], ctx, [res])) == [] and ctx.subjects == {NAS_JOBS}, rule_id
+
+
+def test_a_nas_job_listed_at_an_agent_jobs_url_with_a_job_alternate_breaks_all_three():
+    """The reference a v10 server lists: Href on /agents/jobs/{id}, Alternate on /nas/jobs/{id}, typed Job."""
+    res = listing(nas_reference(AGENT_URL, "NasJobReference", (NAS_REF + "?format=Entity", "Job")))
+    (typ007,) = findings("TYP007", res)
+    assert "serves AgentBackupJob" in typ007.expected and AGENT_URL in typ007.actual and typ007.link.href == AGENT_URL
+    (rel010,) = findings("REL010", res)
+    assert f"agents/jobs/{NAS_ID}?format=Entity" in rel010.expected and rel010.link.rel == "Alternate"
+    (typ008,) = findings("TYP008", res)
+    assert typ008.expected.startswith("Type NasJob on the Alternate") and typ008.actual == "Type='Job'"
+
+
+@pytest.mark.parametrize("type_", ["NasJobReference", "NASJobReference", "NasJob", "NASJob"])
+def test_a_reference_or_entity_at_a_url_of_its_type_satisfies_typ007_whatever_the_documented_spelling(type_):
+    href = NAS_REF + ("" if type_.endswith("Reference") else "?format=Entity")
+    assert findings("TYP007", listing(nas_reference(href, type_))) == []
+
+
+def test_a_document_at_a_url_of_another_type_violates_typ007():
+    """A file server's reference served as a repository's."""
+    url = ROOT + "repositories/517be4c8-9c43-4e7c-9f59-4e368d3a8f3c"
+    (f,) = findings("TYP007", Resource(url, 200, "application/xml", "EntityRef", "FileServerReference", url))
+    assert f.link is None and "repositories/{id} serves Repository" in f.expected
+
+
+def test_typ007_does_not_judge_a_template_the_profile_does_not_list_nor_a_list_type():
+    unknown = ROOT + f"nas/somethingNew/{NAS_ID}"
+    ctx = RuleContext(Snapshot(ROOT), PROFILE)
+    res = listing(nas_reference(unknown, "NasJobReference"), (Link(None, AGENT_URL, "NasJobReferenceList"), ()))
+    assert list(run_rule(RULES["TYP007"], ctx, [res])) == [] and ctx.subjects == set()
+
+
+@pytest.mark.parametrize("alternate", [
+    (NAS_REF + "?format=Entity", "NasJob"),
+    (ROOT + f"NAS/Jobs/{NAS_ID}?FORMAT=entity", "NasJob"),
+], ids=["as served", "in another case"])
+def test_an_alternate_on_the_same_path_in_the_other_form_satisfies_rel010(alternate):
+    assert findings("REL010", listing(nas_reference(NAS_REF, "NasJobReference", alternate))) == []
+
+
+@pytest.mark.parametrize("alternate", [
+    (ROOT + f"jobs/{NAS_ID}?format=Entity", "NasJob"),
+    (NAS_REF, "NasJob"),
+    (NAS_REF + "?format=Reference", "NasJob"),
+], ids=["another path", "the same form", "another format that is not the entity"])
+def test_an_alternate_elsewhere_or_in_the_same_form_violates_rel010(alternate):
+    (f,) = findings("REL010", listing(nas_reference(NAS_REF, "NasJobReference", alternate)))
+    assert f.expected == f"Href on /api/nas/jobs/{NAS_ID}?format=Entity (the other form of {NAS_REF})"
+
+
+def test_rel010_judges_a_documents_own_alternate_against_the_url_it_was_fetched_from():
+    # The stale own Href is TYP004's; the Alternate is right for the URL asked.
+    entity = Resource(NAS_REF + "?format=Entity", 200, "application/xml", "NASJob", "NasJob", NAS_REF,
+                      links=(Link("Alternate", NAS_REF, "NasJobReference", "Files", NAS_REF),))
+    assert findings("REL010", entity) == []
+
+
+def test_an_entitys_alternate_is_not_judged_by_its_type_and_an_entity_root_with_a_reference_type_is_typ005s():
+    entity = Resource(NAS_REF + "?format=Entity", 200, "application/xml", "NASJob", "NasJob",
+                      NAS_REF + "?format=Entity", links=(Link("Alternate", NAS_REF, "JobReference", "Files", NAS_REF + "?format=Entity"),))
+    assert findings("TYP008", entity) == []
+    lying = replace(entity, type="NasJobReference", links=(Link("Alternate", NAS_REF, "NasJobReference", "Files",
+                                                                   NAS_REF + "?format=Entity"),))
+    assert findings("TYP008", lying) == []
+
+
+@pytest.mark.parametrize("type_", ["NasJobReference", "JobReference", "Backup"])
+def test_a_references_alternate_typed_as_another_resource_or_form_violates_typ008(type_):
+    (f,) = findings("TYP008", listing(nas_reference(NAS_REF, "NasJobReference", (NAS_REF + "?format=Entity", type_))))
+    assert f.actual == f"Type={type_!r}"

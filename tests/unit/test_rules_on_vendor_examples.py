@@ -1,7 +1,8 @@
 """The rules that judge a document by its root alone hold on the vendor's own examples: the Type on
-a root names that root, and a UID names its type and its id. Complete documents are judged whole;
-of a cut-off one, its root's start tag, when the page gives all of it. What the rules do find there
-are defects of the pages, listed in vendor_defects.toml with what is wrong."""
+a root names that root, a UID names its type and its id, and an Href is a URL of the Type.
+Complete documents are judged whole; of a cut-off one, its root's start tag, when the page gives
+all of it. What the rules do find there are defects of the pages, listed in vendor_defects.toml
+with what is wrong."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ from conformance.urls import normalise_url
 from vendor_pages import Example, defects, examples
 
 ROOT = "https://localhost:9398/api/"
-RULE_IDS = ("TYP005", "TYP006")
+RULE_IDS = ("TYP005", "TYP006", "TYP007")
 MEDIA = {"xml": "application/xml", "json": "application/json"}
 PROFILE = load_profile("v1_7")
 
 # What the rules do find there are the defects listed in vendor_defects.toml, with the reasons.
 PAGE_DEFECTS: dict[str, set[str]] = {}
 for _example, _rule in defects():
-    if _rule in ("TYP005", "TYP006"):
+    if _rule in RULE_IDS:
         PAGE_DEFECTS.setdefault(_example, set()).add(_rule)
 
 EXAMPLES = examples()

@@ -1,4 +1,5 @@
-"""A root element no loaded schema declares is a gap in what was checked, not a violation.
+"""A root element no loaded schema declares is a gap in what was checked, not a violation; one they
+declare in another namespace (or in one, where it has none) is a violation.
 
 The schemas can only judge documents whose root they declare as a global element (namespace and
 name). Every path that validates (the crawl, the offline check, the action phase) takes the same
@@ -83,10 +84,33 @@ def test_the_schemas_know_their_global_elements_by_namespace_across_includes(par
     schemas = load_schemas(partial / "entry.xsd")  # one file, as `--schema RestAPI.xsd` gives
     assert schemas.global_elements == {f"{{{T}}}A", f"{{{T}}}B"}
     assert schemas.check(etree.fromstring(f'<A xmlns="{T}"/>')).validated
-    verdicts = {xml: schemas.check(etree.fromstring(xml)) for xml in
-                (f'<C xmlns="{T}"/>', '<A xmlns="urn:other"/>', "<A/>")}
-    assert [v.undeclared_root for v in verdicts.values()] == ["C", "{urn:other}A", "A (no namespace)"]
-    assert not any(v.validated or v.errors for v in verdicts.values())
+    gap = schemas.check(etree.fromstring(f'<C xmlns="{T}"/>'))
+    assert (gap.validated, gap.errors, gap.undeclared_root) == (False, (), "C")
+    assert schemas.undeclared_root(etree.fromstring('<A xmlns="urn:other"/>')) == "{urn:other}A"
+    assert schemas.undeclared_root(etree.fromstring("<A/>")) == "A (no namespace)"
+
+
+@pytest.mark.parametrize("xml, where", [('<A xmlns="urn:other"/>', "in namespace 'urn:other'"),
+                                        ("<A/>", "in no namespace")], ids=["another namespace", "none"])
+def test_a_root_the_schemas_declare_in_another_namespace_is_a_violation_not_a_gap(partial, xml, where):
+    verdict = load_schemas(partial).check(etree.fromstring(xml))
+    assert verdict.validated and verdict.undeclared_root is None
+    assert verdict.errors == (f"root element A is {where}; the schemas declare it in {T!r}",)
+
+
+def test_a_root_no_schema_declares_under_any_namespace_stays_a_gap(partial):
+    for xml in ('<C xmlns="urn:other"/>', "<C/>", f'<C xmlns="{T}"/>'):
+        verdict = load_schemas(partial).check(etree.fromstring(xml))
+        assert (verdict.validated, verdict.errors) == (False, ()) and verdict.undeclared_root
+
+
+def test_a_document_moved_to_another_namespace_is_a_sch001_finding(partial, tmp_path):
+    (path,) = _saved(tmp_path / "moved", {"a": f'<A xmlns="urn:other" Href="{API}a/1"><Anything/></A>'})
+    snap = Snapshot(API)
+    for res in snapshot_of_file(path, load_schemas(partial), API):
+        snap.add(res)
+    (finding,), notes = _sch001(snap, "A")
+    assert finding.url == API + "a/1" and "namespace 'urn:other'" in finding.actual and notes == []
 
 
 def test_a_document_with_an_undeclared_root_is_not_validated_and_not_a_finding(snapshot):

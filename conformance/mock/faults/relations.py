@@ -76,7 +76,8 @@ def _partner(ids: list[str], own: str) -> str | None:
 
 @document_fault("alternate_other_uid", "REL004",
                 "BackupTaskSessions have their Alternate links crossed in pairs: each form of one task session "
-                "leads to the other form of another", replay=DATA)
+                "leads to the other form of another; the Alternate is then on another path than its holder",
+                also=("REL010",), replay=DATA)
 def _alternate_other_uid(root: Node, context: Context) -> None:
     # Crossed in pairs and in every copy, so two Alternate steps still come back (REL005 holds);
     # and on a kind without children, since the relation rules find a parent's Down collections
@@ -150,3 +151,15 @@ def _action_without_query(root: Node, context: Context) -> None:
     for job in entity_document(root, "Job"):
         for link in rel_links(job, "Stop"):
             link.attrs["Href"] = _reference_href(job)
+
+
+@document_fault("alternate_same_form", "REL010",
+                "every Repository, in both forms and wherever it is embedded, names itself as its Alternate (a "
+                "reference its plain URL, an entity its '?format=Entity' URL), Types unchanged; following them "
+                "shows the same form, and a root the Type does not predict", also=("REL004", "TYP001"))
+def _alternate_same_form(root: Node, context: Context) -> None:
+    # Every copy alike, so an Alternate step still comes back where it started (REL005 holds).
+    for element in walk(root):
+        if element.attrs.get("Type") in ("Repository", "RepositoryReference") and "Href" in element.attrs:
+            for link in rel_links(element, "Alternate"):
+                link.attrs["Href"] = element.attrs["Href"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..render import NAMESPACE, XML
 from ..tree import Node, el
-from ..fault_registry import Context, document_fault, entity_document
+from ..fault_registry import Context, Reply, document_fault, entity_document, reply_fault
 
 __all__: list[str] = []
 
@@ -12,3 +15,14 @@ __all__: list[str] = []
 def _undeclared_element(root: Node, context: Context) -> None:
     for job in entity_document(root, "Job"):
         job.children.append(el("Undeclared", "not in the schema"))
+
+
+@reply_fault("wrong_namespace", "SCH001",
+             "a Repository entity is served in no XML namespace: every element as before, the API's "
+             "namespace left out")
+def _wrong_namespace(reply: Reply) -> Reply:
+    document = reply.document
+    if (reply.status == 200 and reply.media_type == XML and document is not None
+            and entity_document(document, "Repository")):
+        return replace(reply, body=reply.body.replace(f' xmlns="{NAMESPACE}"'.encode(), b"", 1))
+    return reply

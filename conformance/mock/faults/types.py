@@ -12,9 +12,10 @@ __all__: list[str] = []
 
 
 @document_fault("type_mismatch", "TYP001",
-                "the Alternate link of a Repository reference says Type='Backup' but leads to a Repository")
+                "the Alternate link of a Repository entity says Type='Backup' but leads to the Repository's reference")
 def _type_mismatch(root: Node, context: Context) -> None:
-    for repository in reference_document(root, "Repository"):
+    # On the entity: a reference's Alternate typed as another resource is TYP008's too, from the body alone.
+    for repository in entity_document(root, "Repository"):
         for link in rel_links(repository, "Alternate"):
             link.attrs["Type"] = "Backup"
 
@@ -32,7 +33,7 @@ def _entity_format_ignored(root: Node, context: Context) -> Node | None:
         answer = reference(v, kind, kind.items(v.ds)[own_id(replica)])
         answer.attrs["Href"] = replica.attrs["Href"]
         for link in rel_links(answer, "Alternate"):
-            link.attrs.update(Href=v.item(kind, own_id(replica)), Type=f"{kind.entity}Reference")
+            link.attrs.update(Href=v.item(kind, own_id(replica)), Type=kind.entity)
         return answer
     return None
 
@@ -78,3 +79,43 @@ def _uid_of_another_type(root: Node, context: Context) -> None:
     for element in walk(root):
         if element.attrs.get("Type") in ("Backup", "BackupReference") and "UID" in element.attrs:
             element.attrs["UID"] = KINDS["jobs"].uid(str(element.attrs["UID"]).rsplit(":", 1)[-1])
+
+
+@document_fault("member_uid_malformed", "TYP006",
+                "the entity list of backup servers (`/api/backupServers?format=Entity`) names each of its "
+                "members by a UID without its id (urn:veeam:BackupServer:not-a-guid); each server's own "
+                "document keeps its UID")
+def _member_uid_malformed(root: Node, context: Context) -> None:
+    if context.path.rstrip("/") != "/api/backupservers" or context.query.get("format", "").casefold() != "entity":
+        return
+    for element in walk(root):
+        if element is not root and element.attrs.get("Type") == "BackupServer" and "UID" in element.attrs:
+            element.attrs["UID"] = "urn:veeam:BackupServer:not-a-guid"
+
+
+@document_fault("reference_of_another_type", "TYP007",
+                "the list of repository references (`/api/repositories`) calls each of them a BackupReference "
+                "(with a Backup's UID to match) at the repository's own URL, and leaves out their Alternate links")
+def _reference_of_another_type(root: Node, context: Context) -> None:
+    # A Type at a URL that serves another: a reference Type names the root EntityRef whatever its
+    # resource, so following the Href shows nothing wrong (TYP001 holds); without the Alternate no
+    # Alternate disagrees with it either.
+    if context.path.rstrip("/") != "/api/repositories" or "format" in context.query:
+        return
+    for ref in root.children:
+        if ref.attrs.get("Type") != "RepositoryReference" or "UID" not in ref.attrs:
+            continue
+        ref.attrs["Type"] = "BackupReference"
+        ref.attrs["UID"] = KINDS["backups"].uid(own_id(ref))
+        holder = ref.child("Links")
+        if holder is not None:
+            holder.children = [l for l in holder.children if l.attrs.get("Rel") != "Alternate"]
+
+
+@document_fault("alternate_type_other_resource", "TYP008",
+                "the Alternate link of a Backup reference says Type='Job': the reference names a backup, its "
+                "Alternate a job; following it shows a Backup root", also=("TYP001",))
+def _alternate_type_other_resource(root: Node, context: Context) -> None:
+    for backup in reference_document(root, "Backup"):
+        for link in rel_links(backup, "Alternate"):
+            link.attrs["Type"] = "Job"
