@@ -10,6 +10,7 @@ the project's schemas. The reader (`tools/vendor_schema.py`) is proven on small 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tomllib
@@ -20,8 +21,20 @@ import pytest
 from conformance.profiles import data_dir
 
 _PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(_PROJECT / "tools"))
-from vendor_schema import merge_facts, missing, read  # noqa: E402
+
+
+def _tool():
+    """The reader, loaded from its file: a script beside the package is no importable module (and the
+    tools folder stays off the import path)."""
+    spec = importlib.util.spec_from_file_location("_vendor_schema_tool", _PROJECT / "tools" / "vendor_schema.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+_TOOL = _tool()
+merge_facts, missing, read = _TOOL.merge_facts, _TOOL.missing, _TOOL.read
 
 _NS = 'xmlns="urn:t" xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t" elementFormDefault="qualified"'
 
