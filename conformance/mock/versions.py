@@ -34,8 +34,9 @@ class _Added:
 
 
 _ADDED: Mapping[str, _Added] = {
-    # v1_7 (product 12): backup files as a resource, and the job action that toggles the schedule.
-    "v1_7": _Added(kinds=frozenset({"backupFiles"}), actions=frozenset({("jobs", "ToggleScheduleEnabled")})),
+    # v1_7 (product 12): backup files as a resource. (Jobs toggle their schedule, and query results
+    # link their pages, in every version: servers of 9.5 Update 4 already do.)
+    "v1_7": _Added(kinds=frozenset({"backupFiles"})),
 }
 
 
