@@ -63,6 +63,11 @@ class Facts:
         found = self.of_root(root)
         return found.attributes if found else ()
 
+    def children(self, root: str) -> tuple[str, ...]:
+        """The names of the child elements a root's type may hold."""
+        found = self.of_root(root)
+        return tuple(c.name for c in found.children or ()) if found else ()
+
 
 @cache
 def facts(version: str = "v1_7") -> Facts:
