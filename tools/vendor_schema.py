@@ -153,7 +153,7 @@ def _accepts(ours: Child, theirs: Child, schema: Schema) -> bool:
 
 def missing(theirs: Schema, ours: Schema) -> list[str]:
     """What `theirs` declares that `ours` does not accept, as paths from a shared root
-    (`VmRestorePoint/VmName`, `Job/@Foo`, `Job/Size: long holds string`), each type pair once."""
+    (`VmRestorePoint/VmName`, `Job/@Kind`, `Job/Size: boolean here, long there`), each type pair once."""
     found: list[str] = []
     seen: set[tuple[str, str]] = set()
 
@@ -198,8 +198,8 @@ def _occurs(optional: bool, many: bool) -> str:
     return {(False, False): "", (True, False): "?", (False, True): "+", (True, True): "*"}[(optional, many)]
 
 
-def _merged_children(ours: list[re.Match], theirs: tuple[Child, ...], vendor: Schema,
-                     todo: list[tuple[str, str]], facts_types: Mapping) -> tuple[list[str], bool]:
+def _merged_children(ours: list[re.Match], theirs: tuple[Child, ...], todo: list[tuple[str, str]],
+                     facts_types: Mapping) -> tuple[list[str], bool]:
     """Our children with theirs added; False where the two orders disagree (the type becomes `any` order)."""
     mine = {m["name"]: m for m in ours}
     other = {c.name: c for c in theirs}
@@ -219,7 +219,7 @@ def _merged_children(ours: list[re.Match], theirs: tuple[Child, ...], vendor: Sc
             kind = "any" if c.kind in ("type", "any") else "string"
             out.append(f"{name} {kind}{_occurs(True, c.many)}")
             continue
-        optional, many = m["occurs"] in "?*" if m["occurs"] else False, m["occurs"] in "*+" if m["occurs"] else False
+        optional, many = m["occurs"] in ("?", "*"), m["occurs"] in ("*", "+")
         kind = m["type"]
         if c is None:
             optional = True
@@ -268,7 +268,7 @@ def merge_facts(facts_file: Path, vendor: Schema) -> tuple[str, list[str]]:
             spec["attributes"] = sorted(attrs)
         if spec.get("children") is not None and their.children:
             ours = [m for m in map(_CHILD.fullmatch, spec["children"]) if m]
-            spec["children"], in_order = _merged_children(ours, their.children, vendor, todo, facts_types)
+            spec["children"], in_order = _merged_children(ours, their.children, todo, facts_types)
             if not in_order:
                 spec["order"] = "any"
         new[our_name] = spec
