@@ -169,7 +169,7 @@ class _Walk:
         # its reproduction fetches it again; the memory goes to the ones that answered wrong.
         wrong = verdict.errors or media_kind(content_type) != "xml"
         return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
-                        links=doc.links, members=doc.members, schema_errors=verdict.errors,
+                        links=doc.links, members=doc.members, paging=doc.paging, schema_errors=verdict.errors,
                         validated=verdict.validated, undeclared_root=verdict.undeclared_root,
                         excerpt=_excerpt(body) if wrong else "")
 

@@ -186,7 +186,8 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
             pass
     # No status: nothing was fetched, so rules about responses (status, Content-Type) stay silent.
     return Resource(url, None, content_type, doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
-                    doc.members, verdict.errors, verdict.validated, verdict.undeclared_root, excerpt=excerpt)
+                    doc.members, verdict.errors, verdict.validated, verdict.undeclared_root, excerpt=excerpt,
+                    paging=doc.paging)
 
 
 def _root_url(res: Resource, root: str | None) -> str:

@@ -7,13 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
 from .links import Link, json_links, xml_links
 
-__all__ = ["Document", "ParseError", "json_root", "media_kind", "parse_body", "parse_xml"]
+__all__ = ["Document", "Paging", "ParseError", "json_root", "media_kind", "parse_body", "parse_xml"]
 
 # Entities are never expanded, no DTD is loaded, nothing is fetched from the network, and
 # lxml's own limits on depth and text size stay on: a hostile server gets a parse error, not
@@ -26,6 +26,28 @@ _PARSER_OPTIONS = dict(
 
 class ParseError(ValueError):
     """A body that is not what its Content-Type says, or that the hardened parser refuses."""
+
+
+class Paging(NamedTuple):
+    """A paged result's `PagingInfo` counters, as served (text; judged by the paging rule)."""
+
+    page: str | None
+    """`PageNum`: the page this document is."""
+    size: str | None
+    """`PageSize`: items a page holds."""
+    count: str | None
+    """`PagesCount`: how many pages the result has."""
+
+
+_PAGING_FIELDS = ("PageNum", "PageSize", "PagesCount")
+
+
+def _paging(values: Any) -> Paging | None:
+    """The counters of a `PagingInfo` (an element's attributes or a JSON object), None without one."""
+    if values is None or not hasattr(values, "get"):
+        return None
+    read = [values.get(name) for name in _PAGING_FIELDS]
+    return Paging(*(None if v is None or isinstance(v, Mapping | list) else str(v) for v in read))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +64,8 @@ class Document:
     uid: str | None
     links: tuple[Link, ...]
     members: tuple[Link, ...]
+    paging: Paging | None = None
+    """The counters of its `PagingInfo`, for a query result or a paged list."""
 
 
 @lru_cache(maxsize=256)
@@ -91,8 +115,14 @@ def parse_xml(body: bytes) -> etree._Element:
 def _xml_document(root: etree._Element) -> Document:
     qname = etree.QName(root.tag)
     links, members = xml_links(root)
+    info = next((child for child in root if _is_paging_info(child)), None)
     return Document(qname.localname, qname.namespace, root.get("Type"), root.get("Href"),
-                    root.get("Name"), root.get("UID"), links, members)
+                    root.get("Name"), root.get("UID"), links, members,
+                    _paging(info.attrib) if info is not None else None)
+
+
+def _is_paging_info(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and etree.QName(element.tag).localname == "PagingInfo"
 
 
 # What a query result may hold (format.md, pagesize_and_page.md): one list, paging, links.
@@ -133,7 +163,8 @@ def _json_document(doc: Any) -> Document:
     else:
         typ, href, name, uid = None, None, None, None
     links, members = json_links(doc)
-    return Document(json_root(doc), None, typ or None, href or None, name, uid, links, members)
+    paging = _paging(doc.get("PagingInfo")) if isinstance(doc, Mapping) else None
+    return Document(json_root(doc), None, typ or None, href or None, name, uid, links, members, paging)
 
 
 def parse_body(body: bytes, content_type: str | None) -> tuple[Document, etree._Element | None]:

@@ -56,6 +56,9 @@ class Profile:
     typed_rels: frozenset[str]
     action_rels: frozenset[str]
     source: Path
+    paging_rels: frozenset[str] = frozenset()
+    """Rels of the links from one page of a paged result to another (`[rels] paging`: First, Next,
+    ...): GET-able, yet held to no Type, since every one leads to a page of the same result."""
     reference_roots: frozenset[str] = frozenset({"EntityRef", "EntityReferences"})
     entity_query: str = "format=Entity"
     type_roots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -392,10 +395,14 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
     vocabulary = frozenset(_field(rels, "vocabulary", list, f"{where} [rels]"))
     typed = frozenset(_field(rels, "typed", list, f"{where} [rels]"))
     actions = frozenset(_field(rels, "actions", list, f"{where} [rels]"))
-    for label, group in (("typed", typed), ("actions", actions)):
+    paging = frozenset(_field(rels, "paging", list, f"{where} [rels]")) if "paging" in rels else frozenset()
+    for label, group in (("typed", typed), ("actions", actions), ("paging", paging)):
         unknown = sorted(group - vocabulary)
         if unknown:
             raise ProfileError(f"{where} [rels]: field {label!r} names Rels missing from 'vocabulary': {unknown}")
+    for label, group in (("typed", typed), ("actions", actions)):
+        if group & paging:
+            raise ProfileError(f"{where} [rels]: Rels both {label!r} and 'paging': {sorted(group & paging)}")
     forms = data.get("forms", {})
     if not isinstance(forms, dict):
         raise ProfileError(f"{where}: field 'forms' must be a table")
@@ -430,6 +437,7 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
         schemas=schemas,
         rel_vocabulary=vocabulary,
         typed_rels=typed,
+        paging_rels=paging,
         action_rels=actions,
         source=file,
     )

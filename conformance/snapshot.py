@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .links import Link
+from .parsing import Paging
 from .records import ActionEvidence, Probe
 from .urls import resolved
 
@@ -67,6 +68,8 @@ class Resource:
     location: str | None = None
     """For the answer to a POST that created something (the logon session): where the created
     resource lives, its Location header or else its own Href. Its links speak for that resource."""
+    paging: Paging | None = None
+    """The counters of its `PagingInfo` (PageNum, PageSize, PagesCount), for a paged result."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "links", resolved(self.links, self.url))
@@ -112,6 +115,8 @@ class Resource:
         values["links"] = tuple(read(item, url) for item in values.get("links", ()))
         values["members"] = tuple(read(item, url) for item in values.get("members", ()))
         values["schema_errors"] = tuple(values.get("schema_errors", ()))
+        if values.get("paging") is not None:
+            values["paging"] = Paging(*values["paging"])
         if values.get("via"):
             values["via"] = read(values["via"], None)
         return cls(**values)

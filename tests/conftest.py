@@ -22,11 +22,12 @@ os.environ.setdefault("CONFORMANCE_ACTIONS", "none")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """What the vendor-example and the surface tests judged, so a run shows coverage, not only a pass."""
+    """What the vendor-example, capture and surface tests judged, so a run shows coverage, not only a pass."""
+    from test_captures import captures_key
     from test_documented_surface import surface_key
     from test_vendor_examples import vendor_examples_key
 
-    for title, key in (("vendor examples", vendor_examples_key),
+    for title, key in (("vendor examples", vendor_examples_key), ("bodies captured from live servers", captures_key),
                        ("documented surface served by the mock", surface_key)):
         lines = config.stash.get(key, None)
         if lines:

@@ -128,8 +128,12 @@ tasks that hold ...) stop there, their optional parts left out."""
 
 
 def _field(el: object, depth: int = 0) -> Field | None:
-    t = el.type  # type: ignore[attr-defined]
+    t = getattr(el, "type", None)
     occurs = (el.min_occurs, el.max_occurs)  # type: ignore[attr-defined]
+    if t is None or (t.name and t.local_name == "anyType"):  # a wildcard, or an element of no declared
+        # shape: left out where it may be, present and empty where it must be
+        return None if t is None or el.min_occurs == 0 else Field(el.local_name, *occurs,  # type: ignore[attr-defined]
+                                                                 group=Group("sequence", (), 1, 1))
     if t.is_simple():
         return Field(el.local_name, *occurs, simple=_simple(t))  # type: ignore[attr-defined]
     if t.has_simple_content():

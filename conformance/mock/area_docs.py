@@ -11,12 +11,16 @@ from .estate import Estate, Item
 from .hrefs import View
 from .instances import Filler, facts
 from .kinds import KINDS
+from .paging import at_page, paging_info, requested_page
 from .surface import Area, Listing, Service, Single, Surface, load_surface
 from .tree import Node, el, link, links
 
 __all__ = ["Docs", "contract", "documented_rels", "uid_of"]
 
 _ID = "{id}"
+PAGING = "PagingInfo"
+LIST_PAGE_SIZE = 100
+"""The page size of a paged list asked for without one (the vendor's examples of file listings)."""
 
 
 @cache
@@ -212,9 +216,12 @@ class Docs:
         base = url.split("?", 1)[0]
         found += self._action_links(single.actions, base, False)
         node = el(single.root, None, self._kept(single.type, found),
-                  *self._filler(f"{single.path}:{parent_id}", name).children(single.root))
+                  *self._filler(f"{single.path}:{parent_id}", name).children(single.root, ("Links", PAGING)))
         known = facts().attributes(single.root)
         node.attrs.update({k: v for k, v in (("Href", url), ("Type", single.type)) if k in known})
+        if PAGING in facts().children(single.root):  # a paged list: its one page (the mock lists no entries)
+            page, size = requested_page(url, LIST_PAGE_SIZE)
+            node.children.append(paging_info(page, size, 1, lambda number: at_page(url, size, number)))
         return node
 
     def service(self, service: Service, session_href: str) -> Node:

@@ -63,6 +63,11 @@ class Facts:
         found = self.of_root(root)
         return found.attributes if found else ()
 
+    def children(self, root: str) -> tuple[str, ...]:
+        """The names of the child elements a root's type may hold."""
+        found = self.of_root(root)
+        return tuple(c.name for c in found.children or ()) if found else ()
+
 
 @cache
 def facts(version: str = "v1_7") -> Facts:
@@ -103,7 +108,10 @@ class Filler:
             if child.name == "Links" and depth and not child.occurs:
                 out.append(el("Links", None, items="Link"))  # a nested item must name its links: none here
                 continue
-            if child.name in skip or child.type == "any":
+            if child.name in skip or (child.type == "any" and child.occurs in ("?", "*")):
+                continue
+            if child.type == "any":  # required, of no documented shape: present, and empty
+                out.append(el(child.name, None))
                 continue
             node = self._element(child, f"{path}/{child.name}", depth)
             if node is not None:

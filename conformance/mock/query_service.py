@@ -16,6 +16,7 @@ from .documents import tasks as tasks_doc
 from .hrefs import View
 from .kinds import KINDS, Kind
 from .model import Task
+from .paging import paging_info
 from .query import QueryError, QueryPage, run_query
 from .records import ENUM_ORDERS, Row, task_rows
 from .tree import Node, el, link, links
@@ -114,13 +115,7 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
 
 
 def _paging(v: View, query: Query, page: QueryPage) -> Node:
-    def at(rel: str, number: int) -> Node:
-        return link(rel, v.query(query.params(number)), "QueryResult")
-
-    pages = [links(at("First", 1), at("Previous", page.page - 1) if page.page > 1 else None,
-                   at("Next", page.page + 1) if page.page < page.pages_count else None,
-                   at("Last", page.pages_count))] if v.contract.paging_links else []
-    return el("PagingInfo", None, *pages, PageNum=page.page, PageSize=page.page_size, PagesCount=page.pages_count)
+    return paging_info(page.page, page.page_size, page.pages_count, lambda number: v.query(query.params(number)))
 
 
 def _area_result(v: View, area: Area, fmt: str, items: list[Any], estate: Estate | None) -> Node:

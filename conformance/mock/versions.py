@@ -31,15 +31,12 @@ class _Added:
     """Key resources (KINDS paths), with their collections, session links and query type."""
     actions: frozenset[tuple[str, str]] = frozenset()
     """(kind path, action Rel) pairs: action links and the operations behind them."""
-    paging_links: bool = False
-    """The First/Previous/Next/Last links of a query result's PagingInfo."""
 
 
 _ADDED: Mapping[str, _Added] = {
-    # v1_6 (product 11): query results link their pages; before, PagingInfo carried the counters only.
-    "v1_6": _Added(paging_links=True),
-    # v1_7 (product 12): backup files as a resource, and the job action that toggles the schedule.
-    "v1_7": _Added(kinds=frozenset({"backupFiles"}), actions=frozenset({("jobs", "ToggleScheduleEnabled")})),
+    # v1_7 (product 12): backup files as a resource. (Jobs toggle their schedule, and query results
+    # link their pages, in every version: servers of 9.5 Update 4 already do.)
+    "v1_7": _Added(kinds=frozenset({"backupFiles"})),
 }
 
 
@@ -50,7 +47,6 @@ class Contract:
     version: str
     missing_kinds: frozenset[str] = frozenset()
     missing_actions: frozenset[tuple[str, str]] = frozenset()
-    paging_links: bool = True
     areas: bool = True
     """Whether the table's areas are served (`surface = "key"` serves the key resources alone)."""
 
@@ -67,9 +63,8 @@ class Contract:
 
 def _build(version: str) -> Contract:
     later = [_ADDED[v] for v in API_VERSIONS[API_VERSIONS.index(version) + 1:] if v in _ADDED]
-    paging = all(not added.paging_links for added in later)
     return Contract(version, frozenset().union(*(a.kinds for a in later)),
-                    frozenset().union(*(a.actions for a in later)), paging)
+                    frozenset().union(*(a.actions for a in later)))
 
 
 _CONTRACTS = {version: _build(version) for version in API_VERSIONS}

@@ -74,7 +74,10 @@ def resource_link_has_type(ctx: RuleContext, res: Resource) -> Iterator[Finding]
     """Links to resources (the profile's typed Rels: Up, Down, Alternate, ...) carry a Type.
 
     The Type tells a client which representation the Href returns before it follows it; without
-    it, clients cannot pick a parser or decide whether the link is the one they want.
+    it, clients cannot pick a parser or decide whether the link is the one they want. Paging links
+    (the profile's paging Rels: First, Previous, Next, Last) are not held to it: they lead to
+    another page of the result that holds them, so the client knows what they return, and no
+    server sends a Type on them (PRT009 judges them).
     """
     typed = ctx.profile.typed_rels
     for link in res.links:

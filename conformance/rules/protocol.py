@@ -11,7 +11,7 @@ from ..reproduce import SESSION_HEADER, Request
 from ..snapshot import Resource
 from ..urls import resolve
 from ._catalog import Finding, RuleContext, Severity, rule
-from ._shapes import query_of
+from ._shapes import path_of, query_of
 
 
 def _probe_finding(ctx: RuleContext, res: Resource, probe, expected: str, actual: str,
@@ -177,31 +177,93 @@ def error_body_matches_status(ctx: RuleContext, res: Resource) -> Iterator[Findi
                                  f"StatusCode={probe.error_status!r}")
 
 
-_PAGING = {"First", "Previous", "Next", "Last"}
+def _number(text: str | None) -> int | None:
+    """A page number or count as served, None where it is not a whole number."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else None
 
 
-@rule("PRT009", Severity.ERROR, fault="paging_drops_filter", source="query_service.md",
-      subject="paging links (First, Previous, Next, Last) of query results")
-def paging_links_keep_the_query(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
-    """A query result's paging links keep its query (type, filter, sort, format, page size) and
-    number their pages consistently (First is 1, Next and Previous step by one).
+def _keys(query: dict[str, str]) -> dict[str, str]:
+    """What names a query apart from its page: every parameter but `page`, values compared in any case."""
+    return {k: v.lower() for k, v in query.items() if k != "page"}
 
-    Clients page by following Next; a Next that drops the filter pages through everything.
+
+@rule("PRT009", Severity.ERROR, fault="paging_drops_filter", source="pagesize_and_page.md",
+      subject="paging links (the profile's paging Rels: First, Previous, Next, Last) of paged results")
+def paging_links_lead_to_pages_of_the_same_query(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """Each paging link (First, Previous, Next, Last) leads to another page of the same query, within
+    its PagesCount, numbered consistently.
+
+    Clients page by following Next until there is none; a Next that drops the filter pages through
+    everything, one past the last page loops or fails, and one that answers another page than it
+    names skips or repeats items. So each link keeps the result's path and query (type, filter,
+    sort, format, page size, its pageSize the result's PageSize); First is page 1, Last is
+    PagesCount, Next and Previous one step from PageNum, and no page lies beyond PagesCount; a page
+    the crawl followed answers the same kind of result at the page its link names. Its origin is
+    LNK003's, its answer REL001's.
+
+    What the suite expects of paging links: live servers of every version (9.5 to 12) write First
+    and Last in every query result's PagingInfo, Previous and Next where there are more pages, and
+    no Type on any of them; the pages document PagingInfo and its links and show no Type on them.
+    So every profile knows the paging Rels (`[rels] paging`) and LNK004 does not ask them for a
+    Type: the target is another page of the result the client holds, a Type would tell it nothing,
+    and asking for one would fail every real server. Where the link leads is what matters to a
+    client, and what this rule judges.
     """
-    if res.root != "QueryResult":
+    paging = [link for link in res.own_links if link.rel in ctx.profile.paging_rels and link.href]
+    if not paging:
         return
-    here = query_of(res.url)
-    current = int(here.get("page", "1") or 1) if here.get("page", "1").isdigit() else 1
-    kept = {k: v for k, v in here.items() if k != "page"}
-    expected_page = {"First": 1, "Next": current + 1, "Previous": current - 1}
-    for link in res.links:
-        if link.rel not in _PAGING or not link.href:
+    ctx.judged(res)
+    # The query the result answers: its own URL's, else (a saved file) the query its First link names.
+    fetched = res.url.startswith(("http://", "https://"))
+    reference = res.url if fetched else next((l.url for l in paging if l.rel == "First" and l.url), paging[0].url)
+    if reference is None:
+        return
+    info = res.paging
+    here = query_of(res.url) if fetched else {}
+    current = _number(info.page if info else None) or _number(here.get("page")) or 1
+    count = _number(info.count) if info else None
+    size = _number(info.size) if info else None
+    last = max(count, 1) if count is not None else None  # an empty result is one empty page
+    wanted = {"First": 1, "Previous": current - 1, "Next": current + 1, "Last": last}
+    kept, path = _keys(query_of(reference)), path_of(reference)
+    for link in paging:
+        if link.url is None:
+            continue  # no single reading: LNK002, LNK003
+        there = query_of(link.url)
+        if path_of(link.url) != path:
+            yield ctx.finding(res, link=link, expected=f"a page of {path}", actual=f"a link to {path_of(link.url)}")
             continue
-        ctx.judged(res)
-        there = query_of(link.href)
-        lost = {k: v for k, v in kept.items() if there.get(k, "").lower() != v.lower()}
+        theirs = _keys(there)
+        lost = {k: v for k, v in kept.items() if theirs.get(k) != v}
         if lost:
             yield ctx.finding(res, link=link, expected=f"the query kept: {kept}", actual=f"changed or lost: {lost}")
-        want = expected_page.get(link.rel)
-        if want is not None and there.get("page") != str(want):
-            yield ctx.finding(res, link=link, expected=f"page={want}", actual=f"page={there.get('page')}")
+        if size is not None and "pagesize" in theirs and _number(theirs["pagesize"]) != size:
+            yield ctx.finding(res, link=link, expected=f"pageSize={size} (the PageSize of this result)",
+                              actual=f"pageSize={theirs['pagesize']}")
+        page = _number(there.get("page"))
+        want = wanted.get(link.rel or "")
+        if page is None or page < 1:
+            yield ctx.finding(res, link=link, expected="a page number (page=1 or more)", actual=f"page={there.get('page')}")
+            continue
+        if want is not None and page != want:
+            yield ctx.finding(res, link=link, expected=f"page={want}", actual=f"page={page}")
+        elif last is not None and page > last:
+            yield ctx.finding(res, link=link, expected=f"a page within PagesCount={count}", actual=f"page={page}")
+        else:
+            yield from _answered_page(ctx, res, link, page)
+
+
+def _answered_page(ctx: RuleContext, res: Resource, link: Link, page: int) -> Iterator[Finding]:
+    """Where the crawl followed the link: the answer is the same kind of result, at the page it names."""
+    target = ctx.readable_target(res, link)
+    if target is None or target.url == res.url or target.root is None:
+        return
+    if target.root != res.root:
+        yield ctx.finding(res, link=link, expected=f"a page of the same result ({res.root})",
+                          actual=f"{target.url} returns {target.root}", shown_by=[target.url])
+        return
+    served = _number(target.paging.page) if target.paging else None
+    if served is not None and served != page:
+        yield ctx.finding(res, link=link, expected=f"page {page}", actual=f"{target.url} answers PageNum={served}",
+                          shown_by=[target.url])

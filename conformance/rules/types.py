@@ -20,7 +20,7 @@ def _format(ctx: RuleContext) -> tuple[str, str]:
 
 
 @rule("TYP001", Severity.ERROR, fault="type_mismatch", source="mapping_link_types_to_xml_schema.md",
-      subject="typed links (and list members) with a Type to a document the crawl read")
+      subject="typed and paging links (and list members) with a Type to a document the crawl read")
 def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A link's Type predicts the root element its Href returns (the four naming rules plus the
     profile's documented exceptions).
@@ -28,7 +28,7 @@ def link_type_predicts_root(ctx: RuleContext, res: Resource) -> Iterator[Finding
     Clients choose the class to deserialise into from the Type before they follow the link; a
     wrong Type makes them parse a Job as a Repository.
     """
-    typed = ctx.profile.typed_rels
+    typed = ctx.profile.typed_rels | ctx.profile.paging_rels  # a paging link's Type, where given, too
     candidates = [l for l in res.links if l.rel in typed] + list(res.members)
     for link in candidates:
         if not link.type or not is_gettable(link, ctx.profile.action_rels):

@@ -120,3 +120,20 @@ async def test_an_older_session_does_not_see_the_areas_of_resources_its_version_
         assert (await client.get("/api/agents/backupFiles")).status_code == 404
         agents = xml(await client.get("/api/agents"))
         assert not [l for l in agents.iterfind("v:Links/v:Link", NS) if "backupFiles" in l.get("Href")]
+
+
+async def test_a_file_listing_pages_as_a_query_result_does_with_links_without_a_type(session, schema):
+    point = member_hrefs(xml(await session.get("/api/vmRestorePoints")))[0]
+    await session.post(f"{point}/mounts")
+    mount = member_hrefs(xml(await session.get(f"{point}/mounts")))[0]
+    listing = xml(await session.get(f"{mount}/C:"))
+    assert etree.QName(listing).localname == "FileSystemEntries" and schema.validate(listing), schema.error_log
+    info = listing.find("v:PagingInfo", NS)
+    assert (info.get("PageNum"), info.get("PageSize"), info.get("PagesCount")) == ("1", "100", "1")
+    found = {link.get("Rel"): link for link in info.iterfind("v:Links/v:Link", NS)}
+    assert list(found) == ["First", "Last"] and all(link.get("Type") is None for link in found.values())
+    first = xml(await session.get(found["First"].get("Href")))
+    assert first.get("Href") == found["First"].get("Href") and first.find("v:PagingInfo", NS).get("PageNum") == "1"
+    second = xml(await session.get(f"{mount}/C:?pageSize=10&page=2")).find("v:PagingInfo", NS)
+    assert (second.get("PageNum"), second.get("PageSize")) == ("2", "10")
+    assert [link.get("Rel") for link in second.iterfind("v:Links/v:Link", NS)] == ["First", "Previous", "Last"]

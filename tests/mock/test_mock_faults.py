@@ -64,7 +64,7 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
                 "xml_as_text": "PRT001", "json_drops_link": "PRT002", "json_ignored": "PRT003",
                 "open_resource": "PRT004", "not_found_without_error": "PRT005", "method_not_allowed_as_500": "PRT006",
                 "session_survives_logout": "PRT007", "error_status_mismatch": "PRT008",
-                "paging_drops_filter": "PRT009", "dangling_link": "REL001", "up_sideways": "REL002",
+                "paging_drops_filter": "PRT009", "paging_past_the_last_page": "PRT009", "dangling_link": "REL001", "up_sideways": "REL002",
                 "foreign_member": "REL003", "alternate_other_uid": "REL004", "alternate_one_way": "REL005",
                 "edit_elsewhere": "REL006", "create_on_self": "REL007", "action_on_parent": "REL008",
                 "action_without_query": "REL009", "undeclared_element": "SCH001", "type_mismatch": "TYP001",
@@ -477,3 +477,15 @@ async def test_paging_drops_filter_leaves_the_sort_out_of_the_paging_links(fetch
     broken, clean = paging(await fetch(("paging_drops_filter",), path)), paging(await fetch((), path))
     assert len(broken) == len(clean) >= 2
     assert all("sortAsc=Name" in h for h in clean) and not any("sort" in h.lower() for h in broken)
+
+
+async def test_paging_past_the_last_page_names_the_page_after_pages_count_as_the_last(fetch):
+    path = "/api/query?type=Job&pageSize=1"
+
+    def last(response: httpx.Response) -> tuple[str, str]:
+        info = root(response).find("v:PagingInfo", NS)
+        (href,) = [l.get("Href") for l in info.iterfind("v:Links/v:Link", NS) if l.get("Rel") == "Last"]
+        return info.get("PagesCount"), href
+
+    (count, broken), (_, clean) = last(await fetch(("paging_past_the_last_page",), path)), last(await fetch((), path))
+    assert clean.endswith(f"page={count}") and broken.endswith(f"page={int(count) + 1}")

@@ -112,3 +112,16 @@ def _paging_drops_filter(root: Node, context: Context) -> None:
     paging = root.child("PagingInfo") if root.name == "QueryResult" else None
     for link in paging.links() if paging is not None else ():
         link.attrs["Href"] = _without_sort(str(link.attrs["Href"]))
+
+
+@document_fault("paging_past_the_last_page", "PRT009",
+                "the Last link of query results names the page after PagesCount",
+                replay="its paging links lead to query URLs that no recording holds")
+def _paging_past_the_last_page(root: Node, context: Context) -> None:
+    paging = root.child("PagingInfo") if root.name == "QueryResult" else None
+    for link in paging.links() if paging is not None else ():
+        if link.attrs.get("Rel") == "Last":
+            parts = urlsplit(str(link.attrs["Href"]))
+            kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.casefold() != "page"]
+            past = int(paging.attrs["PagesCount"]) + 1
+            link.attrs["Href"] = urlunsplit(parts._replace(query=urlencode([*kept, ("page", past)])))
