@@ -107,7 +107,10 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) 
                         f"{configured}mock)")
     p.add_argument("--user", metavar="NAME", help="logon user (default: admin)")
     p.add_argument("--profile", metavar="NAME",
-                   help="API version profile or product version (default: v1_7); `conformance profiles` lists them")
+                   help="API version profile or product version, forced (default: the version the server speaks "
+                        "picks it: logon with ?v=latest, the newest of the root's SupportedVersions; a server older "
+                        "or newer than every profile is judged with the nearest, and the reports say so); with the "
+                        "mock target, the mock speaks that version; `conformance profiles` lists them")
     p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
