@@ -93,7 +93,8 @@ def _by_version() -> list[Profile]:
 
 def forced_choice(profile: Profile, asked: str) -> ProfileChoice:
     """The choice of a run that was given its profile."""
-    return ProfileChoice(profile, f"profile {profile.name} was asked for ({asked})", forced=True)
+    named = "" if asked == profile.name else f" (as {asked})"
+    return ProfileChoice(profile, f"profile {profile.name} was asked for{named}", forced=True)
 
 
 def choose_profile(supported: tuple[str, ...]) -> ProfileChoice:

@@ -112,7 +112,7 @@ def test_a_v1_5_server_is_judged_with_v1_5_without_being_told(serve, tmp_path):
 
 def test_a_profile_asked_for_wins_over_the_servers_version(serve, tmp_path):
     out, results = _run(serve(_mock("v1_7")), tmp_path, env={"CONFORMANCE_PROFILE": "11"})
-    assert "profile v1_6 (profile v1_6 was asked for (11))" in out
+    assert "profile v1_6 (profile v1_6 was asked for (as 11))" in out
     assert results["profile"] == "v1_6" and results["profile_choice"]["forced"] is True
     assert [url.rsplit("/", 1)[1] for url in _logons(results)] == ["?v=v1_6"]
 
