@@ -383,21 +383,25 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
     transport = recorder.transport(network_transport(run.target)) if recorder is not None else None
     async with build_client(run.target, transport=transport) as client:
         if run.choice is None:  # the version the server speaks picks the profile, before anything is judged
-            run.adopt(await _server_choice(client, run.target))
+            choice = await _server_choice(client, run.target)
+            if choice is not None:  # else the root is unreachable, and the logon that follows says so
+                run.adopt(choice)
         if recorder is not None:  # a recording: every exchange stored, then the JSON forms after the walk
             recorder.attach(client)
             after_walk = recorder.after_walk
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
                     snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels)
+        if run.choice is None:  # a root that did not answer, a server that did: it named no version
+            run.adopt(choose_profile(()))
 
 
-async def _server_choice(client: Any, target: Target) -> ProfileChoice:
+async def _server_choice(client: Any, target: Target) -> ProfileChoice | None:
     """The profile for a session opened with `?v=latest`: its version is the newest the public root
-    lists. A root that cannot be read names none (the logon that follows says what is wrong)."""
+    lists. None when the root cannot be reached: the logon that follows says what is wrong."""
     try:
         root = await fetch(client, target.url)
     except Exception:  # noqa: BLE001 - unreachable here is unreachable at logon, which reports it
-        return choose_profile(())
+        return None
     supported = supported_versions(root.body, root.content_type) if 200 <= root.status < 300 else ()
     return choose_profile(supported)
 
