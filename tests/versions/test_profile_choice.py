@@ -15,6 +15,9 @@ import pytest
 from conformance.mock import DEFAULT_PASSWORD, create_app, generate_dataset
 from conformance.mock.server import MockServer
 from conformance.profiles import load_profile
+from conformance.runner import load_inputs, resume_run
+from conformance.settings import resolve_args
+from conformance.snapshot import Snapshot
 from conformance.versioning import choose_profile, supported_versions, version_key
 
 ROOT_XML = b"""<EnterpriseManager xmlns="http://www.veeam.com/ent/v1.0"><SupportedVersions>
@@ -40,6 +43,17 @@ def test_the_newest_supported_version_picks_its_profile_or_the_nearest_one_said_
     choice = choose_profile(supported)
     assert choice.profile == load_profile(profile) and said in choice.reason
     assert (choice.exact, choice.forced, choice.supported) == (exact, False, supported)
+
+
+def test_a_run_given_no_profile_leaves_the_choice_to_the_server_and_a_worker_keeps_the_crawls(monkeypatch):
+    monkeypatch.delenv("CONFORMANCE_PROFILE", raising=False)
+    settings = resolve_args(["--conformance-target", "mock"])
+    inputs = load_inputs(settings)
+    assert settings.profile is None and inputs.choice is None and inputs.profile.name == "v1_7"
+    crawled = Snapshot("http://mock.test/api/", meta={"profile_choice": choose_profile(("v1_4", "v1_5")).to_dict()})
+    run = resume_run(settings, inputs, crawled)  # an xdist worker judges the controller's crawl
+    assert run.profile.name == "v1_5" and run.choice.reason == "the server speaks v1_5"
+    assert (run.snapshot.meta["profile"], run.target.api_version) == ("v1_5", "v1_4")
 
 
 # -- runs against a mock over a real socket ----------------------------------------------------------------
