@@ -314,8 +314,9 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="switch on a named fault (repeatable); on a replay, those that can act on a recording")
     p.add_argument("--api-version", default=None, metavar="VERSION",
-                   help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7); older ones stay available "
-                        "at logon with ?v=")
+                   help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7), the one a ?v=latest logon "
+                        "opens, so `conformance run --target URL` judges it with that version's profile; older ones "
+                        "stay available at logon with ?v=")
     p.add_argument("--surface", choices=SURFACES, default=None,
                    help="documented (default): every documented resource area; key: the key resources alone "
                         "(backup servers, jobs, sessions, repositories, backups, restore points, replicas, backup "
