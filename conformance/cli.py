@@ -107,7 +107,10 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) 
                         f"{configured}mock)")
     p.add_argument("--user", metavar="NAME", help="logon user (default: admin)")
     p.add_argument("--profile", metavar="NAME",
-                   help="API version profile or product version (default: v1_7); `conformance profiles` lists them")
+                   help="API version profile or product version, forced (default: the version the server speaks "
+                        "picks it: logon with ?v=latest, the newest of the root's SupportedVersions; a server older "
+                        "or newer than every profile is judged with the nearest, and the reports say so); with the "
+                        "mock target, the mock speaks that version; `conformance profiles` lists them")
     p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
@@ -311,8 +314,9 @@ def _mock_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fault", action="append", default=[], metavar="NAME",
                    help="switch on a named fault (repeatable); on a replay, those that can act on a recording")
     p.add_argument("--api-version", default=None, metavar="VERSION",
-                   help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7); older ones stay available "
-                        "at logon with ?v=")
+                   help="newest API version served (v1_5, v1_6 or v1_7; default: v1_7), the one a ?v=latest logon "
+                        "opens, so `conformance run --target URL` judges it with that version's profile; older ones "
+                        "stay available at logon with ?v=")
     p.add_argument("--surface", choices=SURFACES, default=None,
                    help="documented (default): every documented resource area; key: the key resources alone "
                         "(backup servers, jobs, sessions, repositories, backups, restore points, replicas, backup "

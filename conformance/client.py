@@ -44,6 +44,10 @@ class Target:
     user: str
     password: str = field(repr=False)
     api_version: str = "v1_7"
+    """The API version the session speaks (what reproductions log on with)."""
+    logon_version: str | None = None
+    """The `?v=` the run logs on with where it is not `api_version`: `latest`, when the server's
+    version is to pick the profile."""
     verify: bool | str = True
     """True (system CAs), False (`--insecure`), or the path of a CA bundle."""
     timeout: float = 20.0
@@ -54,7 +58,7 @@ class Target:
 
     @property
     def logon_url(self) -> str:
-        return f"{self.url}sessionMngr/?v={self.api_version}"
+        return f"{self.url}sessionMngr/?v={self.logon_version or self.api_version}"
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,8 @@ def record(ns: argparse.Namespace, run_defaults: dict[str, Any]) -> int:
         return _error(str(exc).removeprefix("conformance: "))
     if previous is not None:
         wanted = _source(settings, inputs.url)
-        if previous.meta.get("source") != wanted or previous.meta.get("profile") != inputs.profile.name:
+        asked = inputs.choice.profile.name if inputs.choice is not None else None  # else the server picks it again
+        if previous.meta.get("source") != wanted or asked not in (None, previous.meta.get("profile")):
             return _error(f"{out} holds an incomplete recording of {previous.meta.get('source')} with profile "
                           f"{previous.meta.get('profile')}; resume it with the same target and profile, or record "
                           "into another folder")
@@ -221,6 +222,8 @@ def _record_run(run: Any, out: Path, previous: Any, anonymize: bool, source: dic
         finished=datetime.now(timezone.utc).isoformat(), resources=len(run.snapshot),
         skipped_budget=snap.get("skipped_budget", 0), skipped_origin=snap.get("skipped_origin", 0),
         logoff_status=snap.get("logoff_status"),
+        # the profile the server's version picked once logged on (the one asked for, where one was)
+        profile=run.profile.name, api_version=run.profile.api_version, products=list(run.profile.products),
     )
     progress.done()
     where = "mock" if settings.target == "mock" else target.url

@@ -13,18 +13,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import Target, build_client, network_transport, normalise_root, tls_context
+from .client import Target, build_client, fetch, network_transport, normalise_root, tls_context
 from .crawler import CrawlProgress, Limits, crawl, incomplete
 from .errors import ConformanceError, OptionError
 from .mock.versions import SURFACES
 from .probes import PROBES
-from .profiles import Profile, load_profile
+from .profiles import DEFAULT_PROFILE, Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
 from .reproduce import Replay
 from .rules import RULES, Finding, Rule, RuleContext, Severity
 from .schema import SchemaSet, load_schemas
 from .settings import PASSWORD_ENV, Settings
 from .snapshot import Snapshot
+from .versioning import LATEST, ProfileChoice, choose_profile, forced_choice, supported_versions
 
 __all__ = ["Inputs", "InsecureTargetWarning", "ItemResult", "Run", "close_run", "crawl_run", "load_inputs",
            "prepare_run", "resume_run", "start_run"]
@@ -83,6 +84,21 @@ class Run:
     """Why the session ended before every item ran (interrupted, a stop on the first failure), else None."""
     recorder: Any = None
     """What stores every exchange of the crawl as it arrives (`conformance record`), else None."""
+    choice: ProfileChoice | None = None
+    """Which profile judges the run and why; None until the server's version has picked it."""
+
+    def adopt(self, choice: ProfileChoice) -> None:
+        """Judge with the chosen profile (and its schemas, unless --schema gave others), and say why."""
+        self.choice = choice
+        if choice.profile.name != self.profile.name:
+            self.profile = choice.profile
+            if not self.settings.schema:
+                self.schemas = load_schemas(choice.profile.schemas)
+        profile = self.profile
+        self.target = replace(self.target, api_version=choice.server_version or profile.api_version)
+        self.snapshot.meta.update(profile=profile.name, api_version=self.target.api_version,
+                                  products=list(profile.products), schemas=str(self.settings.schema or profile.schemas),
+                                  profile_choice=choice.to_dict())
 
     def record(self, result: ItemResult) -> None:
         self.results[(result.rule_id, result.kind)] = result
@@ -170,6 +186,9 @@ class Inputs:
     url: str | None
     """The API root of a real target; None for the mock, whose port is known once it runs."""
     password: str | None = field(default=None, repr=False)
+    choice: ProfileChoice | None = None
+    """Why `profile` judges the run; None when the server's version is to pick it after logon
+    (`profile` is then the newest, which the embedded mock speaks)."""
 
 
 def load_inputs(settings: Settings) -> Inputs:
@@ -177,7 +196,7 @@ def load_inputs(settings: Settings) -> Inputs:
 
     Raises a ConformanceError naming what is wrong; nothing here touches the network.
     """
-    profile = load_profile(settings.profile)
+    profile, choice = _profile(settings)
     schemas = load_schemas(settings.schema or profile.schemas)
     waivers = load_baseline(settings.baseline) if settings.baseline else []
     if settings.ca_bundle:
@@ -191,12 +210,31 @@ def load_inputs(settings: Settings) -> Inputs:
             raise OptionError(f"mock: {exc}") from exc
         if settings.mock_replay is not None:
             _check_replay(settings.mock_replay, profile, faults)
-        return Inputs(profile, schemas, waivers, None)
+        return Inputs(profile, schemas, waivers, None, choice=choice)
     url = normalise_root(settings.target or "")
     password = settings.password
     if password is None:
         raise OptionError(f"no password: set the environment variable {PASSWORD_ENV} for user {settings.user!r}")
-    return Inputs(profile, schemas, waivers, url, password)
+    return Inputs(profile, schemas, waivers, url, password, choice)
+
+
+def _profile(settings: Settings) -> tuple[Profile, ProfileChoice | None]:
+    """The profile asked for, or the one a replay's recording was made in; else the newest, provisionally,
+    with no choice: the server's version picks the profile once the run has logged on."""
+    if settings.profile is not None:
+        profile = load_profile(settings.profile)
+        return profile, forced_choice(profile, settings.profile)
+    if settings.target == "mock" and settings.mock_replay is not None:
+        from .recording import Recording, RecordingError
+
+        try:
+            recording = Recording.load(settings.mock_replay)
+        except RecordingError as exc:
+            raise OptionError(f"--conformance-mock-replay: {exc}") from exc
+        profile = load_profile(str(recording.meta.get("profile") or recording.api_version))
+        return profile, ProfileChoice(profile, f"the recording holds API {recording.api_version}",
+                                      recording.api_version, (recording.api_version,))
+    return load_profile(DEFAULT_PROFILE), None
 
 
 def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
@@ -259,6 +297,7 @@ def _target(settings: Settings, inputs: Inputs) -> tuple[Target, Any]:
     elif settings.ca_bundle:
         verify = str(settings.ca_bundle)
     target = Target(normalise_root(url), settings.user, password, api_version=inputs.profile.api_version,
+                    logon_version=LATEST if inputs.choice is None else None,
                     verify=verify, timeout=settings.timeout, max_body=settings.max_body,
                     concurrency=settings.concurrency)
     return target, mock
@@ -281,14 +320,23 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
             incomplete(snapshot, f"the recording is incomplete ({reasons})")
     dataset = getattr(mock.app.state, "dataset", None) if mock is not None else None
     mock_now = dataset.now if dataset is not None else None
-    return Run(settings, profile, inputs.schemas, target, snapshot, mock, mock_now, waivers=inputs.waivers)
+    run = Run(settings, profile, inputs.schemas, target, snapshot, mock, mock_now, waivers=inputs.waivers)
+    if inputs.choice is not None:
+        run.adopt(inputs.choice)
+    return run
 
 
 def resume_run(settings: Settings, inputs: Inputs, snapshot: Snapshot, mock_now: datetime | None = None) -> Run:
     """The run another process crawled, rebuilt from its snapshot to be judged (an xdist worker):
     nothing is sent and no mock started, and reproductions name the same target and mock."""
     target = Target(snapshot.root_url, settings.user, "", api_version=inputs.profile.api_version)
-    return Run(settings, inputs.profile, inputs.schemas, target, snapshot, None, mock_now, waivers=inputs.waivers)
+    run = Run(settings, inputs.profile, inputs.schemas, target, snapshot, None, mock_now, waivers=inputs.waivers)
+    chosen = snapshot.meta.get("profile_choice")
+    if inputs.choice is None and isinstance(chosen, dict):  # the crawl's server picked it: the same here
+        run.adopt(ProfileChoice.from_dict(chosen))
+    elif inputs.choice is not None:
+        run.adopt(inputs.choice)
+    return run
 
 
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:
@@ -334,11 +382,28 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
     recorder = run.recorder
     transport = recorder.transport(network_transport(run.target)) if recorder is not None else None
     async with build_client(run.target, transport=transport) as client:
+        if run.choice is None:  # the version the server speaks picks the profile, before anything is judged
+            choice = await _server_choice(client, run.target)
+            if choice is not None:  # else the root is unreachable, and the logon that follows says so
+                run.adopt(choice)
         if recorder is not None:  # a recording: every exchange stored, then the JSON forms after the walk
             recorder.attach(client)
             after_walk = recorder.after_walk
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
                     snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels)
+        if run.choice is None:  # a root that did not answer, a server that did: it named no version
+            run.adopt(choose_profile(()))
+
+
+async def _server_choice(client: Any, target: Target) -> ProfileChoice | None:
+    """The profile for a session opened with `?v=latest`: its version is the newest the public root
+    lists. None when the root cannot be reached: the logon that follows says what is wrong."""
+    try:
+        root = await fetch(client, target.url)
+    except Exception:  # noqa: BLE001 - unreachable here is unreachable at logon, which reports it
+        return None
+    supported = supported_versions(root.body, root.content_type) if 200 <= root.status < 300 else ()
+    return choose_profile(supported)
 
 
 def close_run(run: Run | None) -> None:

@@ -108,7 +108,8 @@ OPTIONS: tuple[_Option, ...] = (
             "Without it the plugin stays inert.", None),
     _Option("user", "user name for the logon (the password comes from the environment variable "
             f"{PASSWORD_ENV} only).", "admin"),
-    _Option("profile", "profile: API version (v1_7) or product version alias (13), or a path to a .toml file.", "v1_7"),
+    _Option("profile", "profile: API version (v1_7) or product version alias (13), or a path to a .toml file; "
+            "default: the version the server speaks (logon with ?v=latest) picks it.", None),
     _Option("schema", "XSD file or folder (e.g. the RestAPI.xsd of an installation); overrides the profile's schemas.",
             None, _existing_path),
     _Option("insecure", "do not verify the server's TLS certificate (self-signed installs); prints a warning.",
@@ -167,7 +168,8 @@ class Settings:
 
     target: str | None
     user: str
-    profile: str
+    profile: str | None
+    """None: the API version the server speaks picks the profile after logon."""
     schema: Path | None
     insecure: bool
     ca_bundle: Path | None

@@ -101,12 +101,12 @@ class Docs:
         """Whether the caller's API version has an area, a listing's area or a key resource."""
         if path in KINDS:
             return self.v.contract.serves(KINDS[path])
-        if not self.v.contract.areas:
+        if not self.v.contract.areas or not self.v.contract.serves_area(path, ""):
             return False
         if path in self.surface.listings:
             return self.served(self.surface.listings[path].of)
         if path in self.surface.areas:
-            return self.v.contract.serves_type(self.surface.areas[path].type)
+            return self.v.contract.serves_area(path, self.surface.areas[path].type)
         return True
 
     def child_links(self, path: str, id_: str) -> list[Node]:

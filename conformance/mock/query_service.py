@@ -102,7 +102,7 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
                            for i in v.ds.includes.values() if i.job_id in v.ds.jobs], None
     elif query.type in _AREAS:
         area = _AREAS[query.type]
-        if not v.contract.areas or not v.contract.serves_type(area.type):
+        if not v.contract.areas or not v.contract.serves_area(area.path, area.type):
             raise QueryError(f"type: unknown query type {query.type!r} in API {v.contract.version}")
         records, orders = rows_of(area.path), None
     else:
@@ -165,7 +165,7 @@ def ready_made(v: View) -> Mapping[str, str]:
     out = {kind.plural: v.query({"type": kind.entity, "format": "Entities", "sortAsc": "Name", "pageSize": 15,
                                  "page": 1}) for kind in KINDS.values() if v.contract.serves(kind)}
     for name, area in _AREAS.items():
-        if v.contract.areas and v.contract.serves_type(area.type):
+        if v.contract.areas and v.contract.serves_area(area.path, area.type):
             out[Docs(v, None).list_root(area) or f"{name} list"] = v.query(
                 {"type": name, "format": "Entities", "sortAsc": "Name", "pageSize": 15, "page": 1})
     out["Tasks"] = v.query({"type": TASK, "format": "Resources", "sortAsc": "TaskId", "pageSize": 15, "page": 1})

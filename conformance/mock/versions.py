@@ -3,9 +3,8 @@
 A logon session keeps the version it was opened with (`?v=`), and every document it is served is
 built for that version: resources and links a version did not have yet are absent, and asking
 for them answers as an older server would (404 for the collection, 400 for the query type or the
-action). The differences are the project's stated assumptions, the same ones the profiles
-`profiles/v1_5.toml` and `profiles/v1_6.toml` make; the vendor's pages of the older versions
-are not at hand.
+action). The differences are the ones the profiles `profiles/v1_5.toml` and `profiles/v1_6.toml`
+state, each with the vendor page it comes from (or marked as an assumption where no page settles it).
 """
 
 from __future__ import annotations
@@ -31,12 +30,18 @@ class _Added:
     """Key resources (KINDS paths), with their collections, session links and query type."""
     actions: frozenset[tuple[str, str]] = frozenset()
     """(kind path, action Rel) pairs: action links and the operations behind them."""
+    areas: frozenset[str] = frozenset()
+    """Areas of the surface table (`cdpPolicies`, `jobs/{id}/linkedJobs`), with everything below them:
+    their collections, items, session and service links, query types, and the links other documents
+    carry to them."""
 
 
 _ADDED: Mapping[str, _Added] = {
-    # v1_7 (product 12): backup files as a resource. (Jobs toggle their schedule, and query results
-    # link their pages, in every version: servers of 9.5 Update 4 already do.)
-    "v1_7": _Added(kinds=frozenset({"backupFiles"})),
+    # v1_6 (product 11): continuous data protection (policies, replicas, their sessions).
+    "v1_6": _Added(areas=frozenset({"cdpPolicies", "cdpReplicaSessions", "cdpReplicaTaskSessions", "cdpReplicas"})),
+    # v1_7 (product 12): CDP replicas of Cloud Director vApps, and the linked jobs and repositories
+    # of the multi-platform backup copy jobs.
+    "v1_7": _Added(areas=frozenset({"cdpReplica/vApps", "jobs/{id}/linkedJobs", "jobs/{id}/linkedBackupRepositories"})),
 }
 
 
@@ -47,6 +52,7 @@ class Contract:
     version: str
     missing_kinds: frozenset[str] = frozenset()
     missing_actions: frozenset[tuple[str, str]] = frozenset()
+    missing_areas: frozenset[str] = frozenset()
     areas: bool = True
     """Whether the table's areas are served (`surface = "key"` serves the key resources alone)."""
 
@@ -57,6 +63,11 @@ class Contract:
         """Whether an area whose items are of this Type is there (not when its key resource is new)."""
         return not any(KINDS[path].entity == type_ for path in self.missing_kinds)
 
+    def serves_area(self, path: str, type_: str) -> bool:
+        """Whether a surface area (or listing, document or service) at this path is there: not below an
+        area a later version added, and not of a Type whose key resource is new."""
+        return self.serves_type(type_) and not any(path == a or path.startswith(a + "/") for a in self.missing_areas)
+
     def offers(self, kind: Kind, action: Action) -> bool:
         return (kind.path, action.rel) not in self.missing_actions
 
@@ -64,7 +75,7 @@ class Contract:
 def _build(version: str) -> Contract:
     later = [_ADDED[v] for v in API_VERSIONS[API_VERSIONS.index(version) + 1:] if v in _ADDED]
     return Contract(version, frozenset().union(*(a.kinds for a in later)),
-                    frozenset().union(*(a.actions for a in later)))
+                    frozenset().union(*(a.actions for a in later)), frozenset().union(*(a.areas for a in later)))
 
 
 _CONTRACTS = {version: _build(version) for version in API_VERSIONS}

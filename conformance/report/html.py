@@ -69,11 +69,12 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
            '<a href="#conformance-environment">Environment</a></nav>')
     css = files(__package__).joinpath("report.css").read_text(encoding="utf-8")
     link_map = link_map_svg(run.snapshot, _failing_kinds(run, log), href=lambda rule_id: "#" + anchor(rule_id))
+    why = f" ({escape(c['profile_reason'])})" if c["profile_reason"] else ""
     return (
         f'{BEGIN}<style>{css}</style><section id="conformance">'
         f'<h2 class="verdict {"ok" if ok else "bad"}">{"✓" if ok else "✗"} Verdict: {escape(c["verdict"])}</h2>'
         f"{incomplete}"
-        f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>: "
+        f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>{why}: "
         f"{c['resources']} resources of {c['kinds']} types crawled, {c['items_run']} items run, "
         f"{c['items_failed']} failed; {c['findings']} new findings ({severities}); {c['waived']} waived."
         f"{f' Run started {escape(str(started))}.' if started else ''}</p>"

@@ -132,6 +132,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "profile": run.profile.name,
         "api_version": run.profile.api_version,
         "products": list(run.profile.products),
+        "profile_choice": _profile_choice(run),
         "started": snapshot.meta.get("started"),
         "finished": datetime.now(timezone.utc).isoformat(),
         "complete": complete,
@@ -178,3 +179,12 @@ def write_results(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
         json.dump(streamed, out, indent=1, default=str)
     os.replace(tmp, target)
     return target
+
+
+def _profile_choice(run: Any) -> dict[str, Any] | None:
+    """Which profile judged the run and why: asked for, or picked by the version the server speaks."""
+    choice = getattr(run, "choice", None)
+    if choice is not None:
+        return choice.to_dict()
+    chosen = run.snapshot.meta.get("profile_choice")
+    return dict(chosen) if isinstance(chosen, dict) else None

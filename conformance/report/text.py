@@ -41,6 +41,15 @@ def verdict(run: Any) -> str:
     return "conformant"
 
 
+def profile_reason(run: Any) -> str:
+    """Why the run is judged with its profile: the version the server speaks, or the profile asked for."""
+    choice = getattr(run, "choice", None)
+    if choice is not None:
+        return choice.reason
+    chosen = run.snapshot.meta.get("profile_choice")
+    return str(chosen.get("reason", "")) if isinstance(chosen, dict) else ""
+
+
 def summary_counts(run: Any) -> dict[str, Any]:
     """Figures shared by every output, so the terminal and HTML never disagree."""
     findings = run.findings
@@ -51,6 +60,7 @@ def summary_counts(run: Any) -> dict[str, Any]:
     return {
         "target": run.snapshot.meta.get("target"),
         "profile": run.profile.name,
+        "profile_reason": profile_reason(run),
         "resources": len(run.snapshot),
         "kinds": len(run.snapshot.kinds()),
         "items_run": len(run.results),
@@ -87,7 +97,7 @@ def summary_lines(run: Any) -> list[str]:
     c = summary_counts(run)
     severities = ", ".join(f"{n} {s}" for s, n in c["by_severity"].items())
     lines = [
-        f"target {c['target']}  profile {c['profile']}",
+        f"target {c['target']}  profile {c['profile']}" + (f" ({c['profile_reason']})" if c["profile_reason"] else ""),
         f"{c['resources']} resources of {c['kinds']} types crawled; {c['items_run']} items run, "
         f"{c['items_failed']} failed, {c['items_passed']} passed, {c['items_skipped']} skipped (nothing to judge)",
         f"verdict: {c['verdict']} ({c['findings']} new findings: {severities}; {c['waived']} waived)",

@@ -115,11 +115,14 @@ async def test_toggling_a_schedule_switches_it_and_a_second_toggle_switches_it_b
 async def test_an_older_session_does_not_see_the_areas_of_resources_its_version_lacks(connect):
     app = create_app(generate_dataset(12, seed=7))
     async with connect(app, logged_on=False) as client:
-        logon = await client.post("/api/sessionMngr/?v=v1_6", auth=("admin", "mock-password"))
+        logon = await client.post("/api/sessionMngr/?v=v1_5", auth=("admin", "mock-password"))
         client.headers["X-RestSvcSessionId"] = logon.headers["X-RestSvcSessionId"]
-        assert (await client.get("/api/agents/backupFiles")).status_code == 404
-        agents = xml(await client.get("/api/agents"))
-        assert not [l for l in agents.iterfind("v:Links/v:Link", NS) if "backupFiles" in l.get("Href")]
+        assert (await client.get("/api/cdpPolicies")).status_code == 404  # continuous data protection: v1_6 on
+        assert (await client.get("/api/cdpReplicas")).status_code == 404
+        assert (await client.get("/api/query?type=CdpPolicy")).status_code == 400
+        ready_made = xml(await client.get("/api/querySvc"))
+        assert not [l for l in ready_made.iterfind(".//v:Link", NS) if "Cdp" in (l.get("Href") or "")]
+        assert (await client.get("/api/agents/backupFiles")).status_code == 200  # documented since v10
 
 
 async def test_a_file_listing_pages_as_a_query_result_does_with_links_without_a_type(session, schema):

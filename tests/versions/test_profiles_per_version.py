@@ -37,10 +37,12 @@ def test_each_version_loads_by_its_name_and_by_each_product_version(capsys):
     assert listed[:3] == list(VERSIONS)
 
 
-def test_older_profiles_state_their_assumptions():
+def test_older_profiles_name_the_page_of_each_difference_and_list_what_stays_assumed():
     for version in ("v1_5", "v1_6"):
         text = (data_dir("profiles") / f"{version}.toml").read_text()
-        assert "assumed" in text and "not at hand" in text
+        header = text[:text.index("\nname = ")]
+        assert "https://helpcenter.veeam.com/archive/backup/" in header
+        assert "# Assumptions (no page at hand settles them):" in header
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -54,21 +56,24 @@ def test_an_older_session_on_the_newest_server_keeps_its_versions_contract(versi
 
 
 def test_a_newer_server_judged_by_an_older_profile_shows_what_leaked_from_the_newer_version():
-    broken = failing(_crawl("v1_7"), "v1_6")
-    assert ("PRF002", "LogonSession") in broken  # the Down links to backup files
-    assert {rule for rule, _ in broken} == {"PRF002"}
+    found = judge(_crawl("v1_7"), "v1_6")
+    broken = {key for key, f in found.items() if f}
+    # The linked jobs and repositories of v1_7: Types v1_6 does not map, on the jobs that link them.
+    assert {("TYP001", "Job"), ("TYP005", "LinkedBackupRepositoryObject")} <= broken
+    assert {rule for rule, _ in broken} == {"TYP001", "TYP005"}
+    for finding in (f for key in broken for f in found[key]):
+        assert "Linked" in finding.actual or "Linked" in (finding.link.type if finding.link else "")
 
 
-def test_an_older_server_judged_by_a_newer_profile_lacks_the_newer_resource_types_which_go_unchecked():
-    snapshot = _crawl("v1_6")
-    found = judge(snapshot, "v1_7")
-    assert {key for key, f in found.items() if f} == set()
-    # No link of the older server offers backup files: absent, not missed, and said so.
+def test_an_older_server_judged_by_a_newer_profile_passes_and_says_which_types_no_link_offers():
+    snapshot = _crawl("v1_5")
+    assert failing(snapshot, "v1_7") == set()
+    # No link of the older server offers CDP or the v1_7 additions: absent, not missed, and said so.
     ctx = RuleContext(snapshot, load_profile("v1_7"))
     session = next(r for r in snapshot if r.kind == "LogonSession" and r.method == "GET")
     assert list(run_rule(RULES["PRF003"], ctx, [session])) == []
     (note,) = [n for n in ctx.notes if "not offered by any link" in n]
-    assert all(kind in note for kind in ("BackupFile", "BackupFileReference", "BackupFiles"))
+    assert all(kind in note for kind in ("CdpPolicy", "VAppCdpReplica", "LinkedJobObject"))
 
 
 # -- the rules on hand-built resources -----------------------------------------------------------------

@@ -13,7 +13,7 @@ from version_steps import NS, down_types, rels, xml
 
 pytestmark = pytest.mark.anyio
 
-FILES = {"BackupFileReferenceList", "BackupFileList"}
+CDP = {"CdpPolicyReferenceList", "CdpPolicyList"}
 
 
 async def _job(client) -> str:
@@ -21,28 +21,37 @@ async def _job(client) -> str:
     return refs.find("v:Ref", NS).get("Href").split("/api/", 1)[1]
 
 
+async def _down_types_of(client, path: str) -> set[str]:
+    return down_types(xml(await client.get(f"/api/{path}")))
+
+
 async def test_a_session_opened_with_an_older_version_gets_that_versions_view_on_a_newer_server(server, logged_on):
-    async with logged_on(server, "v1_7") as new, logged_on(server, "v1_6") as old:
-        assert FILES <= down_types(xml(await new.get("/api/sessionMngr/?v=latest")))
-        assert not FILES & down_types(xml(await old.get("/api/sessionMngr/?v=latest")))
+    async with logged_on(server, "v1_7") as new, logged_on(server, "v1_6") as old, logged_on(server, "v1_5") as oldest:
+        assert (await new.get("/api/cdpReplica/vApps")).status_code == 200
+        assert (await old.get("/api/cdpReplica/vApps")).status_code == 404
+        assert (await old.get("/api/cdpPolicies")).status_code == 200
+        assert (await oldest.get("/api/cdpPolicies")).status_code == 404
+        assert (await oldest.get("/api/query?type=CdpPolicy")).status_code == 400
+        assert (await old.get("/api/query?type=CdpPolicy")).status_code == 200
         job = await _job(new)
-        for client in (new, old):  # servers of 9.5 Update 4 already toggle a job's schedule
+        assert "Create" in rels(xml(await new.get(f"/api/{job}?format=Entity")))
+        assert "LinkedJobObjectList" in await _down_types_of(new, f"{job}?format=Entity")
+        assert "LinkedJobObjectList" not in await _down_types_of(old, f"{job}?format=Entity")
+        assert (await old.get(f"/api/{job}/linkedJobs")).status_code == 404
+        for client in (new, old, oldest):  # documented since v10: not a difference
             assert "ToggleScheduleEnabled" in rels(xml(await client.get(f"/api/{job}?format=Entity")))
-            assert (await client.post(f"/api/{job}?action=toggleScheduleEnabled")).status_code == 202
-        assert (await new.get("/api/backupFiles")).status_code == 200
-        assert (await old.get("/api/backupFiles")).status_code == 404
-        assert (await old.get("/api/query?type=BackupFile")).status_code == 400
-        assert (await old.post(f"/api/{job}?action=start")).status_code == 202
+            assert (await client.get("/api/backupFiles")).status_code == 200
+            assert {"BackupFileReferenceList", "BackupFileList"} <= down_types(xml(await client.get("/api/sessionMngr/?v=latest")))
+        assert (await oldest.post(f"/api/{job}?action=toggleScheduleEnabled")).status_code == 202
 
 
-async def test_query_results_of_every_version_link_their_pages_without_a_type(server, logged_on):
+async def test_query_results_link_their_pages_in_every_version(server, logged_on):
     for version in ("v1_5", "v1_6", "v1_7"):
         async with logged_on(server, version) as client:
             result = xml(await client.get("/api/query?type=Job&pageSize=1&page=1"))
             info = result.find("v:PagingInfo", NS)
             assert info.get("PagesCount") != "1"
             assert rels(info) == ["First", "Next", "Last"], version
-            assert [link.get("Type") for link in info.iterfind("v:Links/v:Link", NS)] == [None] * 3
 
 
 async def test_an_older_server_offers_only_its_versions_and_latest_means_its_own(logged_on):
@@ -50,7 +59,7 @@ async def test_an_older_server_offers_only_its_versions_and_latest_means_its_own
     async with logged_on(app, "latest") as client:
         root = xml(await client.get("/api/"))
         assert [v.get("Name") for v in root.iterfind("v:SupportedVersions/v:SupportedVersion", NS)] == ["v1_5", "v1_6"]
-        assert not FILES & down_types(xml(await client.get("/api/sessionMngr/?v=latest")))
+        assert (await client.get("/api/cdpReplica/vApps")).status_code == 404
         refused = await client.post("/api/sessionMngr/?v=v1_7", auth=("admin", "mock-password"))
         assert refused.status_code == 400 and "v1_6, v1_5" in refused.text
 
@@ -62,6 +71,10 @@ def test_an_unknown_api_version_is_refused_naming_the_known_ones():
 
 def test_each_version_serves_the_latest_contract_less_what_later_versions_added():
     latest, middle, oldest = (contract_of(v) for v in reversed(API_VERSIONS))
-    assert (latest.missing_kinds, latest.missing_actions) == (frozenset(), frozenset())
-    assert middle.missing_kinds == {"backupFiles"} and middle.missing_actions == frozenset()
-    assert oldest.missing_kinds == middle.missing_kinds and oldest.missing_actions == middle.missing_actions
+    assert (latest.missing_kinds, latest.missing_actions, latest.missing_areas) == (frozenset(), frozenset(), frozenset())
+    added_in_v1_7 = {"cdpReplica/vApps", "jobs/{id}/linkedJobs", "jobs/{id}/linkedBackupRepositories"}
+    assert middle.missing_areas == added_in_v1_7
+    assert oldest.missing_areas == added_in_v1_7 | {"cdpPolicies", "cdpReplicas", "cdpReplicaSessions", "cdpReplicaTaskSessions"}
+    assert not middle.serves_area("cdpReplica/vApps/{id}/vms", "VAppCdpReplicaVm")
+    assert middle.serves_area("cdpReplicas/{id}/vms", "CdpReplicaVm") and not oldest.serves_area("cdpReplicas/{id}/vms", "")
+    assert all(not c.missing_kinds and not c.missing_actions for c in (middle, oldest))
