@@ -21,6 +21,7 @@ inputs_key = pytest.StashKey[Any]()  # runner.Inputs, checked at session start
 run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done (not on xdist workers: they report nothing)
 handoff_key = pytest.StashKey[Any]()  # workers.Handoff: how an xdist controller hands its crawl to its workers
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
+said_key = pytest.StashKey[bool]()  # the run stopped with its reason said: pytest's stop banner would repeat it
 
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
 
@@ -90,6 +91,7 @@ def _start(config: pytest.Config, settings: Settings) -> Any:
         from .report.plain import shown
 
         sys.stderr.write(f"conformance: error: {shown(str(exc))}\n")
+        config.stash[said_key] = True
         pytest.exit("conformance: stopped: target unreachable or logon refused", returncode=_EXIT_TARGET)
     except ConformanceError as exc:
         raise pytest.UsageError(f"conformance: {exc}") from None
@@ -250,7 +252,13 @@ class _Results:
                 run.record(result)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(said_key, False):
+        # The reason was said in one clear line; pytest would add its own `! ...Exit: ... !` banner.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and hasattr(reporter, "_keyboardinterrupt_memo"):
+            reporter._keyboardinterrupt_memo = None
     handoff = config.stash.get(handoff_key, None)
     if handoff is not None:  # after the workers are gone
         handoff.release()

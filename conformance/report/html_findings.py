@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from ..rules import RULES, Finding
+from ..rules.pages import page_title_and_url
 from .gate import split
 
 __all__ = ["IN_FULL", "AS_LINES", "anchor", "findings_html"]
@@ -52,13 +53,18 @@ def _in_full(finding: Finding, kind: str) -> str:
             f"<table>{''.join(rows)}</table>{repro}</div>")
 
 
+def _page_link(source: str) -> str:
+    title, url = page_title_and_url(source)
+    return f'<a href="{escape(url)}">{escape(title)}</a>' if url else escape(title)
+
+
 def _rule_block(rule_id: str, found: Sequence[tuple[Finding, str]], waived: str = "") -> str:
     rule = RULES.get(rule_id)
     severity = str(found[0][0].severity)
     statement = rule.statement if rule else ""
     kinds = sorted({kind for _, kind in found})
     urls = {f.url for f, _ in found}
-    source = f"; vendor page: {escape(rule.source)}" if rule and rule.source else ""
+    source = f"; vendor page: {_page_link(rule.source)}" if rule and rule.source else ""
     parts = [f'<div class="rule-findings {"waived" if waived else escape(severity)}" id="{anchor(rule_id)}'
              f'{"-" + waived if waived else ""}">'
              f'<h3><span class="sev {escape(severity)}">{escape(severity)}</span> {escape(rule_id)} '
