@@ -18,6 +18,8 @@ import pytest
 from conformance.mock import FAULTS
 from conformance.rules import RULES
 
+from nested_runs import told
+
 
 def conformance(*args: str, cwd=None, env=None, unset=(), timeout: float = 120) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in {**os.environ, **(env or {})}.items() if key not in unset}
@@ -262,7 +264,7 @@ def test_check_judges_saved_files_one_by_one_and_says_how_many(tmp_path):
             "<TaskId>task-1</TaskId><State>Finished</State><Operation>StartJob</Operation></Task>")
     (tmp_path / "cut.xml").write_text(f'<Tasks xmlns="{ns}">')
     result = conformance("check", str(tmp_path))
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, told(result.stdout, result.stderr)
     assert result.stdout.splitlines()[-1] == ("conformance check: 3 file(s): 2 judged, 1 skipped as fragments; "
                                               "0 finding(s) in 0 file(s), 0 unreadable")
     assert f"{tmp_path / 'cut.xml'}: truncated" in result.stdout
