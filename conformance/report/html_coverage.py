@@ -71,13 +71,19 @@ def _sampled(run: Any) -> str:
     return table + gap
 
 
+def _other_sessions(meta: dict[str, Any]) -> str:
+    count = meta.get("other_sessions") or 0
+    return (f"; {count:,} logon session(s) of other clients not judged (each speaks the API version its client "
+            "logged on with; its links are that session's)") if count else ""
+
+
 def coverage_html(run: Any, log: ItemLog | None = None) -> str:
     cov, meta = coverage(run), run.snapshot.meta
     crawl = (f"<p>Crawl: {len(run.snapshot):,} resources fetched; at most {escape(_limit(meta.get('per_template')))} "
              f"URL(s) of one URL template (--per-template): {meta.get('skipped_sampling', 0):,} link target(s) "
              f"left out by sampling; {meta.get('skipped_budget', 0):,} left out over the budget (--max-resources "
              f"{escape(_limit(meta.get('max_resources')))}); {meta.get('skipped_origin', 0):,} off-origin link(s) "
-             f"not followed.</p>{_sampled(run)}") if meta else ""
+             f"not followed{_other_sessions(meta)}.</p>{_sampled(run)}") if meta else ""
     gap = ' class="gap"' if cov["undeclared_roots"] else ""
     return (
         f"{crawl}<p>{len(cov['kinds'])} resource types: {_words(cov['kinds'])}</p>"

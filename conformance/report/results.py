@@ -159,7 +159,8 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "contract": _contract(snapshot),
         "operations": _operations(snapshot, run.profile),
         "schemas": _schemas(settings.schema or run.profile.schemas),
-        "coverage": {"undeclared_roots": undeclared_roots(snapshot), "sampling": sampling(run)},
+        "coverage": {"undeclared_roots": undeclared_roots(snapshot), "sampling": sampling(run),
+                     "other_sessions": snapshot.meta.get("other_sessions") or 0},
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .gate import by_severity, split, waived_phrases
 
-__all__ = ["action_lines", "stop_reason", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots",
+__all__ = ["action_lines", "other_sessions_lines", "stop_reason", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots",
            "verdict", "verdict_phrase"]
 
 
@@ -101,6 +101,13 @@ def findings_phrase(c: dict[str, Any]) -> str:
                       *waived_phrases(c["below_gate"], c["baselined"], c["fail_on"])])
 
 
+def other_sessions_lines(snapshot: Any) -> list[str]:
+    """Other clients' logon sessions the crawl met and left out: not the run's to judge."""
+    count = snapshot.meta.get("other_sessions") or 0
+    return [f"not judged: {count} logon session(s) of other clients (each speaks the API version its client "
+            "logged on with; its links are that session's, not this run's)"] if count else []
+
+
 def summary_lines(run: Any) -> list[str]:
     c = summary_counts(run)
     lines = [
@@ -114,6 +121,7 @@ def summary_lines(run: Any) -> list[str]:
     from .sampling import sampling_lines
 
     lines += sampling_lines(run)
+    lines += other_sessions_lines(run.snapshot)
     lines += undeclared_lines(run.snapshot)
     for waiver in run.stale_waivers:
         lines.append(f"stale waiver: {waiver.rule} {waiver.kind or ''} {waiver.url or ''} matched nothing "
