@@ -45,11 +45,17 @@ def _undeclared(gaps: list[dict[str, Any]]) -> str:
 
 
 def _item_notes(log: ItemLog | None) -> str:
+    """What items could not check, each note said once per rule with the resource types it holds
+    for: the same note on a hundred types is one line, not a hundred."""
     if log is None or not log.notes:
         return ""
-    items = "".join(f"<li><b>{escape(rule)}[{escape(kind)}]</b>: {'<br>'.join(escape(n) for n in notes)}</li>"
-                    for (rule, kind), notes in sorted(log.notes.items()))
-    opened = " open" if len(log.notes) <= _NOTES_OPEN else ""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for (rule, kind), notes in sorted(log.notes.items()):
+        for note in notes:
+            grouped.setdefault((rule, note), []).append(kind)
+    items = "".join(f"<li><b>{escape(rule)}</b> on {len(kinds)} type(s) ({escape(', '.join(kinds))}): "
+                    f"{escape(note)}</li>" for (rule, note), kinds in grouped.items())
+    opened = " open" if len(grouped) <= _NOTES_OPEN else ""
     return (f"<details{opened}><summary>Not checked by {len(log.notes)} item(s) (they passed on what they could "
             f'check)</summary><ul class="notes">{items}</ul></details>')
 
