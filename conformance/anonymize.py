@@ -7,8 +7,11 @@ value. So links and Names still agree, and the recording is still judged as the 
 (GUIDs, UIDs) name nothing and are kept. A value is sensitive by the name of the field that holds it
 (`Name`, `HostName`, `FilePath`, `UserName`, `Description`, ...: `_CATEGORIES`) in an element that
 stands for one of the installation's objects (it has a UID, or its Href ends with an id), or by
-being a URL's host; the names the API itself gives (versions, query types, reports) are kept. The
-stand-ins are numbered in sorted order, so the same estate gets the same stand-ins.
+being a URL's host; the names the API itself gives (versions, query types, reports) are kept. A
+field's name only says where a name may be: what it holds decides. A value that reads as a literal
+of the API's own types (a boolean, a number, a date or time, a GUID or UID) names nothing, whatever
+its field is called (`PerUser` holds `false`), and is never replaced. The stand-ins are numbered in
+sorted order, so the same estate gets the same stand-ins.
 
 A field's whole value is replaced; inside other values, a sensitive value is replaced where it shows
 as a part (`SQL Backup 1` in `SQL Backup 1@2025-12-31`) when it is distinctive (four characters or
@@ -50,11 +53,25 @@ _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,4}$")
 _TOKENS = re.compile(r"[^\W_]+")
 _URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+")
 _PLACEHOLDER_HOST = urlsplit(ORIGIN).hostname
+_LITERAL = re.compile(
+    r"(?i)^(?:true|false"
+    r"|[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?"  # a number
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"  # a date, a time
+    r"|-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"  # a duration
+    r"|\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?"  # a GUID
+    r"|urn:[a-z0-9][a-z0-9-]*:\S+)$"  # a UID
+)
 
 
 def _category(field: str) -> str | None:
     """The category of a sensitive field (by its name), or None for a field that names nothing."""
     return next((name for name, pattern in _CATEGORIES if pattern.search(field)), None)
+
+
+def _literal(value: str) -> bool:
+    """A value of one of the API's own types (boolean, number, date, duration, GUID, UID): it names
+    nothing, and replacing it would make a valid document invalid."""
+    return bool(_LITERAL.match(value))
 
 
 def _looks_like_host(value: str) -> bool:
@@ -88,7 +105,7 @@ class Anonymizer:
 
     def note(self, value: str, category: str) -> None:
         value = value.strip()
-        if not value or value == _PLACEHOLDER_HOST:
+        if not value or value == _PLACEHOLDER_HOST or _literal(value):
             return
         known = self.found.get(value)
         if known is None or _RANK[category] < _RANK[known]:

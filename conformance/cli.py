@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .errors import EXIT_USAGE
-from .mock.versions import SURFACES
+from .mock.versions import SIZE_RESOURCES, SURFACES
 
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
@@ -70,7 +70,7 @@ _NOW_HELP = ("the moment the mock's data is generated for, ISO 8601 (2026-01-01T
 
 _SIZE_HELP = ("size of the mock's backup estate: about S records (backup servers, jobs, sessions, restore "
               "points, ...; at least one of each), 1 to 100000; each record shows in several resources, so "
-              "size 1 serves about 80 and size 40 about 150 (default: 40)")
+              f"{SIZE_RESOURCES} (default: 40)")
 
 
 def _version() -> str:

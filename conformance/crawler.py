@@ -17,6 +17,7 @@ from .frontier import BUDGET, SAMPLING, Frontier
 from .links import Link
 from .parsing import ParseError, media_kind, parse_body
 from .probes import run_logoff_probe, run_probes
+from .records import Probe
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import is_gettable, normalise_url, resolve, same_origin
@@ -71,6 +72,8 @@ class _Walk:
         self.queue: asyncio.Queue[None] = asyncio.Queue()
         """One token per URL taken; a worker that gets one fetches the frontier's next URL."""
         self.skipped_origin = 0
+        self.other_sessions: set[str] = set()
+        """Logon sessions of other clients met (their URLs): left out, see `foreign`."""
         self.session: Session | None = None
         self.session_lost: str | None = None
         self.checking = asyncio.Lock()
@@ -78,9 +81,39 @@ class _Walk:
         """(URL, links) of the resources read since the last wave ended, offered when it ends."""
         self.active = 0
 
+    def foreign(self, url: str | None) -> bool:
+        """Whether `url` is another client's logon session: a sibling of the run's own session URL.
+
+        Another session speaks the API version its client logged on with, and its links are what
+        that session may do (a v1_7 session lists `/backupFiles`, which a v1_6 session is refused),
+        so neither it nor its links are judged as the run's own: it is left out and counted."""
+        own = self.session.url if self.session is not None else None
+        if not url or not own or url == own:
+            return False
+        parent = own.rstrip("/").rsplit("/", 1)[0] + "/"
+        rest = url[len(parent):] if url.startswith(parent) else ""
+        foreign = bool(rest) and not any(ch in rest.rstrip("/") for ch in "/?#")
+        if foreign:
+            self.other_sessions.add(url.rstrip("/"))
+        return foreign
+
+    def own(self, links: tuple[Link, ...], base: str) -> tuple[Link, ...]:
+        """The links of a document less those held by another client's session (embedded in a list)."""
+        if self.session is None or not self.session.url:
+            return links
+        return tuple(link for link in links if not self.foreign(resolve(link.owner, base) if link.owner else None))
+
+    async def probe(self, client: httpx.AsyncClient, wanted: set[str], concurrency: int) -> None:
+        """The probes, their answers' links read as the crawl's are (another session's left out)."""
+        probes = self.snapshot.probes
+        await run_probes(client, self.snapshot, wanted, probes, concurrency=concurrency)
+        probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in probes]
+
     def offer(self, href: str, base: str, via: Link | None) -> None:
         url = resolve(href, base)
         if url is None or url in self.frontier.seen:  # an unparsable Href is the attribute rules' business
+            return
+        if self.foreign(url):
             return
         if not same_origin(url, self.target.url):
             self.skipped_origin += 1
@@ -165,11 +198,13 @@ class _Walk:
             self.progress.failed += 1
             return _replace(base, error=str(exc), excerpt=_excerpt(body))
         verdict = judge(self.schemas, element)
+        links = self.own(doc.links, url)
+        members = tuple(link for link in doc.members if not self.foreign(resolve(link.href, url) if link.href else None))
         # A readable, valid XML document keeps no excerpt: what the rules find in it they name, and
         # its reproduction fetches it again; the memory goes to the ones that answered wrong.
         wrong = verdict.errors or media_kind(content_type) != "xml"
         return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
-                        links=doc.links, members=doc.members, paging=doc.paging, schema_errors=verdict.errors,
+                        links=links, members=members, paging=doc.paging, schema_errors=verdict.errors,
                         validated=verdict.validated, undeclared_root=verdict.undeclared_root,
                         excerpt=_excerpt(body) if wrong else "")
 
@@ -194,6 +229,12 @@ class _Walk:
                 if self.active == 0 and self.queue.empty():
                     self.release()  # the wave is over: the next one starts from what it met
                 self.queue.task_done()
+
+
+def _replace_probe(probe: Probe, links: tuple[Link, ...]) -> Probe:
+    from dataclasses import replace
+
+    return probe if links == probe.links else replace(probe, links=links)
 
 
 def _excerpt(body: bytes) -> str:
@@ -274,8 +315,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             walk.snapshot.meta["target_failure"] = walk.session_lost
         elif deadline and time.monotonic() >= deadline:
             pass  # said above; nothing more is sent but the logoff
-        elif not await _within(run_probes(client, walk.snapshot, wanted - {"after_logoff"}, walk.snapshot.probes,
-                                          concurrency=limits.concurrency), deadline):
+        elif not await _within(walk.probe(client, wanted - {"after_logoff"}, limits.concurrency), deadline):
             incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the probes")
         elif after_walk is not None and not await _within(after_walk(client, walk.snapshot), deadline):
             incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the action phase")
@@ -292,6 +332,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             max_resources=limits.max_resources, per_template=limits.per_template,
             sampled=walk.frontier.sampled(), left_out_types=walk.frontier.left_types,
             logoff_status=logoff_status, session_url=session.url if session else None,
+            other_sessions=len(walk.other_sessions),
         )
     if session and session.url and "after_logoff" in wanted and not walk.session_lost:
         walk.snapshot.probes.append(await run_logoff_probe(client, session.url, session.token))

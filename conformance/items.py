@@ -13,6 +13,7 @@ import pytest
 
 from .report.plain import id_safe, shown
 from .rules import RULES, Finding, Rule, run_rule
+from .rules.pages import page
 from .rules.selection import select_rules
 from .runner import ItemResult, Run
 from .snapshot import Resource
@@ -48,7 +49,7 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
     for finding in findings:
         by_url.setdefault(finding.url, []).append(finding)
     lines = [f"{rule.id} ({rule.severity}) {rule.statement}",
-             f"{len(findings)} finding(s) in {len(by_url)} {kind} resource(s); vendor page: {rule.source}", ""]
+             f"{len(findings)} finding(s) in {len(by_url)} {kind} resource(s); vendor page: {page(rule.source)}", ""]
     for index, (url, found) in enumerate(by_url.items()):
         if index >= _DETAILED:
             lines.append(f"- {url} ({len(found)} finding(s))")

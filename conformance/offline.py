@@ -251,7 +251,9 @@ def check_file(path: Path, profile: Profile, schemas: SchemaSet | None, rules: S
     if res.error:
         return FileVerdict(path, error=res.error)
 
-    replay = Replay(snapshot.root_url, note=f"saved in {path}; this fetches it again from a live server")
+    # Fetched again as it was saved: in its form (JSON or XML), in its profile's API version.
+    replay = Replay(snapshot.root_url, profile.api_version, accept=_content_type(path),
+                    note=f"saved in {path}; this fetches it again from a live server")
     found = evaluate(RuleContext(snapshot, profile, replay=replay), rules)
     # A document without an Href of its own has no live URL to fetch again: the file is the evidence.
     live = {key: [f if f.url.startswith(("http://", "https://")) else replace(f, reproduction=f"saved in {path}")

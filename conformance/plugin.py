@@ -21,6 +21,8 @@ inputs_key = pytest.StashKey[Any]()  # runner.Inputs, checked at session start
 run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done (not on xdist workers: they report nothing)
 handoff_key = pytest.StashKey[Any]()  # workers.Handoff: how an xdist controller hands its crawl to its workers
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
+narrowed_key = pytest.StashKey[str]()  # what naming items narrowed (rules judged, no action phase), in words
+said_key = pytest.StashKey[bool]()  # the run stopped with its reason said: pytest's stop banner would repeat it
 
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
 
@@ -46,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if node_ids:
         config.args = others
         config.stash[node_ids_key] = node_ids
+    _narrow(config, settings, node_ids)
     if hasattr(config, "workerinput"):
         return  # an xdist worker judges items; its controller gathers the results and writes the reports
     config.pluginmanager.register(_Results(config), "conformance-results")
@@ -53,6 +56,22 @@ def pytest_configure(config: pytest.Config) -> None:
         from .report.html import HtmlSummary
 
         config.pluginmanager.register(HtmlSummary(config, run_key), "conformance-html")
+
+
+def _narrow(config: pytest.Config, settings: Settings, node_ids: list[str]) -> None:
+    """Items named by node id, or the last failures under --lf, need only their rules (and no
+    action phase when none of those rules needs writes): the run sends no more than they need."""
+    from .narrowing import last_failures, narrowed
+
+    if not node_ids and config.getoption("lf", False) and getattr(config, "cache", None) is not None:
+        failed = list(config.cache.get("cache/lastfailed", {}))
+        node_ids = last_failures(failed)
+        if node_ids != failed:
+            return  # other tests failed last time too: they are run as well, and decide nothing here
+    narrower, said = narrowed(settings, node_ids)
+    if said is not None:
+        config.stash[settings_key] = narrower
+        config.stash[narrowed_key] = said
 
 
 def _settings(config: pytest.Config) -> Settings | None:
@@ -90,6 +109,7 @@ def _start(config: pytest.Config, settings: Settings) -> Any:
         from .report.plain import shown
 
         sys.stderr.write(f"conformance: error: {shown(str(exc))}\n")
+        config.stash[said_key] = True
         pytest.exit("conformance: stopped: target unreachable or logon refused", returncode=_EXIT_TARGET)
     except ConformanceError as exc:
         raise pytest.UsageError(f"conformance: {exc}") from None
@@ -250,7 +270,13 @@ class _Results:
                 run.record(result)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(said_key, False):
+        # The reason was said in one clear line; pytest would add its own `! ...Exit: ... !` banner.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and hasattr(reporter, "_keyboardinterrupt_memo"):
+            reporter._keyboardinterrupt_memo = None
     handoff = config.stash.get(handoff_key, None)
     if handoff is not None:  # after the workers are gone
         handoff.release()
@@ -264,6 +290,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         from .report.plain import shown
 
         terminalreporter.section("conformance summary")
+        if narrowed_key in config.stash:
+            terminalreporter.write_line(config.stash[narrowed_key])
         for line in summary_lines(run):
             terminalreporter.write_line(shown(line))
         if getattr(run, "results_path", None) and not run.settings.only:  # the command names its files itself

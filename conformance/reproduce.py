@@ -31,7 +31,7 @@ class Request:
     method: str
     url: str
     headers: tuple[tuple[str, str], ...] = ()
-    """Headers that matter besides the session and Accept: application/xml (Content-Type, another Accept)."""
+    """Headers that matter besides the session and the replay's Accept (Content-Type, another Accept)."""
     body: str = ""
     """The body as text, or as `\\xNN` escapes when `binary`."""
     binary: bool = False
@@ -63,6 +63,8 @@ class Replay:
     session_urls: frozenset[str] = frozenset()
     """The run's logon session URLs: a replay has its own, read from its logon."""
     note: str = ""
+    accept: str = "application/xml"
+    """The form asked for where a request names none: a saved JSON file was fetched as JSON."""
 
     def script(self, requests: Sequence[Request]) -> str:
         """The script: where it runs, the logon, then the requests in order."""
@@ -136,7 +138,7 @@ class _Script:
         # The logon session's own URL is read from the answer only when a later step uses it.
         wants_url = any(self._url_var(r.url) == "SESSION_URL" for r in self._later(index))
         curl = ["curl", "-sS", *replay.tls, "-X", "POST", "-u", f'"$CONFORMANCE_USER:{replay.password}"',
-                "-H", "'Content-Length: 0'", "-H", "'Accept: application/xml'"]
+                "-H", "'Content-Length: 0'", "-H", _quoted(f"Accept: {replay.accept}")]
         url = self._url(request.url)
         session = _HEADER.format(name=SESSION_HEADER.lower())
         if not wants_url:
@@ -155,7 +157,7 @@ class _Script:
         headers = dict(request.headers)
         names = {k.lower() for k in headers}
         if "accept" not in names:
-            headers = {"Accept": "application/xml", **headers}
+            headers = {"Accept": self.replay.accept, **headers}
         if request.body and "content-type" not in names:
             headers["Content-Type"] = ""  # curl would send a form type of its own; the run sent none
         if not request.body and request.method in ("POST", "PUT", "PATCH"):

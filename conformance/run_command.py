@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import EXIT_USAGE
 
-__all__ = ["ISOLATION", "outputs", "plugin_args", "pytest_args", "run"]
+__all__ = ["ISOLATION", "UNUSED_PLUGINS", "outputs", "plugin_args", "pytest_args", "run"]
 
 # What `conformance run` sets aside of the project's pytest configuration. The file pytest finds
 # from the current folder is read, so its conformance_* keys (and report settings of other plugins)
@@ -52,6 +52,13 @@ def plugin_args(ns: argparse.Namespace) -> list[str]:
     return args
 
 
+UNUSED_PLUGINS = {"hypothesispytest": "--hypothesis", "benchmark": "--benchmark"}
+"""Installed pytest plugins the run has no use for (its items are neither hypothesis tests nor
+benchmarks), by the prefix of their options: each is left out unless one of its options is given.
+hypothesis's would only import hypothesis at the end of every run (about two seconds; the action
+phase uses hypothesis itself, not through the plugin); pytest-benchmark's prints its banner."""
+
+
 def pytest_args(ns: argparse.Namespace) -> list[str]:
     """The pytest session of the command: the project's own test settings set aside, the plugin's options."""
     args = [*ISOLATION, "--rootdir", str(Path.cwd()), "--conformance-only", *plugin_args(ns)]
@@ -62,11 +69,9 @@ def pytest_args(ns: argparse.Namespace) -> list[str]:
     extra = list(ns.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    if not any(arg.startswith("--hypothesis") for arg in extra):
-        # hypothesis's pytest plugin reports on hypothesis tests, and the items are none: it would
-        # only import hypothesis at the end of every run (about two seconds). The action phase
-        # uses hypothesis itself, not through the plugin.
-        args += ["-p", "no:hypothesispytest"]
+    for plugin, its_options in UNUSED_PLUGINS.items():
+        if not any(arg.startswith(its_options) for arg in extra):
+            args += ["-p", f"no:{plugin}"]
     return args + extra
 
 

@@ -20,6 +20,7 @@ from .mock.versions import SURFACES
 from .probes import PROBES
 from .profiles import DEFAULT_PROFILE, Profile, load_profile
 from .report.baseline import Waiver, load_baseline, match
+from .report.gate import below_gate_reason
 from .reproduce import Replay
 from .rules import RULES, Finding, Rule, RuleContext, Severity
 from .schema import SchemaSet, load_schemas
@@ -125,7 +126,7 @@ class Run:
         used: set[int] = set()
         marked = match(findings, kind, self.waivers, self.profile.products, used)
         threshold = Severity[self.settings.fail_on.upper()]
-        return ([f if f.waiver or f.severity >= threshold else replace(f, waiver=f"below --fail-on {self.settings.fail_on}")
+        return ([f if f.waiver or f.severity >= threshold else replace(f, waiver=below_gate_reason(self.settings.fail_on))
                  for f in marked], tuple(sorted(used)))
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .mock.versions import SURFACES
+from .mock.versions import SIZE_RESOURCES, SURFACES
 
 __all__ = ["OPTIONS", "PASSWORD_ENV", "Settings", "add_options", "resolve", "resolve_args"]
 
@@ -129,7 +129,7 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("concurrency", "requests in flight at once.", 8, _positive_int),
     _Option("mock_size", "with target 'mock': size of the mock's backup estate, about this many records (jobs, "
             "sessions, restore points, ...; 1 to 100000). The API shows each record in several resources, so "
-            "a crawl of size 40 meets about 150.", 40, _mock_size),
+            f"{SIZE_RESOURCES}.", 40, _mock_size),
     _Option("mock_seed", "with target 'mock': seed of the mock's data.", 0, int),
     _Option("mock_surface", "with target 'mock': what it serves, documented (every documented resource area) or "
             "key (the key resources alone: a smaller, faster server).", SURFACES[0], _choice(*SURFACES)),

@@ -11,6 +11,8 @@ from typing import Any
 import httpcore  # noqa: F401
 import pytest
 
+from nested_runs import pytest_runtest_makereport  # noqa: F401  (a hook: a failure shows a nested run's tail)
+
 # The plugin and command runs of these tests start the mock with the key resources alone: they test
 # the machinery (reports, options, selection), not the breadth of the contract, and the full mock has
 # five times the resource types. The tests of the breadth (the surface test, the clean mock's run, the

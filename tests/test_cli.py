@@ -18,6 +18,8 @@ import pytest
 from conformance.mock import FAULTS
 from conformance.rules import RULES
 
+from nested_runs import told
+
 
 def conformance(*args: str, cwd=None, env=None, unset=(), timeout: float = 120) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in {**os.environ, **(env or {})}.items() if key not in unset}
@@ -61,6 +63,25 @@ def test_run_against_an_unreachable_server_exits_3_with_one_clear_line(tmp_path)
                          env={"CONFORMANCE_PASSWORD": "x"})
     assert result.returncode == 3
     assert "conformance: error: cannot reach http://127.0.0.1:9/api/" in result.stderr
+    out = result.stdout + result.stderr
+    assert "Exit" not in out and not any(line.startswith("!") for line in out.splitlines())
+
+
+def test_run_loads_no_plugin_that_has_nothing_to_do_with_its_items(tmp_path):
+    pytest.importorskip("pytest_benchmark")
+    result = conformance("run", "--surface", "key", "--size", "1", "--actions", "none", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "benchmark" not in result.stdout  # neither its banner nor its name among the plugins
+
+
+def test_a_failure_names_its_vendor_page_by_title_and_public_address(tmp_path):
+    result = conformance("run", "--surface", "key", "--size", "1", "--actions", "none", "--fault", "dangling_link",
+                         "--rules", "REL001", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "vendor page: Links (https://helpcenter.veeam.com/docs/vbr/em_rest/links.html)" in result.stdout
+    assert "links.md" not in result.stdout
+    html = (tmp_path / "reports" / "conformance.html").read_text()
+    assert 'vendor page: <a href="https://helpcenter.veeam.com/docs/vbr/em_rest/links.html">Links</a>' in html
 
 
 # Where the settings come from: option, then environment, then the project's pytest configuration.
@@ -255,7 +276,7 @@ def test_check_judges_saved_files_one_by_one_and_says_how_many(tmp_path):
             "<TaskId>task-1</TaskId><State>Finished</State><Operation>StartJob</Operation></Task>")
     (tmp_path / "cut.xml").write_text(f'<Tasks xmlns="{ns}">')
     result = conformance("check", str(tmp_path))
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, told(result.stdout, result.stderr)
     assert result.stdout.splitlines()[-1] == ("conformance check: 3 file(s): 2 judged, 1 skipped as fragments; "
                                               "0 finding(s) in 0 file(s), 0 unreadable")
     assert f"{tmp_path / 'cut.xml'}: truncated" in result.stdout

@@ -106,7 +106,8 @@ def test_coverage_and_the_action_phase_are_shown_open(faulty):
     assert "Root elements no loaded schema declares" in page
     assert re.search(r"--actions all \(conformance-ci\): \d+ operation\(s\) followed", page)
     # an item that could not check a link because its target failed says so, though it passed
-    assert re.search(r"<b>REL002\[Replica\]</b>: .*not checked: its target failed \(HTTP 404\)", page)
+    assert re.search(r"<b>REL002</b> on \d+ type\(s\) \([^)]*\bReplica\b[^)]*\): [^<]*not checked: its target "
+                     r"failed \(HTTP 404\)", page)
 
 
 def test_the_link_map_is_a_tree_of_types_from_the_logon_session_with_failing_types_marked(faulty):

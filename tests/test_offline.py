@@ -96,6 +96,24 @@ def test_a_finding_names_the_file_it_came_from(tmp_path, capsys):
     assert code == 1 and f"saved in {broken}" in out
 
 
+def test_a_saved_json_file_is_fetched_again_as_json_in_its_profiles_version(tmp_path, capsys):
+    import json
+
+    href = "https://em-one.example.com:9398/api/tasks/task-1"
+    saved = save(tmp_path, "task.json", json.dumps({
+        "TaskId": "task-1", "State": "Finished", "Operation": "StartJob", "Href": href, "Type": "Task",
+        "Links": [{"Rel": "Delete", "Href": href}, {"Rel": "Delete", "Href": href}]}))
+    code, out = check(capsys, saved, "--profile", "v1_6")
+    assert code == 1 and "LNK008" in out
+    assert "sessionMngr/?v=v1_6" in out and "?v=latest" not in out
+    assert "Accept: application/json" in out and "application/xml" not in out
+
+
+def test_a_saved_xml_file_is_fetched_again_as_xml_in_its_profiles_version(tmp_path, capsys):
+    code, out = check(capsys, save(tmp_path, "task.xml", task(duplicate_link=True)), "--profile", "v1_7")
+    assert code == 1 and "sessionMngr/?v=v1_7" in out and "Accept: application/xml" in out
+
+
 def test_files_from_different_hosts_each_have_their_own_origin(tmp_path, capsys):
     save(tmp_path, "one.xml", task("https://em-one.example.com:9398"))
     save(tmp_path, "two.xml", task("http://em-two.example.com:9399"))

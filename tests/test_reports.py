@@ -91,6 +91,30 @@ def test_a_baseline_from_a_run_turns_the_same_run_green_and_a_new_fault_red(faul
     assert [(w["rule"], w["kind"]) for w in stale] == [("SCH001", "Job")]
 
 
+def test_a_new_finding_below_fail_on_is_counted_apart_from_what_the_baseline_waived(tmp_path):
+    conformance("run", *faults_args(), *READ_ONLY, "--json", "known.json", cwd=tmp_path)
+    conformance("baseline", "known.json", "-o", "baseline.toml", cwd=tmp_path)
+    result = conformance("run", *faults_args(FAULTS + ["href_with_fragment"]), *READ_ONLY, "--baseline",
+                         "baseline.toml", "--fail-on", "error", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:]
+    data = json.loads((tmp_path / "reports" / "results.json").read_text())
+    known = sum(1 for f in data["findings"] if (f["waiver"] or "").startswith("baseline:"))
+    assert known >= 3 and data["counts"]["baseline_findings"] == known
+    assert data["counts"]["below_gate_findings"] == {"error": 0, "warning": 1, "info": 0}
+    said = (f"1 new warning below --fail-on error; {known} known violations waived by the baseline")
+    line = next(line for line in result.stdout.splitlines() if line.startswith("verdict:"))
+    assert line.startswith("verdict: conformant, with violations waived (0 new findings") and said in line
+    html = (tmp_path / "reports" / "conformance.html").read_text()
+    assert "Verdict: conformant, with violations waived" in html and said in html
+    assert "New findings below --fail-on error (1)" in html and f"Waived by the baseline ({known})" in html
+
+
+def test_a_run_that_waived_nothing_is_plainly_conformant(tmp_path):
+    result = conformance("run", *READ_ONLY, "--surface", "key", "--size", "1", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "verdict: conformant (0 new findings: 0 error, 0 warning, 0 info)" in result.stdout
+
+
 def test_fail_on_error_lets_warnings_through_but_not_errors(tmp_path):
     def run(*args: str) -> int:
         return conformance("run", *READ_ONLY, *args, cwd=tmp_path).returncode

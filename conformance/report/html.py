@@ -27,7 +27,8 @@ from .html_matrix import cell_outcomes, matrix_html
 from .html_page import BEGIN, END, relayout_file
 from .item_log import ItemLog
 from .linkmap import link_map_svg
-from .text import summary_counts
+from .gate import waived_phrases
+from .text import summary_counts, verdict_phrase
 
 __all__ = ["HtmlSummary", "coverage", "summary_html"]
 
@@ -72,15 +73,16 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
     why = f" ({escape(c['profile_reason'])})" if c["profile_reason"] else ""
     return (
         f'{BEGIN}<style>{css}</style><section id="conformance">'
-        f'<h2 class="verdict {"ok" if ok else "bad"}">{"✓" if ok else "✗"} Verdict: {escape(c["verdict"])}</h2>'
+        f'<h2 class="verdict {"ok" if ok else "bad"}">{"✓" if ok else "✗"} Verdict: {escape(verdict_phrase(c))}</h2>'
         f"{incomplete}"
         f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>{why}: "
         f"{c['resources']} resources of {c['kinds']} types crawled, {c['items_run']} items run, "
-        f"{c['items_failed']} failed; {c['findings']} new findings ({severities}); {c['waived']} waived."
+        f"{c['items_failed']} failed; {c['findings']} new findings ({severities})"
+        f"{''.join('; ' + escape(p) for p in waived_phrases(c['below_gate'], c['baselined'], c['fail_on']))}."
         f"{f' Run started {escape(str(started))}.' if started else ''}</p>"
         + (f"<p>Stale waivers (matched nothing; remove them):</p><ul>{stale}</ul>" if stale else "")
         + nav
-        + findings_html(run.results.values())
+        + findings_html(run.results.values(), c["fail_on"])
         + _section("conformance-matrix", "Rules × resource types", matrix_html(run.results, log))
         + _section("conformance-coverage", "Coverage: what was checked, and what could not be", coverage_html(run, log))
         + _section("conformance-actions", "Action phase", actions_html(run.snapshot.meta.get("actions")))

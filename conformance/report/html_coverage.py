@@ -45,11 +45,17 @@ def _undeclared(gaps: list[dict[str, Any]]) -> str:
 
 
 def _item_notes(log: ItemLog | None) -> str:
+    """What items could not check, each note said once per rule with the resource types it holds
+    for: the same note on a hundred types is one line, not a hundred."""
     if log is None or not log.notes:
         return ""
-    items = "".join(f"<li><b>{escape(rule)}[{escape(kind)}]</b>: {'<br>'.join(escape(n) for n in notes)}</li>"
-                    for (rule, kind), notes in sorted(log.notes.items()))
-    opened = " open" if len(log.notes) <= _NOTES_OPEN else ""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for (rule, kind), notes in sorted(log.notes.items()):
+        for note in notes:
+            grouped.setdefault((rule, note), []).append(kind)
+    items = "".join(f"<li><b>{escape(rule)}</b> on {len(kinds)} type(s) ({escape(', '.join(kinds))}): "
+                    f"{escape(note)}</li>" for (rule, note), kinds in grouped.items())
+    opened = " open" if len(grouped) <= _NOTES_OPEN else ""
     return (f"<details{opened}><summary>Not checked by {len(log.notes)} item(s) (they passed on what they could "
             f'check)</summary><ul class="notes">{items}</ul></details>')
 
@@ -71,13 +77,19 @@ def _sampled(run: Any) -> str:
     return table + gap
 
 
+def _other_sessions(meta: dict[str, Any]) -> str:
+    count = meta.get("other_sessions") or 0
+    return (f"; {count:,} logon session(s) of other clients not judged (each speaks the API version its client "
+            "logged on with; its links are that session's)") if count else ""
+
+
 def coverage_html(run: Any, log: ItemLog | None = None) -> str:
     cov, meta = coverage(run), run.snapshot.meta
     crawl = (f"<p>Crawl: {len(run.snapshot):,} resources fetched; at most {escape(_limit(meta.get('per_template')))} "
              f"URL(s) of one URL template (--per-template): {meta.get('skipped_sampling', 0):,} link target(s) "
              f"left out by sampling; {meta.get('skipped_budget', 0):,} left out over the budget (--max-resources "
              f"{escape(_limit(meta.get('max_resources')))}); {meta.get('skipped_origin', 0):,} off-origin link(s) "
-             f"not followed.</p>{_sampled(run)}") if meta else ""
+             f"not followed{_other_sessions(meta)}.</p>{_sampled(run)}") if meta else ""
     gap = ' class="gap"' if cov["undeclared_roots"] else ""
     return (
         f"{crawl}<p>{len(cov['kinds'])} resource types: {_words(cov['kinds'])}</p>"

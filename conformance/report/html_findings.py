@@ -13,6 +13,8 @@ from html import escape
 from typing import Any
 
 from ..rules import RULES, Finding
+from ..rules.pages import page_title_and_url
+from .gate import split
 
 __all__ = ["IN_FULL", "AS_LINES", "anchor", "findings_html"]
 
@@ -51,15 +53,20 @@ def _in_full(finding: Finding, kind: str) -> str:
             f"<table>{''.join(rows)}</table>{repro}</div>")
 
 
-def _rule_block(rule_id: str, found: Sequence[tuple[Finding, str]], waived: bool) -> str:
+def _page_link(source: str) -> str:
+    title, url = page_title_and_url(source)
+    return f'<a href="{escape(url)}">{escape(title)}</a>' if url else escape(title)
+
+
+def _rule_block(rule_id: str, found: Sequence[tuple[Finding, str]], waived: str = "") -> str:
     rule = RULES.get(rule_id)
     severity = str(found[0][0].severity)
     statement = rule.statement if rule else ""
     kinds = sorted({kind for _, kind in found})
     urls = {f.url for f, _ in found}
-    source = f"; vendor page: {escape(rule.source)}" if rule and rule.source else ""
+    source = f"; vendor page: {_page_link(rule.source)}" if rule and rule.source else ""
     parts = [f'<div class="rule-findings {"waived" if waived else escape(severity)}" id="{anchor(rule_id)}'
-             f'{"-waived" if waived else ""}">'
+             f'{"-" + waived if waived else ""}">'
              f'<h3><span class="sev {escape(severity)}">{escape(severity)}</span> {escape(rule_id)} '
              f"{escape(statement)}</h3>"
              f'<p class="meta">{len(found)} finding(s) on {len(urls)} resource(s) of type(s) '
@@ -92,21 +99,27 @@ def _by_rule(findings: Iterable[tuple[Finding, str]]) -> list[tuple[str, list[tu
     return [(rule_id, sorted(found, key=lambda fk: (fk[0].url, fk[1]))) for rule_id, found in ranked]
 
 
-def findings_html(results: Iterable[Any]) -> str:
-    """The findings section of the report, from the run's item results."""
+def findings_html(results: Iterable[Any], fail_on: str = "warning") -> str:
+    """The findings section of the report, from the run's item results: the new findings that fail
+    the gate, then, each folded apart, the new ones below --fail-on and the baseline's known ones."""
     everything = [(f, r.kind) for r in results for f in r.findings]
-    new = [(f, kind) for f, kind in everything if not f.waiver]
-    waived = [(f, kind) for f, kind in everything if f.waiver]
+    kinds = {id(f): kind for f, kind in everything}
+    parts = {name: [(f, kinds[id(f)]) for f in found] for name, found in split(f for f, _ in everything).items()}
+    new, below, known = parts["new"], parts["below_gate"], parts["baseline"]
     head = (f'<h2 id="conformance-findings">Findings: {len(new)} new'
-            f'{f", {len(waived)} waived" if waived else ""}</h2>')
+            f'{f", {len(below)} new below --fail-on {escape(fail_on)}" if below else ""}'
+            f'{f", {len(known)} waived by the baseline" if known else ""}</h2>')
     if not new:
-        body = "<p>No rule found anything new on this target.</p>"
+        body = "<p>No rule found anything new at or above --fail-on on this target.</p>"
     else:
-        body = "".join(_rule_block(rule_id, found, waived=False) for rule_id, found in _by_rule(new))
-    if waived:
-        body += (f"<details><summary>Waived findings ({len(waived)}): known from the baseline or below "
-                 "--fail-on</summary>"
-                 + "".join(_rule_block(rule_id, found, waived=True) for rule_id, found in _by_rule(waived))
+        body = "".join(_rule_block(rule_id, found) for rule_id, found in _by_rule(new))
+    if below:
+        body += (f"<details><summary>New findings below --fail-on {escape(fail_on)} ({len(below)}): "
+                 "new on this target, tolerated by the gate</summary>"
+                 + "".join(_rule_block(rule_id, found, "below-gate") for rule_id, found in _by_rule(below))
+                 + "</details>")
+    if known:
+        body += (f"<details><summary>Waived by the baseline ({len(known)}): known violations</summary>"
+                 + "".join(_rule_block(rule_id, found, "waived") for rule_id, found in _by_rule(known))
                  + "</details>")
     return head + body
-

@@ -19,6 +19,7 @@ from typing import Any
 from ..profiles import Profile
 from ..rules import RULES, Finding, Severity
 from ..snapshot import Snapshot
+from .gate import by_severity, split
 from .sampling import sampling
 from .text import stop_reason, undeclared_roots, verdict
 
@@ -114,6 +115,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
     results = list(run.results.values())
     findings = [(f, r.kind) for r in results for f in r.findings]
     new = [f for f, _ in findings if not f.waiver]
+    gate = split(f for f, _ in findings)
     outcomes = Counter(r.outcome for r in results)
     rules = []
     for rule in RULES.values():
@@ -147,6 +149,8 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
             "findings": {str(s): sum(1 for f, _ in findings if f.severity == s) for s in sorted(Severity, reverse=True)},
             "new_findings": {str(s): sum(1 for f in new if f.severity == s) for s in sorted(Severity, reverse=True)},
             "waived_findings": len(findings) - len(new),
+            "below_gate_findings": by_severity(gate["below_gate"]),
+            "baseline_findings": len(gate["baseline"]),
         },
         "rules": rules,
         "findings": [_finding(f, kind) for f, kind in findings],
@@ -156,7 +160,8 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "contract": _contract(snapshot),
         "operations": _operations(snapshot, run.profile),
         "schemas": _schemas(settings.schema or run.profile.schemas),
-        "coverage": {"undeclared_roots": undeclared_roots(snapshot), "sampling": sampling(run)},
+        "coverage": {"undeclared_roots": undeclared_roots(snapshot), "sampling": sampling(run),
+                     "other_sessions": snapshot.meta.get("other_sessions") or 0},
     }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..rules import Severity
+from .gate import by_severity, split, waived_phrases
 
-__all__ = ["action_lines", "stop_reason", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots",
-           "verdict"]
+__all__ = ["action_lines", "other_sessions_lines", "stop_reason", "summary_counts", "summary_lines", "undeclared_lines", "undeclared_roots",
+           "verdict", "verdict_phrase"]
 
 
 def stop_reason(run: Any) -> str | None:
@@ -53,8 +53,9 @@ def profile_reason(run: Any) -> str:
 def summary_counts(run: Any) -> dict[str, Any]:
     """Figures shared by every output, so the terminal and HTML never disagree."""
     findings = run.findings
-    new = [f for f in findings if not f.waiver]
-    by_severity = Counter(str(f.severity) for f in new)
+    parts = split(findings)
+    new = parts["new"]
+    settings = getattr(run, "settings", None)
     outcomes = Counter(result.outcome for result in run.results.values())
     stopped = stop_reason(run)
     return {
@@ -69,8 +70,11 @@ def summary_counts(run: Any) -> dict[str, Any]:
         "items_skipped": outcomes["skipped"],
         "findings": len(new),
         "waived": len(findings) - len(new),
+        "below_gate": by_severity(parts["below_gate"]),
+        "baselined": len(parts["baseline"]),
+        "fail_on": str(getattr(settings, "fail_on", "warning")),
         "stale": len(run.stale_waivers),
-        "by_severity": {str(s): by_severity.get(str(s), 0) for s in sorted(Severity, reverse=True)},
+        "by_severity": by_severity(new),
         "complete": stopped is None,
         "stopped": stopped,
         "verdict": verdict(run),
@@ -93,20 +97,41 @@ def undeclared_lines(snapshot: Any) -> list[str]:
             f"({gap['resources']} resource(s), e.g. {gap['example']})" for gap in undeclared_roots(snapshot)]
 
 
+def verdict_phrase(c: dict[str, Any]) -> str:
+    """The verdict as a reader sees it: a run whose only violations were waived is conformant
+    *with violations waived*, never plainly conformant."""
+    waived = c["waived"] and c["verdict"] == "conformant"
+    return f"{c['verdict']}, with violations waived" if waived else c["verdict"]
+
+
+def findings_phrase(c: dict[str, Any]) -> str:
+    """`0 new findings: 0 error, 0 warning, 0 info; 1 new warning below --fail-on error; ...`."""
+    severities = ", ".join(f"{n} {s}" for s, n in c["by_severity"].items())
+    return "; ".join([f"{c['findings']} new findings: {severities}",
+                      *waived_phrases(c["below_gate"], c["baselined"], c["fail_on"])])
+
+
+def other_sessions_lines(snapshot: Any) -> list[str]:
+    """Other clients' logon sessions the crawl met and left out: not the run's to judge."""
+    count = snapshot.meta.get("other_sessions") or 0
+    return [f"not judged: {count} logon session(s) of other clients (each speaks the API version its client "
+            "logged on with; its links are that session's, not this run's)"] if count else []
+
+
 def summary_lines(run: Any) -> list[str]:
     c = summary_counts(run)
-    severities = ", ".join(f"{n} {s}" for s, n in c["by_severity"].items())
     lines = [
         f"target {c['target']}  profile {c['profile']}" + (f" ({c['profile_reason']})" if c["profile_reason"] else ""),
         f"{c['resources']} resources of {c['kinds']} types crawled; {c['items_run']} items run, "
         f"{c['items_failed']} failed, {c['items_passed']} passed, {c['items_skipped']} skipped (nothing to judge)",
-        f"verdict: {c['verdict']} ({c['findings']} new findings: {severities}; {c['waived']} waived)",
+        f"verdict: {verdict_phrase(c)} ({findings_phrase(c)})",
     ]
     if not c["complete"]:
         lines.append(f"INCOMPLETE: {c['stopped']}; results cover what was checked so far")
     from .sampling import sampling_lines
 
     lines += sampling_lines(run)
+    lines += other_sessions_lines(run.snapshot)
     lines += undeclared_lines(run.snapshot)
     for waiver in run.stale_waivers:
         lines.append(f"stale waiver: {waiver.rule} {waiver.kind or ''} {waiver.url or ''} matched nothing "

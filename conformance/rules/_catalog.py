@@ -83,6 +83,9 @@ class Rule:
     subject: str | None = None
     """What the rule judges, in words ("links with a typed Rel"), where it is not every resource:
     a resource type without any is skipped for the rule, not passed. None: every resource."""
+    writes: bool = False
+    """Whether its evidence exists only when writes are allowed (the action phase, the PATCH probe):
+    a run that judges no such rule need not send them."""
 
     def applied(self, ctx: RuleContext) -> bool:
         """Whether the rule, just run with `ctx`, had something to judge (see `RuleContext.judged`)."""
@@ -218,14 +221,16 @@ def split_doc(docstring: str | None) -> tuple[str, str]:
     return " ".join(statement.split()), rest.strip()
 
 
-def rule(id: str, severity: Severity, *, fault: str, source: str,
-         subject: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
+def rule(id: str, severity: Severity, *, fault: str, source: str, subject: str | None = None,
+         writes: bool = False) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check: the docstring's first paragraph is its statement, the rest its explanation.
 
     `fault` names the mock fault that breaks exactly this rule; `source` the vendor page the
     expectation rests on, so a disputed finding can be settled; `subject`, for a rule that does not
     judge every resource, what it judges: its check then calls `RuleContext.judged` on each resource
-    where it finds some, and a resource type where it finds none is skipped with that reason.
+    where it finds some, and a resource type where it finds none is skipped with that reason;
+    `writes`, that its evidence comes only from requests sent when writes are allowed (every rule of
+    the actions family has it).
     """
 
     def register(func: CheckFunction) -> CheckFunction:
@@ -233,7 +238,8 @@ def rule(id: str, severity: Severity, *, fault: str, source: str,
             raise ValueError(f"rule id {id!r} is declared twice ({RULES[id].check.__qualname__} and {func.__qualname__})")
         statement, rest = split_doc(func.__doc__)
         family = func.__module__.rsplit(".", 1)[-1]
-        RULES[id] = Rule(id, severity, family, statement, rest, fault, source, func, subject)
+        RULES[id] = Rule(id, severity, family, statement, rest, fault, source, func, subject,
+                         writes or family == "actions")
         return func
 
     return register

@@ -135,7 +135,7 @@ def unknown_id_is_404_with_error(ctx: RuleContext, res: Resource) -> Iterator[Fi
 
 
 @rule("PRT006", Severity.ERROR, fault="method_not_allowed_as_500", source="http_response_codes.md",
-      subject="answers of the PATCH probe (sent only when --actions allows writes)")
+      subject="answers of the PATCH probe (sent only when --actions allows writes)", writes=True)
 def unsupported_method_is_405(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
     """A method the resource does not support answers 405 with an Error body.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import zlib
 from functools import cache
 
@@ -307,11 +308,20 @@ class LogonWithoutSession(Api):
 
 
 class Interrupted(Api):
-    """Slow enough that the run is still crawling when the user presses Ctrl-C."""
+    """Holds every job's answer until the run is over (`release`), so Ctrl-C lands mid-crawl however
+    busy the machine is: the run cannot finish its work before the interrupt arrives."""
 
     jobs: int = 50
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
     async def answer(self, request: Request, writer: Writer) -> bytes | None:
         if request.path.startswith("/api/jobs/"):
-            await asyncio.sleep(0.5)
+            while not self.released.is_set():
+                await asyncio.sleep(0.02)
         return await super().answer(request, writer)

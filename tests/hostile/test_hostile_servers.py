@@ -97,7 +97,10 @@ def _play(name: str, folder: Path) -> Played:
             while not scenario.interrupt_when(api) and proc.poll() is None:
                 time.sleep(0.05)
             proc.send_signal(signal.SIGINT)
-        outcome = MEASURED[name] = finish(proc, started, folder / "run", limit=SECONDS * 2)
+        try:
+            outcome = MEASURED[name] = finish(proc, started, folder / "run", limit=SECONDS * 2)
+        finally:
+            getattr(api, "release", lambda: None)()  # a server holding its answers lets them go
         return Played(outcome, api, list(other.requests))
 
 

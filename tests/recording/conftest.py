@@ -32,3 +32,14 @@ def anonymized(recorded, tmp_path_factory) -> Path:
     shutil.copytree(recorded, out)
     assert main(["record", "--out", str(out), "--anonymize"]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def documented_recordings(tmp_path_factory) -> tuple[Path, Path]:
+    """A recording of the documented mock (every area it serves, size 1) and an anonymized copy."""
+    base = tmp_path_factory.mktemp("documented")
+    recorded, anonymized = base / "rec", base / "anonymized"
+    assert record(recorded, "--surface", "documented") == 0
+    shutil.copytree(recorded, anonymized)
+    assert main(["record", "--out", str(anonymized), "--anonymize"]) == 0
+    return recorded, anonymized

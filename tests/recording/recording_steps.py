@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -58,3 +59,27 @@ def crawl_replay(folder: Path, faults=(), probes=PROBES) -> Snapshot:
 def files_of(folder: Path) -> dict[str, bytes]:
     """Every file of a recording by its path in the folder."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class HeldAfter:
+    """An ASGI layer that answers the first `free` GETs of resources and holds every later one until
+    `release()`: a client interrupted once `holding` is set is interrupted mid-work, however busy
+    the machine is (no sleep to guess). The logon, the API root and the logoff are never held."""
+
+    def __init__(self, app, free: int) -> None:
+        self.app, self.free = app, free
+        self.holding, self.released = threading.Event(), threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def __call__(self, scope, receive, send) -> None:
+        held = (scope["type"] == "http" and scope["method"] == "GET"
+                and scope["path"].rstrip("/").lower() not in ("/api", "/api/sessionmngr"))
+        if held:
+            self.free -= 1
+            if self.free < 0:
+                self.holding.set()
+                while not self.released.is_set():
+                    await asyncio.sleep(0.02)
+        await self.app(scope, receive, send)

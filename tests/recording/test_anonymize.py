@@ -8,7 +8,7 @@ import shutil
 from conformance.anonymize import Anonymizer
 from conformance.cli import main
 
-from end_to_end import failing
+from end_to_end import failing, judge
 from recording_steps import crawl_replay, files_of
 
 
@@ -40,6 +40,24 @@ def test_the_apis_own_words_stay_and_a_plain_word_is_replaced_in_prose_only():
     stand_in = anonymizer.value("Name", "Backup")
     assert anonymizer.value("Message", "job Backup finished") == f"job {stand_in} finished"
     assert anonymizer.value("Name", "10.1.2.3") == "192.0.2.1"
+
+
+def test_a_value_of_the_apis_own_types_is_never_replaced_whatever_its_field_is_called():
+    literals = ("false", "True", "42", "-1.5", "2025-12-31T10:15:12Z", "2025-12-31", "PT1H30M",
+                "9f0c3e2a-1b2c-4d5e-8f90-123456789abc", "urn:veeam:Job:9f0c3e2a-1b2c-4d5e-8f90-123456789abc")
+    anonymizer = _sealed(*(("PerUser", value, True) for value in literals), ("UserName", "CORP\\qa", True))
+    assert anonymizer.found == {"CORP\\qa": "user"}
+    for value in literals:
+        assert anonymizer.value("PerUser", value) == value
+        assert anonymizer.value("Message", f"{value} was {value}") == f"{value} was {value}"
+
+
+def test_the_anonymized_recording_of_the_documented_mock_is_judged_as_the_original(documented_recordings):
+    recorded, anonymized = documented_recordings
+    original = {key: len(found) for key, found in judge(crawl_replay(recorded)).items()}
+    assert len(original) > 1000  # every documented area was recorded and judged
+    assert {key: len(found) for key, found in judge(crawl_replay(anonymized)).items()} == original
+    assert b"<PerUser>false</PerUser>" in b"".join(files_of(anonymized).values())
 
 
 def test_the_same_recording_anonymizes_to_the_same_files(recorded, anonymized, tmp_path):

@@ -17,7 +17,8 @@ from conformance.recording import (
     BODIES, FORMAT, INDEX, LEFT_OUT, ORIGIN, Exchange, Recording, RecordingError, RecordingWriter, url_key,
 )
 
-from recording_steps import files_of, record
+from nested_runs import told
+from recording_steps import HeldAfter, files_of, record
 
 
 def _index(folder: Path) -> dict:
@@ -194,24 +195,33 @@ def test_a_target_that_cannot_be_reached_exits_3_and_leaves_a_recording_that_say
 
 
 def test_ctrl_c_leaves_a_valid_recording_marked_incomplete_and_anonymized_as_asked(tmp_path):
+    import os
     import signal
     import subprocess
     import sys
-    import time
+
+    from conformance.mock import DEFAULT_USER, create_app, generate_dataset
+    from conformance.mock.server import MockServer
 
     out = tmp_path / "rec"
-    proc = subprocess.Popen([sys.executable, "-m", "conformance", "record", "--out", str(out), "--anonymize",
-                             "--size", "400", "--surface", "documented"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(_index(out)["exchanges"] if (out / INDEX).is_file() else ()) < 10:
-        time.sleep(0.2)  # the index is rewritten every two seconds: some answers are in it
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 2, stdout + stderr
+    held = HeldAfter(create_app(generate_dataset(1), password=DEFAULT_PASSWORD), free=20)
+    with MockServer(held) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "conformance", "record", "--out", str(out), "--anonymize",
+                                 "--target", server.url, "--user", DEFAULT_USER],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "CONFORMANCE_PASSWORD": DEFAULT_PASSWORD})
+        try:
+            assert held.holding.wait(120), "the recording never got past its first answers"
+            proc.send_signal(signal.SIGINT)  # while the server holds the answers it is waiting for
+            stdout, stderr = proc.communicate(timeout=120)
+        finally:
+            held.release()
+            proc.kill()
+    assert proc.returncode == 2, told(stdout, stderr, saved=(out / INDEX,))
     index = _index(out)
     assert index["complete"] is False and index["incomplete"] == ["interrupted (Ctrl-C)"]
     assert index["anonymized"] is True and index["logoff_status"] == 204
+    assert index["exchanges"] and index["replaced"]["host"] >= 1
     assert not any(b"corp.example" in data for data in files_of(out).values())
     assert Recording.load(out).find("GET", "/api/", "xml", "session") is not None
 

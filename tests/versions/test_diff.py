@@ -15,6 +15,7 @@ from conformance.cli import main
 from conformance.profiles import load_profile
 from conformance.report.diff import diff_html, diff_results, diff_text, load_results
 
+from nested_runs import told
 from version_steps import implied_changes
 
 
@@ -58,7 +59,7 @@ def _linked_from_jobs(change: str) -> set[tuple[str, str, str, str]]:
 def test_the_diff_of_v1_6_and_v1_7_lists_exactly_what_the_profiles_define_and_none_of_it_breaks(runs):
     result = subprocess.run([sys.executable, "-m", "conformance", "diff", "v1_6.json", "v1_7.json", "--html", "d.html"],
                             cwd=runs, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, told(result.stdout, result.stderr)
     diff = diff_results(load_results(runs / "v1_6.json"), load_results(runs / "v1_7.json"))
     implied = implied_changes(load_profile("v1_6"), load_profile("v1_7"), _met(runs))
     assert _keys(diff) == implied | _linked_from_jobs("added")
