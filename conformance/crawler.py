@@ -15,7 +15,7 @@ from .guard import describe_error
 from .errors import TargetError
 from .frontier import BUDGET, SAMPLING, Frontier
 from .links import Link
-from .parsing import ParseError, media_kind, parse_body
+from .parsing import ParseError, media_kind, read_body
 from .probes import run_logoff_probe, run_probes
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
@@ -160,11 +160,11 @@ class _Walk:
             self.progress.failed += 1
             return _replace(base, error=f"HTTP {status}", excerpt=_excerpt(body))
         try:
-            doc, element = parse_body(body, content_type)
+            doc, parsed = read_body(body, content_type)
         except ParseError as exc:
             self.progress.failed += 1
             return _replace(base, error=str(exc), excerpt=_excerpt(body))
-        verdict = judge(self.schemas, element)
+        verdict = judge(self.schemas, parsed)
         # A readable, valid XML document keeps no excerpt: what the rules find in it they name, and
         # its reproduction fetches it again; the memory goes to the ones that answered wrong.
         wrong = verdict.errors or media_kind(content_type) != "xml"
@@ -275,7 +275,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         elif deadline and time.monotonic() >= deadline:
             pass  # said above; nothing more is sent but the logoff
         elif not await _within(run_probes(client, walk.snapshot, wanted - {"after_logoff"}, walk.snapshot.probes,
-                                          concurrency=limits.concurrency), deadline):
+                                          concurrency=limits.concurrency, schemas=schemas), deadline):
             incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the probes")
         elif after_walk is not None and not await _within(after_walk(client, walk.snapshot), deadline):
             incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the action phase")

@@ -19,7 +19,7 @@ import httpx
 from lxml import etree
 
 from .errors import ConformanceError
-from .parsing import ParseError, media_kind, parse_body, parse_xml
+from .parsing import ParseError, media_kind, parse_xml, read_body
 from .profiles import Profile
 from .reproduce import Replay
 from .rules import Finding, Rule, RuleContext, evaluate
@@ -174,10 +174,10 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
     fallback_url = path.resolve().as_uri()
     excerpt = body[:_EXCERPT].decode("utf-8", "replace")
     try:
-        doc, element = parse_body(body, content_type)
+        doc, parsed = read_body(body, content_type)
     except ParseError as exc:
         return Resource(fallback_url, None, content_type, error=str(exc), excerpt=excerpt)
-    verdict = judge(schemas, element)
+    verdict = judge(schemas, parsed)
     url = fallback_url
     if doc.href:
         try:

@@ -12,6 +12,7 @@ from urllib.request import url2pathname
 from lxml import etree
 
 from .errors import SchemaError
+from .parsing import JsonBody
 
 __all__ = ["SchemaSet", "Verdict", "judge", "load_schemas"]
 
@@ -141,6 +142,35 @@ class SchemaSet:
             return Verdict(False, undeclared_root=undeclared)
         return Verdict(True, self.validate(root))
 
+    @cached_property
+    def _json_reader(self) -> Any:
+        from .json_form import JsonReader
+
+        return None if self._explainer is None else JsonReader(self._explainer)
+
+    def check_json(self, doc: Any) -> Verdict:
+        """A parsed JSON document judged by the same schemas: read onto their types (`json_form`), the
+        twin validated as XML is, every message naming the JSON member path.
+
+        A document no declared root fits is a gap, as an undeclared XML root is. Without xmlschema's
+        reading of the schemas (an XSD it cannot compile) JSON is not validated at all.
+        """
+        reader = self._json_reader
+        if reader is None:
+            return Verdict(False)
+        reading = reader.read(doc)
+        if reading.root is None:
+            return Verdict(False, undeclared_root=reading.undeclared_root)
+        messages = list(reading.problems[:_MAX_MESSAGES])
+        if not self._validator.validate(reading.root):
+            for err in self._explainer.iter_errors(reading.root):
+                if len(messages) >= _MAX_MESSAGES:
+                    break
+                elem = getattr(err, "elem", None)
+                where = "$" if elem is None else reading.path_of(elem, _attribute_of(err))
+                messages.append(f"{where}: {err.reason}")
+        return Verdict(True, tuple(messages))
+
     def validate(self, root: etree._Element) -> tuple[str, ...]:
         """Messages for every violation (capped), empty when the document is valid.
 
@@ -184,11 +214,21 @@ class SchemaSet:
         return tuple(messages)
 
 
-def judge(schemas: SchemaSet | None, element: etree._Element | None) -> Verdict:
-    """`SchemaSet.check`, or not validated when there are no schemas or no XML element."""
-    if schemas is None or element is None:
+def _attribute_of(err: Any) -> str | None:
+    """The attribute an xmlschema error is about, when it is about one."""
+    validator = getattr(err, "validator", None)
+    if type(validator).__name__ == "XsdAttribute":
+        return etree.QName(validator.name).localname
+    return None
+
+
+def judge(schemas: SchemaSet | None, parsed: etree._Element | JsonBody | None) -> Verdict:
+    """`SchemaSet.check` for XML, `check_json` for JSON; not validated without schemas or a body."""
+    if schemas is None or parsed is None:
         return Verdict(False)
-    return schemas.check(element)
+    if isinstance(parsed, JsonBody):
+        return schemas.check_json(parsed.value)
+    return schemas.check(parsed)
 
 
 def load_schemas(source: str | Path) -> SchemaSet:

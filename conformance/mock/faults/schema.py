@@ -12,3 +12,12 @@ __all__: list[str] = []
 def _undeclared_element(root: Node, context: Context) -> None:
     for job in entity_document(root, "Job"):
         job.children.append(el("Undeclared", "not in the schema"))
+
+
+@document_fault("json_member_misspelt", "SCH001",
+                "the JSON form of a Job entity misspells one member (Platform as Platfrom); its XML stays valid")
+def _json_member_misspelt(root: Node, context: Context) -> None:
+    for job in entity_document(root, "Job") if context.json else ():
+        for child in job.children:
+            if child.name == "Platform":
+                child.name = "Platfrom"
