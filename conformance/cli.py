@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import EXIT_USAGE
 from .mock.versions import SURFACES
@@ -425,7 +425,7 @@ def _check_parser(sub: argparse._SubParsersAction) -> None:
     _report_options(p, html=None, json=None)
 
 
-_RECORDING_ONLY = ("html", "json", "junit", "baseline", "fail_on")
+_RECORDING_ONLY = ("baseline", "fail_on")
 
 
 def _check_recording(ns: argparse.Namespace) -> int:
@@ -488,7 +488,9 @@ def _check(ns: argparse.Namespace) -> int:
     skipped: list[tuple[Path, str]] = []
     undeclared: dict[str, list[Path]] = {}
     unreadable = findings = with_findings = 0
+    verdicts = []
     for verdict in check_files(files, profile, schemas, rules, ns.root):
+        verdicts.append(verdict)
         if verdict.fragment is not None:
             skipped.append((verdict.path, verdict.fragment))
         elif verdict.error is not None:
@@ -515,9 +517,24 @@ def _check(ns: argparse.Namespace) -> int:
     judged = len(files) - len(skipped)
     print(f"conformance check: {len(files)} file(s): {judged} judged, {len(skipped)} skipped as fragments; "
           f"{findings} finding(s) in {with_findings} file(s), {unreadable} unreadable")
-    if findings or unreadable:
-        return 1
-    return 5 if not judged else 0
+    status = 1 if findings or unreadable else 5 if not judged else 0
+    _files_reports(ns, verdicts, profile, status, format_findings)
+    return status
+
+
+def _files_reports(ns: argparse.Namespace, verdicts: list[Any], profile: Any, status: int,
+                   format_findings: Any) -> None:
+    """The check of files writes a run's reports: the results JSON always, HTML and JUnit when asked."""
+    from .offline_reports import files_run, write_files_html, write_files_junit, write_files_results
+
+    run = files_run(verdicts, profile, ns.schema)
+    written = {"results JSON": write_files_results(ns.json or DEFAULT_JSON, run, status)}
+    if ns.html:
+        written["HTML report"] = write_files_html(ns.html, run)
+    if ns.junit:
+        written["JUnit XML"] = write_files_junit(ns.junit, run, format_findings)
+    for what, path in written.items():
+        print(f"conformance: {what} written to {path}")
 
 
 def build_parser() -> argparse.ArgumentParser:

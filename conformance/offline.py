@@ -22,12 +22,12 @@ from .errors import ConformanceError
 from .parsing import ParseError, media_kind, parse_xml, read_body
 from .profiles import Profile
 from .reproduce import Replay
-from .rules import Finding, Rule, RuleContext, evaluate
+from .rules import RULES, Finding, Rule, RuleContext, run_rule
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import normalise_url
 
-__all__ = ["FileVerdict", "check_file", "check_files", "collect_files", "fragment_reason", "snapshot_of_file"]
+__all__ = ["FileVerdict", "Outcome", "check_file", "check_files", "collect_files", "fragment_reason", "snapshot_of_file"]
 
 _SUFFIXES = {".xml": "application/xml", ".json": "application/json"}
 _EXCERPT = 400
@@ -212,6 +212,41 @@ def snapshot_of_file(path: Path, schemas: SchemaSet | None, root: str | None = N
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One rule on one file: judged and found fine, failed with its findings, or nothing to judge."""
+
+    rule_id: str
+    kind: str
+    outcome: str
+    """'passed', 'failed' or 'skipped', as a run's items."""
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+    """Why a skipped rule judged nothing."""
+
+
+def _outcomes(snapshot: Snapshot, profile: Profile, rules: Sequence[Rule] | None,
+              replay: Replay) -> list[Outcome]:
+    """Every rule over the file's one resource, each with a context of its own, so that what it judged
+    (a pass) is told from what it had nothing to judge (skipped), as the run's items tell them."""
+    from .items import skip_reason
+
+    cache: dict = {}
+    out = []
+    for kind, resources in snapshot.kinds().items():
+        readable = [res for res in resources if res.error is None]
+        for rule in (RULES.values() if rules is None else rules) if readable else ():
+            ctx = RuleContext(snapshot, profile, replay=replay, cache=cache)
+            found = tuple(run_rule(rule, ctx, readable))
+            if found:
+                out.append(Outcome(rule.id, kind, "failed", found))
+            elif rule.applied(ctx):
+                out.append(Outcome(rule.id, kind, "passed"))
+            else:
+                out.append(Outcome(rule.id, kind, "skipped", reason=skip_reason(rule, ctx.notes)))
+    return out
+
+
+@dataclass(frozen=True)
 class FileVerdict:
     """What the check made of one file: skipped as a fragment, unreadable, or judged."""
 
@@ -224,6 +259,10 @@ class FileVerdict:
     """(rule id, kind, findings) for every rule that found something."""
     undeclared_root: str | None = None
     """The root element no loaded schema declares: the document was not validated."""
+    outcomes: list[Outcome] = field(default_factory=list)
+    """Every rule's outcome on the file, as a run's items have them (passed, failed, skipped)."""
+    resource: Resource | None = None
+    """What the file was read as (None for a fragment)."""
 
     @property
     def judged(self) -> bool:
@@ -248,15 +287,16 @@ def check_file(path: Path, profile: Profile, schemas: SchemaSet | None, rules: S
     snapshot = snapshot_of_file(path, schemas, root, body)
     (res,) = snapshot
     if res.error:
-        return FileVerdict(path, error=res.error)
+        return FileVerdict(path, error=res.error, resource=res)
 
     replay = Replay(snapshot.root_url, note=f"saved in {path}; this fetches it again from a live server")
-    found = evaluate(RuleContext(snapshot, profile, replay=replay), rules)
-    # A document without an Href of its own has no live URL to fetch again: the file is the evidence.
-    live = {key: [f if f.url.startswith(("http://", "https://")) else replace(f, reproduction=f"saved in {path}")
-                  for f in items] for key, items in found.items() if items}
-    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in live.items()],
-                       undeclared_root=res.undeclared_root)
+    outcomes = [
+        # A document without an Href of its own has no live URL to fetch again: the file is the evidence.
+        replace(o, findings=tuple(f if f.url.startswith(("http://", "https://"))
+                                  else replace(f, reproduction=f"saved in {path}") for f in o.findings))
+        for o in _outcomes(snapshot, profile, rules, replay)]
+    return FileVerdict(path, results=[(o.rule_id, o.kind, list(o.findings)) for o in outcomes if o.findings],
+                       undeclared_root=res.undeclared_root, outcomes=outcomes, resource=res)
 
 
 def check_files(files: Iterable[Path], profile: Profile, schemas: SchemaSet | None,

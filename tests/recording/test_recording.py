@@ -156,8 +156,8 @@ def test_a_folder_that_is_not_a_recording_says_so(tmp_path):
 
 def test_check_and_diff_tell_a_recording_from_saved_files(recorded, tmp_path, capsys):
     (tmp_path / "a.xml").write_text("<x/>")
-    assert main(["check", str(tmp_path / "a.xml"), "--json", str(tmp_path / "r.json")]) == 4
-    assert "--json applies to a recording" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "a.xml"), "--fail-on", "error"]) == 4
+    assert "--fail-on applies to a recording" in capsys.readouterr().err
     assert main(["check", str(recorded), str(tmp_path / "a.xml")]) == 4
     assert "a recording is checked alone" in capsys.readouterr().err
     assert main(["diff", str(recorded), str(tmp_path / "a.xml")]) == 4
