@@ -392,11 +392,18 @@ def _profiles(ns: argparse.Namespace) -> int:
 _CHECK_EPILOG = """\
 A recording (a folder `conformance record` wrote) is judged as a crawl of it: it is replayed on a
 local port and `run` checks the replay read-only, in the profile it was recorded with, with the same
-rules and the same reports (--html, --json, --junit, --baseline, --fail-on, which apply to a
-recording alone) and `run`'s exit codes. Two recordings' results JSON compare with `conformance diff`.
+rules and the same reports (--baseline and --fail-on apply to a recording alone) and `run`'s exit
+codes. Two recordings' results JSON compare with `conformance diff`.
+
+Saved files write a run's reports too: the results JSON always (--json, default reports/results.json),
+with one resource per file (its path, and why it was skipped if it was) and each finding naming its
+file; the HTML page with --html and JUnit XML (one test case per file) with --junit. The last lines
+name the files written.
 
 Each file is judged on its own, never merged with another, even when they share an Href. Its API
-root is --root when given, else the origin of its own Href, else of its first absolute link.
+root is --root when given, else the origin of its own Href, else of its first absolute link. A JSON
+file is judged by the schemas as its XML form would be: read onto the types they declare, each
+problem named by its member path ($.Links[2].Rel).
 A file that is not a whole representation (an XML declaration alone, a cut-off document, an
 element without namespace, a bare <Link> snippet, text elided with '...', a bare JSON property)
 is skipped and listed with the reason; a whole document that does not parse, or a .xml file that
@@ -422,7 +429,15 @@ def _check_parser(sub: argparse._SubParsersAction) -> None:
                    help="the API root every file came from (default: each file's own, from its Href or links)")
     p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
     p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
-    _report_options(p, html=None, json=None)
+    p.add_argument("--html", metavar="PATH", help=f"HTML report (files: only when asked; a recording: default "
+                                                  f"{DEFAULT_HTML})")
+    p.add_argument("--json", metavar="PATH", help=f"results JSON, schema conformance-results/1, always written "
+                                                  f"(default: {DEFAULT_JSON}); for files, one resource per file")
+    p.add_argument("--junit", metavar="PATH", help="also write JUnit XML here (for files: one test case per file)")
+    p.add_argument("--baseline", metavar="FILE", help="a recording only: known violations (TOML) that do not fail it")
+    p.add_argument("--fail-on", choices=("error", "warning", "info"),
+                   help="a recording only: lowest severity of a new finding that fails it (default: warning); "
+                        "on files every finding fails the check")
 
 
 _RECORDING_ONLY = ("baseline", "fail_on")
@@ -485,6 +500,15 @@ def _check(ns: argparse.Namespace) -> int:
     except (ConformanceError, UnknownRuleError) as exc:
         print(f"conformance check: error: {exc}", file=sys.stderr)
         return 4
+    reports = {"results JSON": Path(ns.json or DEFAULT_JSON), "HTML report": ns.html and Path(ns.html),
+               "JUnit XML": ns.junit and Path(ns.junit)}
+    for what, path in reports.items():
+        if path and path.is_dir():
+            print(f"conformance check: error: the {what} path {path} is a folder", file=sys.stderr)
+            return 4
+    for path in reports.values():  # as a run: a report left by an earlier check never passes for this one's
+        if path:
+            path.unlink(missing_ok=True)
     skipped: list[tuple[Path, str]] = []
     undeclared: dict[str, list[Path]] = {}
     unreadable = findings = with_findings = 0
