@@ -112,6 +112,9 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) 
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
     tls.add_argument("--ca-bundle", metavar="PATH", help="CA bundle (PEM) to verify the server certificate")
+    p.add_argument("--format", choices=("xml", "json"),
+                   help="what the crawl asks for: xml (Accept: application/xml, the default) or json (every "
+                        "resource asked for as application/json and judged so by every rule that can read it)")
     p.add_argument("--max-resources", type=int, metavar="N",
                    help="stop after N resources; what is left is reported as not covered, and the budget is "
                         "shared round robin among URL templates (default: 5000)")
@@ -459,6 +462,8 @@ def _check_recording(ns: argparse.Namespace) -> int:
     args = ["run", "--target", "mock", "--replay", ns.paths[0], "--actions", "none",
             "--profile", ns.profile or str(recording.meta.get("profile") or recording.api_version),
             "--html", ns.html or str(DEFAULT_HTML), "--json", ns.json or str(DEFAULT_JSON)]
+    if recording.meta.get("format") in ("xml", "json"):  # judged in the form it was recorded in
+        args += ["--format", recording.meta["format"]]
     # The recording's own crawl budgets: the same server sampled alike takes the members it recorded.
     limits = recording.meta.get("limits") or {}
     for flag, key in (("--per-template", "per_template"), ("--max-resources", "max_resources")):

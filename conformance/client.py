@@ -16,7 +16,7 @@ from .reproduce import SESSION_HEADER
 from .urls import same_origin, url_problem
 
 __all__ = [
-    "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
+    "MEDIA_TYPES", "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
     "logon", "network_transport", "normalise_root", "tls_context",
 ]
 
@@ -36,6 +36,10 @@ def normalise_root(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path + "/", "", ""))
 
 
+MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
+"""What the crawl asks for in each `--format`."""
+
+
 @dataclass(frozen=True)
 class Target:
     """Where and how to reach the API; the password never appears in repr or output."""
@@ -51,6 +55,8 @@ class Target:
     max_body: int = 16 * 1024 * 1024
     """Largest body, counted after decompression."""
     concurrency: int = 8
+    accept: str = "application/xml"
+    """The media type every request of the crawl asks for (`--format`); probes ask for others themselves."""
 
     @property
     def logon_url(self) -> str:
@@ -121,7 +127,7 @@ def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None =
         timeout=httpx.Timeout(target.timeout),
         transport=GuardedTransport(inner, budget),
         trust_env=False,
-        headers={"Accept": "application/xml", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
+        headers={"Accept": target.accept, "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
         follow_redirects=False,
     )
 

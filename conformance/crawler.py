@@ -164,11 +164,11 @@ class _Walk:
         except ParseError as exc:
             self.progress.failed += 1
             return _replace(base, error=str(exc), excerpt=_excerpt(body))
-        verdict = judge(self.schemas, parsed)
+        verdict = judge(self.schemas, parsed, via.type if via is not None else None)
         # A readable, valid XML document keeps no excerpt: what the rules find in it they name, and
         # its reproduction fetches it again; the memory goes to the ones that answered wrong.
-        wrong = verdict.errors or media_kind(content_type) != "xml"
-        return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
+        wrong = verdict.errors or media_kind(content_type) != media_kind(self.target.accept)
+        return _replace(base, root=verdict.root or doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
                         links=doc.links, members=doc.members, schema_errors=verdict.errors,
                         validated=verdict.validated, undeclared_root=verdict.undeclared_root,
                         excerpt=_excerpt(body) if wrong else "")
@@ -288,6 +288,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         walk.snapshot.meta.update(
             started=started.isoformat(), finished=datetime.now(timezone.utc).isoformat(),
             api_version=target.api_version, user=target.user, fetched=walk.progress.fetched,
+            format=media_kind(target.accept),
             skipped_budget=left[BUDGET], skipped_sampling=left[SAMPLING], skipped_origin=walk.skipped_origin,
             max_resources=limits.max_resources, per_template=limits.per_template,
             sampled=walk.frontier.sampled(), left_out_types=walk.frontier.left_types,

@@ -92,6 +92,8 @@ class JsonReading:
     paths: dict[str, str] = field(default_factory=dict)
     """Element path in the twin (`getpath`) -> JSON member path."""
     undeclared_root: str | None = None
+    told: bool = True
+    """Whether the JSON (or the hint) tells which declared root it is, not only that it fits one."""
 
     def path_of(self, element: etree._Element, attribute: str | None = None) -> str:
         path = self.paths.get(element.getroottree().getpath(element), "$")
@@ -130,12 +132,17 @@ class JsonReader:
             self._shapes[id(xsd_type)] = shape
         return shape
 
-    def root_of(self, doc: Any) -> Any | None:
-        """The global element the document is the content of: the one its JSON names (`json_root`),
-        else the only one whose type knows every member, the closest such fit."""
+    def root_of(self, doc: Any, hint: str | None = None) -> tuple[Any | None, bool]:
+        """The global element the document is the content of, and whether the JSON tells it apart.
+
+        The one its JSON names (`json_root`); else, of the roots whose type knows every member, the
+        closest fit (fewest other members), or the one `hint` names (the Type of the link that led
+        there) among equally close ones. Equally close fits and no hint: the first is read (their
+        shapes are alike), but which root it is stays untold (`{"Links": [...]}` fits every service).
+        """
         named = self._roots.get(json_root(doc))
         if named is not None or not isinstance(doc, Mapping) or not doc:
-            return named
+            return named, True
         fits = []
         for decl in self._roots.values():
             if decl.type.is_simple():
@@ -145,14 +152,19 @@ class JsonReader:
             if set(doc) <= known:
                 fits.append((len(known), decl.local_name, decl))
         fits.sort(key=lambda fit: fit[:2])
-        return fits[0][2] if fits else None
+        closest = [fit for fit in fits if fit[0] == fits[0][0]] if fits else []
+        # case aside: a link's Type may differ from its root in case alone (`NasService`, `NASService`)
+        chosen = next((fit for fit in closest if hint and fit[1].casefold() == hint.casefold()), None)
+        if chosen is not None:
+            return chosen[2], True
+        return (closest[0][2], len(closest) == 1) if closest else (None, False)
 
-    def read(self, doc: Any) -> JsonReading:
+    def read(self, doc: Any, hint: str | None = None) -> JsonReading:
         """The XML twin of a parsed JSON document, and every member the schema could not place."""
-        decl = self.root_of(doc)
+        decl, told = self.root_of(doc, hint)
         if decl is None:
             return JsonReading(None, undeclared_root=f"{json_root(doc)} (JSON)")
-        reading = JsonReading(None)
+        reading = JsonReading(None, told=told)
         reading.root = self._element(decl, doc, "$", reading, None)
         if reading.root is None:  # a document that is null: nothing of the type it names
             reading.root = etree.Element(decl.name)

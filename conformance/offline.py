@@ -185,7 +185,7 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
         except (httpx.InvalidURL, ValueError):
             pass
     # No status: nothing was fetched, so rules about responses (status, Content-Type) stay silent.
-    return Resource(url, None, content_type, doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
+    return Resource(url, None, content_type, verdict.root or doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
                     doc.members, verdict.errors, verdict.validated, verdict.undeclared_root, excerpt=excerpt)
 
 

@@ -72,7 +72,7 @@ def _missing_url(url: str) -> str | None:
 
 async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str, url: str,
                 headers: dict[str, str], drop_session: bool = False, session_token: str | None = None,
-                schemas: SchemaSet | None = None) -> Probe:
+                schemas: SchemaSet | None = None, hint: str | None = None) -> Probe:
     send_headers = httpx.Headers(client.headers)  # case-insensitive, unlike a dict
     if drop_session:
         send_headers.pop(SESSION_HEADER, None)
@@ -95,12 +95,17 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
         try:
             doc, parsed = read_body(body, content_type)
             root, links = doc.root, doc.links
-            if not isinstance(parsed, JsonBody) and doc.root == "Error":
+            if isinstance(parsed, JsonBody):
+                # The crawl judged the other form; the JSON form of the same resource is judged here,
+                # and read as the root the schemas know it by (an Error has no Type to name it).
+                verdict = judge(schemas, parsed, hint)
+                root = verdict.root or root
+                if 200 <= response.status_code < 300:
+                    errors, validated = verdict.errors, verdict.validated
+                if root == "Error" and isinstance(parsed.value, dict) and parsed.value.get("StatusCode") is not None:
+                    error_status = str(parsed.value["StatusCode"])
+            elif doc.root == "Error":
                 error_status = parsed.get("StatusCode")
-            if schemas is not None and isinstance(parsed, JsonBody) and 200 <= response.status_code < 300:
-                # The crawl judged the XML form; the JSON form of the same resource is judged here.
-                verdict = judge(schemas, parsed)
-                errors, validated = verdict.errors, verdict.validated
         except ParseError:
             pass
     return Probe(name, res_url, method, url, shown, response.status_code, content_type, root, error_status, links,
@@ -116,7 +121,9 @@ async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Itera
     """
     wanted = set(names)
     jobs: list[tuple[str, str, str, str, dict[str, str], bool]] = []
+    roots: dict[str, str | None] = {}
     for res in samples(snapshot):
+        roots[res.url] = res.root  # the root of the form the crawl read: the JSON probe's is the same
         if "anonymous" in wanted:
             jobs.append(("anonymous", res.url, "GET", res.url, {}, True))
         if "json" in wanted:
@@ -131,7 +138,7 @@ async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Itera
         name, res_url, method, url, headers, anonymous = job
         async with gate:
             probes.append(await _send(client, name, res_url, method, url, headers, drop_session=anonymous,
-                                      schemas=schemas))
+                                      schemas=schemas, hint=roots.get(res_url) if name == "json" else None))
 
     await asyncio.gather(*(one(job) for job in jobs))
     order = {name: index for index, name in enumerate(PROBES)}

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .client import SESSION_HEADER, Target
+from .parsing import media_kind
 from .recording import ENDED, NONE, ORIGIN, SESSION, Exchange, Recording, RecordingWriter, kept_headers, request_form
 from .snapshot import Snapshot
 
@@ -163,10 +164,12 @@ class Recorder:
     # -- after the walk ---------------------------------------------------------------------------
 
     async def after_walk(self, client: httpx.AsyncClient, snapshot: Snapshot) -> None:
-        """The JSON form of every resource the walk fetched, in the walk's session; stops when the
-        session is gone (its own resource refuses it too)."""
+        """The other form of every resource the walk fetched (JSON, or XML after a walk in JSON), in
+        the walk's session, so a replay answers both; stops when the session is gone (its own resource
+        refuses it too)."""
+        other = "xml" if media_kind(self.target.accept) == "json" else "json"
         urls = sorted(res.url for res in snapshot if res.method == "GET" and res.status is not None)
-        todo = [url for url in urls if not self.writer.holds("GET", url, "json", SESSION)]
+        todo = [url for url in urls if not self.writer.holds("GET", url, other, SESSION)]
         self.json = JsonProgress(total=len(todo))
         session_url = next((res.location for res in snapshot if res.method == "POST" and res.location), None)
         gate = asyncio.Semaphore(max(1, self.target.concurrency))
@@ -176,7 +179,7 @@ class Recorder:
                 if self.session_lost:
                     return
                 try:
-                    answer = await client.get(url, headers={"Accept": "application/json"})
+                    answer = await client.get(url, headers={"Accept": f"application/{other}"})
                     if answer.status_code == 401 and session_url and not self.session_lost:
                         if (await client.get(session_url)).status_code == 401:
                             self.session_lost = (f"the session was lost while recording the JSON forms: {url} "

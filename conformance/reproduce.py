@@ -63,6 +63,8 @@ class Replay:
     session_urls: frozenset[str] = frozenset()
     """The run's logon session URLs: a replay has its own, read from its logon."""
     note: str = ""
+    accept: str = "application/xml"
+    """The form the run asked for (`--format`): every request of the script asks for it too."""
 
     def script(self, requests: Sequence[Request]) -> str:
         """The script: where it runs, the logon, then the requests in order."""
@@ -135,8 +137,10 @@ class _Script:
         self.bound += [(url, "SESSION_URL") for how, url in request.reveals if how == "href"]
         # The logon session's own URL is read from the answer only when a later step uses it.
         wants_url = any(self._url_var(r.url) == "SESSION_URL" for r in self._later(index))
+        # The session's URL is read from the XML answer's root Href (JSON puts links before it).
+        accept = "application/xml" if wants_url else replay.accept
         curl = ["curl", "-sS", *replay.tls, "-X", "POST", "-u", f'"$CONFORMANCE_USER:{replay.password}"',
-                "-H", "'Content-Length: 0'", "-H", "'Accept: application/xml'"]
+                "-H", "'Content-Length: 0'", "-H", f"'Accept: {accept}'"]
         url = self._url(request.url)
         session = _HEADER.format(name=SESSION_HEADER.lower())
         if not wants_url:
@@ -155,7 +159,7 @@ class _Script:
         headers = dict(request.headers)
         names = {k.lower() for k in headers}
         if "accept" not in names:
-            headers = {"Accept": "application/xml", **headers}
+            headers = {"Accept": self.replay.accept, **headers}
         if request.body and "content-type" not in names:
             headers["Content-Type"] = ""  # curl would send a form type of its own; the run sent none
         if not request.body and request.method in ("POST", "PUT", "PATCH"):

@@ -98,6 +98,10 @@ class Verdict:
     undeclared_root: str | None = None
     """The root element when no loaded schema declares it: the schemas cannot judge such a document,
     so it is a gap in what was checked, not a violation (a real server, an older or partial schema)."""
+    root: str | None = None
+    """For JSON, which has no root element: the declared root the schemas read it as. Where the JSON
+    alone cannot tell (an Error has no Type, `ObjectInJobs` is the array of `ObjectsInJob`), this
+    names the root its XML form has."""
 
 
 @dataclass
@@ -148,7 +152,7 @@ class SchemaSet:
 
         return None if self._explainer is None else JsonReader(self._explainer)
 
-    def check_json(self, doc: Any) -> Verdict:
+    def check_json(self, doc: Any, hint: str | None = None) -> Verdict:
         """A parsed JSON document judged by the same schemas: read onto their types (`json_form`), the
         twin validated as XML is, every message naming the JSON member path.
 
@@ -158,7 +162,7 @@ class SchemaSet:
         reader = self._json_reader
         if reader is None:
             return Verdict(False)
-        reading = reader.read(doc)
+        reading = reader.read(doc, hint)
         if reading.root is None:
             return Verdict(False, undeclared_root=reading.undeclared_root)
         messages = list(reading.problems[:_MAX_MESSAGES])
@@ -169,7 +173,7 @@ class SchemaSet:
                 elem = getattr(err, "elem", None)
                 where = "$" if elem is None else reading.path_of(elem, _attribute_of(err))
                 messages.append(f"{where}: {err.reason}")
-        return Verdict(True, tuple(messages))
+        return Verdict(True, tuple(messages), root=etree.QName(reading.root).localname if reading.told else None)
 
     def validate(self, root: etree._Element) -> tuple[str, ...]:
         """Messages for every violation (capped), empty when the document is valid.
@@ -222,12 +226,14 @@ def _attribute_of(err: Any) -> str | None:
     return None
 
 
-def judge(schemas: SchemaSet | None, parsed: etree._Element | JsonBody | None) -> Verdict:
-    """`SchemaSet.check` for XML, `check_json` for JSON; not validated without schemas or a body."""
+def judge(schemas: SchemaSet | None, parsed: etree._Element | JsonBody | None, hint: str | None = None) -> Verdict:
+    """`SchemaSet.check` for XML, `check_json` for JSON; not validated without schemas or a body.
+
+    `hint`: the Type of the link that led to a JSON document, to tell apart roots its members fit alike."""
     if schemas is None or parsed is None:
         return Verdict(False)
     if isinstance(parsed, JsonBody):
-        return schemas.check_json(parsed.value)
+        return schemas.check_json(parsed.value, hint)
     return schemas.check(parsed)
 
 

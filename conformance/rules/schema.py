@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from ..parsing import media_kind
 from ..reproduce import SESSION_HEADER, Request
 from ..snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
@@ -52,6 +53,8 @@ def representation_validates(ctx: RuleContext, res: Resource) -> Iterator[Findin
         ctx.judged(res)
     for message in res.schema_errors:
         yield ctx.finding(res, expected="a document valid against the schemas", actual=message)
+    if media_kind(res.content_type) == "json":
+        return  # crawled as JSON (`--format json`): the JSON probe's answer is the same form again
     for probe in ctx.snapshot.probes_for(res.url, "json"):  # the JSON form of a resource crawled as XML
         if probe.validated:
             ctx.judged(res)
