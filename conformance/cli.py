@@ -514,6 +514,9 @@ def _check(ns: argparse.Namespace) -> int:
     for path in reports.values():  # as a run: a report left by an earlier check never passes for this one's
         if path:
             path.unlink(missing_ok=True)
+    # `conformance check .` twice: the first check's results JSON is a report, not a saved answer
+    own = {path.resolve() for path in reports.values() if path}
+    files = [path for path in files if path.resolve() not in own]
     skipped: list[tuple[Path, str]] = []
     undeclared: dict[str, list[Path]] = {}
     unreadable = findings = with_findings = 0

@@ -172,7 +172,7 @@ class SchemaSet:
                     break
                 elem = getattr(err, "elem", None)
                 where = "$" if elem is None else reading.path_of(elem, _attribute_of(err))
-                messages.append(f"{where}: {err.reason}")
+                messages.append(f"{where}: {_json_reason(err)}")
         return Verdict(True, tuple(messages), root=etree.QName(reading.root).localname if reading.told else None)
 
     def validate(self, root: etree._Element) -> tuple[str, ...]:
@@ -216,6 +216,16 @@ class SchemaSet:
             if len(messages) >= _MAX_MESSAGES:
                 break
         return tuple(messages)
+
+
+def _json_reason(err: Any) -> str:
+    """xmlschema's reason, led by the value and the type it fails where a value fails a simple type
+    (its own words are Python's there: `invalid literal for int()`)."""
+    validator = getattr(err, "validator", None)
+    if validator is not None and getattr(validator, "is_simple", lambda: False)() and isinstance(err.obj, str):
+        name = getattr(validator, "prefixed_name", None) or getattr(validator, "local_name", None) or "value"
+        return f"{err.obj!r} is not a valid {name} ({err.reason})"
+    return str(err.reason)
 
 
 def _attribute_of(err: Any) -> str | None:
