@@ -462,8 +462,8 @@ def _check_recording(ns: argparse.Namespace) -> int:
     args = ["run", "--target", "mock", "--replay", ns.paths[0], "--actions", "none",
             "--profile", ns.profile or str(recording.meta.get("profile") or recording.api_version),
             "--html", ns.html or str(DEFAULT_HTML), "--json", ns.json or str(DEFAULT_JSON)]
-    if recording.meta.get("format") in ("xml", "json"):  # judged in the form it was recorded in
-        args += ["--format", recording.meta["format"]]
+    if recording.meta.get("crawled_as") in ("xml", "json"):  # judged in the form it was crawled in
+        args += ["--format", recording.meta["crawled_as"]]
     # The recording's own crawl budgets: the same server sampled alike takes the members it recorded.
     limits = recording.meta.get("limits") or {}
     for flag, key in (("--per-template", "per_template"), ("--max-resources", "max_resources")):

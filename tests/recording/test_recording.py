@@ -233,3 +233,18 @@ def test_a_recording_is_checked_with_the_budgets_it_was_recorded_with(recorded, 
     monkeypatch.setattr(run_command, "run", lambda ns: asked.append(ns) or 0)
     assert main(["check", str(folder)]) == 0
     assert (asked[0].per_template, asked[0].max_resources) == (3, 700)
+
+
+def test_a_recording_crawled_as_json_holds_both_forms_and_is_checked_as_json(tmp_path):
+    from recording_steps import MOCK, conformance, finished
+
+    code, out, err = finished(conformance("record", "--out", "rec", "--format", "json", *MOCK, cwd=tmp_path))
+    assert code == 0, err
+    index = json.loads((tmp_path / "rec" / "recording.json").read_text())
+    assert index["crawled_as"] == "json"
+    accepts = {exchange["request"]["accept"] for exchange in index["exchanges"] if exchange["request"]["method"] == "GET"}
+    assert accepts == {"xml", "json"}
+    code, out, err = finished(conformance("check", "rec", "--json", "checked.json", cwd=tmp_path))
+    results = json.loads((tmp_path / "checked.json").read_text())
+    assert code == 0 and results["verdict"] == "conformant", out[-2000:]
+    assert results["counts"]["items"]["failed"] == 0
