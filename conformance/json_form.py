@@ -27,6 +27,9 @@ from .parsing import json_root
 
 __all__ = ["JsonReading", "JsonReader", "plural"]
 
+_MAX_FITS = 4096
+"""Member sets whose closest root is remembered: what a server sends is a few hundred shapes."""
+
 _RESOURCE_MEMBERS = frozenset({"Links", "Href"})
 """Members the vendor's serialiser writes on every nested object, empty (`"Links": null`, `"Href": ""`),
 whether its type declares them or not: they say nothing, so they are no finding where undeclared."""
@@ -89,14 +92,15 @@ class JsonReading:
     root: etree._Element | None
     """None when no declared root element fits the document (see `undeclared_root`)."""
     problems: list[str] = field(default_factory=list)
-    paths: dict[str, str] = field(default_factory=dict)
-    """Element path in the twin (`getpath`) -> JSON member path."""
+    paths: dict[etree._Element, str] = field(default_factory=dict)
+    """Element of the twin -> JSON member path (the keys keep lxml's proxies alive, so an element a
+    validator hands back is the very key)."""
     undeclared_root: str | None = None
     told: bool = True
     """Whether the JSON (or the hint) tells which declared root it is, not only that it fits one."""
 
     def path_of(self, element: etree._Element, attribute: str | None = None) -> str:
-        path = self.paths.get(element.getroottree().getpath(element), "$")
+        path = self.paths.get(element, "$")
         return f"{path}.{attribute}" if attribute else path
 
 
@@ -106,6 +110,7 @@ class JsonReader:
     def __init__(self, schema: Any):
         self.schema = schema
         self._shapes: dict[int, _Shape] = {}
+        self._fits: dict[tuple[frozenset[str], str | None], tuple[Any | None, bool]] = {}
         self._roots: dict[str, Any] = {}
         own = {ns for ns in schema.maps.namespaces if ns not in _BUILT_IN}
         for decl in schema.maps.elements.values():
@@ -143,13 +148,21 @@ class JsonReader:
         named = self._roots.get(json_root(doc))
         if named is not None or not isinstance(doc, Mapping) or not doc:
             return named, True
+        key = (frozenset(doc), hint)
+        if key not in self._fits:
+            if len(self._fits) >= _MAX_FITS:  # a server that invents member sets costs no memory
+                self._fits.clear()
+            self._fits[key] = self._fit(key[0], hint)
+        return self._fits[key]
+
+    def _fit(self, members: frozenset[str], hint: str | None) -> tuple[Any | None, bool]:
         fits = []
         for decl in self._roots.values():
             if decl.type.is_simple():
                 continue
             shape = self._shape(decl.type)
             known = shape.attributes | set(shape.by_member)
-            if set(doc) <= known:
+            if members <= known:
                 fits.append((len(known), decl.local_name, decl))
         fits.sort(key=lambda fit: fit[:2])
         closest = [fit for fit in fits if fit[0] == fits[0][0]] if fits else []
@@ -173,7 +186,7 @@ class JsonReader:
     def _element(self, decl: Any, value: Any, path: str, reading: JsonReading,
                  parent: etree._Element | None) -> etree._Element | None:
         element = etree.Element(decl.name) if parent is None else etree.SubElement(parent, decl.name)
-        reading.paths[element.getroottree().getpath(element)] = path
+        reading.paths[element] = path
         xsd_type = decl.type
         if xsd_type.is_simple():
             if value == [] or value == {}:  # an empty list or object: the element with nothing in it
