@@ -110,12 +110,13 @@ class JsonReader:
     def __init__(self, schema: Any):
         self.schema = schema
         self._shapes: dict[int, _Shape] = {}
-        self._fits: dict[tuple[frozenset[str], str | None], tuple[Any | None, bool]] = {}
+        self._fits: dict[tuple[frozenset[str], str, str | None], tuple[Any | None, bool]] = {}
         self._roots: dict[str, Any] = {}
         own = {ns for ns in schema.maps.namespaces if ns not in _BUILT_IN}
         for decl in schema.maps.elements.values():
             if decl.target_namespace in own and decl.local_name:
                 self._roots.setdefault(decl.local_name, decl)
+        self._folded = {name.casefold(): decl for name, decl in sorted(self._roots.items())}
 
     def _shape(self, xsd_type: Any) -> _Shape:
         shape = self._shapes.get(id(xsd_type))
@@ -140,36 +141,39 @@ class JsonReader:
     def root_of(self, doc: Any, hint: str | None = None) -> tuple[Any | None, bool]:
         """The global element the document is the content of, and whether the JSON tells it apart.
 
-        The one its JSON names (`json_root`); else, of the roots whose type knows every member, the
-        closest fit (fewest other members), or the one `hint` names (the Type of the link that led
-        there) among equally close ones. Equally close fits and no hint: the first is read (their
-        shapes are alike), but which root it is stays untold (`{"Links": [...]}` fits every service).
+        `hint` is what else names the document: the root of the same URL's XML form (the JSON probe),
+        or the Type of the link that led there (the crawl). It is taken first where it names a
+        declared root, case aside (`NasService` leads to `NASService`), whose type knows every member:
+        a JSON document names itself only by its `Type`, which may be what is wrong with it. Else the
+        root its JSON names (`json_root`); else, of the roots whose type knows every member, the
+        closest fit (fewest other members). Equally close fits: the first is read (their shapes are
+        alike), but which root it is stays untold (`{"Links": [...]}` fits every service).
         """
-        named = self._roots.get(json_root(doc))
-        if named is not None or not isinstance(doc, Mapping) or not doc:
-            return named, True
-        key = (frozenset(doc), hint)
+        if not isinstance(doc, Mapping) or not doc:
+            return self._roots.get(json_root(doc)), True
+        key = (frozenset(doc), json_root(doc), hint)
         if key not in self._fits:
             if len(self._fits) >= _MAX_FITS:  # a server that invents member sets costs no memory
                 self._fits.clear()
-            self._fits[key] = self._fit(key[0], hint)
+            self._fits[key] = self._choose(*key)
         return self._fits[key]
 
-    def _fit(self, members: frozenset[str], hint: str | None) -> tuple[Any | None, bool]:
-        fits = []
-        for decl in self._roots.values():
-            if decl.type.is_simple():
-                continue
-            shape = self._shape(decl.type)
-            known = shape.attributes | set(shape.by_member)
-            if members <= known:
-                fits.append((len(known), decl.local_name, decl))
-        fits.sort(key=lambda fit: fit[:2])
+    def _knows(self, decl: Any, members: frozenset[str]) -> bool:
+        if decl.type.is_simple():
+            return False
+        shape = self._shape(decl.type)
+        return shape.open_content or members <= shape.attributes | set(shape.by_member)
+
+    def _choose(self, members: frozenset[str], named: str, hint: str | None) -> tuple[Any | None, bool]:
+        if hint:
+            hinted = self._folded.get(hint.casefold())
+            if hinted is not None and self._knows(hinted, members):
+                return hinted, True
+        if named in self._roots:
+            return self._roots[named], True
+        fits = sorted((len(self._shape(decl.type).attributes) + len(self._shape(decl.type).by_member), name, decl)
+                      for name, decl in self._roots.items() if self._knows(decl, members))
         closest = [fit for fit in fits if fit[0] == fits[0][0]] if fits else []
-        # case aside: a link's Type may differ from its root in case alone (`NasService`, `NASService`)
-        chosen = next((fit for fit in closest if hint and fit[1].casefold() == hint.casefold()), None)
-        if chosen is not None:
-            return chosen[2], True
         return (closest[0][2], len(closest) == 1) if closest else (None, False)
 
     def read(self, doc: Any, hint: str | None = None) -> JsonReading:
