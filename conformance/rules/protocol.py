@@ -82,7 +82,8 @@ def json_carries_the_same_links(ctx: RuleContext, res: Resource) -> Iterator[Fin
 
     JSON clients navigate the same contract; a link only XML shows is an operation JSON clients
     cannot find. Links compare as sets of (Rel, Href, Type, Name) per element that holds them, so
-    neither the order of links or keys nor JSON's wrappers around lists make a difference.
+    neither the order of links or keys nor JSON's wrappers around lists make a difference. A crawl
+    in JSON (`--format json`) has no XML form beside its answers: there is nothing to compare.
     """
     if media_kind(res.content_type) == "json":
         return  # crawled as JSON (`--format json`): there is no XML form here to compare with

@@ -91,3 +91,20 @@ def test_an_error_body_without_type_is_read_as_the_error_it_is(schemas: SchemaSe
     assert _judge(schemas, error).validated and _judge(schemas, error).errors == ()
     error["StatusCod"] = 404
     assert _judge(schemas, error).undeclared_root == "object (JSON)"  # nothing fits every member any more
+
+
+def test_roots_alike_are_told_apart_by_the_type_of_the_link_that_led_there(schemas: SchemaSet) -> None:
+    service = {"Links": [{"Rel": "Down", "Href": f"{HOST}/nas/jobs", "Type": "NasJobReferenceList"}]}
+    _, parsed = read_body(json.dumps(service).encode(), "application/json")
+    untold, told = judge(schemas, parsed), judge(schemas, parsed, "NasService")
+    assert untold.validated and untold.root is None  # every service's JSON is a list of links
+    assert told.validated and told.root == "NASService" and told.errors == ()
+
+
+def test_the_xml_forms_root_reads_a_json_document_whose_type_is_wrong(schemas: SchemaSet) -> None:
+    """A wrong Type is the type rules' finding; the schemas judge the members against the real root."""
+    server = {"Links": _links(), "Description": "em", "Port": 9392, "Version": "12.1.0.2131",
+              "Name": "em", "Type": "BackupServerReference", "Href": f"{HOST}/backupServers/1?format=Entity"}
+    _, parsed = read_body(json.dumps(server).encode(), "application/json")
+    assert judge(schemas, parsed).errors != ()  # read as the reference its Type names
+    assert judge(schemas, parsed, "BackupServer").errors == ()
