@@ -67,7 +67,8 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
                 "paging_drops_filter": "PRT009", "dangling_link": "REL001", "up_sideways": "REL002",
                 "foreign_member": "REL003", "alternate_other_uid": "REL004", "alternate_one_way": "REL005",
                 "edit_elsewhere": "REL006", "create_on_self": "REL007", "action_on_parent": "REL008",
-                "action_without_query": "REL009", "undeclared_element": "SCH001", "type_mismatch": "TYP001",
+                "action_without_query": "REL009", "undeclared_element": "SCH001", "json_member_misspelt": "SCH001",
+                "type_mismatch": "TYP001",
                 "entity_format_ignored": "TYP002", "reference_is_entity": "TYP003", "stale_self_href": "TYP004",
                 "root_type_mismatch": "TYP005", "uid_of_another_type": "TYP006", "job_without_clone": "PRF001",
                 "repository_related_link": "PRF002", "tasks_hidden": "PRF003"}
