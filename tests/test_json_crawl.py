@@ -44,3 +44,20 @@ def test_a_misspelt_json_member_fails_the_schema_rule_alone_in_either_crawl(form
     assert {f.actual for f in failing[("SCH001", "Job")]} == {
         "$.Platfrom: member 'Platfrom' is not declared for Job (did you mean Platform?)"}
     assert all("Accept: application/json" in f.reproduction for f in failing[("SCH001", "Job")])
+
+
+def test_the_format_comes_from_the_environment_too_and_the_run_says_so(tmp_path):
+    """`conformance run` with CONFORMANCE_FORMAT=json: the whole crawl in JSON, the misspelt member its finding."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONFORMANCE_FORMAT": "json"}
+    result = subprocess.run([sys.executable, "-m", "conformance", "run", "--size", "1", "--surface", "key",
+                             "--actions", "none", "--fault", "json_member_misspelt", "--json", "r.json"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert {(f["rule"], f["kind"]) for f in results["findings"]} == {("SCH001", "Job")}
+    assert "Accept: application/json" in results["findings"][0]["reproduction"]
