@@ -162,7 +162,10 @@ class SchemaSet:
         reader = self._json_reader
         if reader is None:
             return Verdict(False)
-        reading = reader.read(doc, hint)
+        try:
+            reading = reader.read(doc, hint)
+        except RecursionError:  # a recursive type (a Result in a Result) nested by a hostile server
+            return Verdict(True, ("$: nested too deeply to be read onto the schema's types",))
         if reading.root is None:
             return Verdict(False, undeclared_root=reading.undeclared_root)
         messages = list(reading.problems[:_MAX_MESSAGES])

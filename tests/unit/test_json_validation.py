@@ -142,3 +142,12 @@ def test_json_captured_from_live_servers_validates_but_for_an_older_servers_job(
         if verdict.errors:
             found[path.name] = {message.split(": ", 1)[0] for message in verdict.errors}
     assert found == CAPTURED_DEPARTURES
+
+
+def test_a_recursive_type_nested_past_reason_is_a_finding_not_a_crash(schemas: SchemaSet) -> None:
+    result: dict = {"Success": "true"}
+    for _ in range(900):  # a Result holds a Result: the schema itself allows any depth
+        result = {"Result": result}
+    task = {"Links": [], "Result": result, "Type": "Task", "Href": f"{HOST}/tasks/task-1"}
+    verdict = _judge(schemas, task)
+    assert verdict.validated and verdict.errors == ("$: nested too deeply to be read onto the schema's types",)
