@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .errors import EXIT_USAGE
 from .mock.versions import SIZE_RESOURCES, SURFACES
@@ -115,6 +115,9 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) 
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
     tls.add_argument("--ca-bundle", metavar="PATH", help="CA bundle (PEM) to verify the server certificate")
+    p.add_argument("--format", choices=("xml", "json"),
+                   help="what the crawl asks for: xml (Accept: application/xml, the default) or json (every "
+                        "resource asked for as application/json and judged so by every rule that can read it)")
     p.add_argument("--max-resources", type=int, metavar="N",
                    help="stop after N resources; what is left is reported as not covered, and the budget is "
                         "shared round robin among URL templates (default: 5000)")
@@ -396,11 +399,18 @@ def _profiles(ns: argparse.Namespace) -> int:
 _CHECK_EPILOG = """\
 A recording (a folder `conformance record` wrote) is judged as a crawl of it: it is replayed on a
 local port and `run` checks the replay read-only, in the profile it was recorded with, with the same
-rules and the same reports (--html, --json, --junit, --baseline, --fail-on, which apply to a
-recording alone) and `run`'s exit codes. Two recordings' results JSON compare with `conformance diff`.
+rules and the same reports (--baseline and --fail-on apply to a recording alone) and `run`'s exit
+codes. Two recordings' results JSON compare with `conformance diff`.
+
+Saved files write a run's reports too: the results JSON always (--json, default reports/results.json),
+with one resource per file (its path, and why it was skipped if it was) and each finding naming its
+file; the HTML page with --html and JUnit XML (one test case per file) with --junit. The last lines
+name the files written.
 
 Each file is judged on its own, never merged with another, even when they share an Href. Its API
-root is --root when given, else the origin of its own Href, else of its first absolute link.
+root is --root when given, else the origin of its own Href, else of its first absolute link. A JSON
+file is judged by the schemas as its XML form would be: read onto the types they declare, each
+problem named by its member path ($.Links[2].Rel).
 A file that is not a whole representation (an XML declaration alone, a cut-off document, an
 element without namespace, a bare <Link> snippet, text elided with '...', a bare JSON property)
 is skipped and listed with the reason; a whole document that does not parse, or a .xml file that
@@ -426,10 +436,18 @@ def _check_parser(sub: argparse._SubParsersAction) -> None:
                    help="the API root every file came from (default: each file's own, from its Href or links)")
     p.add_argument("--rules", metavar="SEL", help="run only these rules: ids, prefixes or families, comma-separated")
     p.add_argument("--skip-rules", metavar="SEL", help="skip these rules: ids, prefixes or families")
-    _report_options(p, html=None, json=None)
+    p.add_argument("--html", metavar="PATH", help=f"HTML report (files: only when asked; a recording: default "
+                                                  f"{DEFAULT_HTML})")
+    p.add_argument("--json", metavar="PATH", help=f"results JSON, schema conformance-results/1, always written "
+                                                  f"(default: {DEFAULT_JSON}); for files, one resource per file")
+    p.add_argument("--junit", metavar="PATH", help="also write JUnit XML here (for files: one test case per file)")
+    p.add_argument("--baseline", metavar="FILE", help="a recording only: known violations (TOML) that do not fail it")
+    p.add_argument("--fail-on", choices=("error", "warning", "info"),
+                   help="a recording only: lowest severity of a new finding that fails it (default: warning); "
+                        "on files every finding fails the check")
 
 
-_RECORDING_ONLY = ("html", "json", "junit", "baseline", "fail_on")
+_RECORDING_ONLY = ("baseline", "fail_on")
 
 
 def _check_recording(ns: argparse.Namespace) -> int:
@@ -448,6 +466,8 @@ def _check_recording(ns: argparse.Namespace) -> int:
     args = ["run", "--target", "mock", "--replay", ns.paths[0], "--actions", "none",
             "--profile", ns.profile or str(recording.meta.get("profile") or recording.api_version),
             "--html", ns.html or str(DEFAULT_HTML), "--json", ns.json or str(DEFAULT_JSON)]
+    if recording.meta.get("crawled_as") in ("xml", "json"):  # judged in the form it was crawled in
+        args += ["--format", recording.meta["crawled_as"]]
     # The recording's own crawl budgets: the same server sampled alike takes the members it recorded.
     limits = recording.meta.get("limits") or {}
     for flag, key in (("--per-template", "per_template"), ("--max-resources", "max_resources")):
@@ -489,10 +509,24 @@ def _check(ns: argparse.Namespace) -> int:
     except (ConformanceError, UnknownRuleError) as exc:
         print(f"conformance check: error: {exc}", file=sys.stderr)
         return 4
+    reports = {"results JSON": Path(ns.json or DEFAULT_JSON), "HTML report": ns.html and Path(ns.html),
+               "JUnit XML": ns.junit and Path(ns.junit)}
+    for what, path in reports.items():
+        if path and path.is_dir():
+            print(f"conformance check: error: the {what} path {path} is a folder", file=sys.stderr)
+            return 4
+    for path in reports.values():  # as a run: a report left by an earlier check never passes for this one's
+        if path:
+            path.unlink(missing_ok=True)
+    # `conformance check .` twice: the first check's results JSON is a report, not a saved answer
+    own = {path.resolve() for path in reports.values() if path}
+    files = [path for path in files if path.resolve() not in own]
     skipped: list[tuple[Path, str]] = []
     undeclared: dict[str, list[Path]] = {}
     unreadable = findings = with_findings = 0
+    verdicts = []
     for verdict in check_files(files, profile, schemas, rules, ns.root):
+        verdicts.append(verdict)
         if verdict.fragment is not None:
             skipped.append((verdict.path, verdict.fragment))
         elif verdict.error is not None:
@@ -519,9 +553,24 @@ def _check(ns: argparse.Namespace) -> int:
     judged = len(files) - len(skipped)
     print(f"conformance check: {len(files)} file(s): {judged} judged, {len(skipped)} skipped as fragments; "
           f"{findings} finding(s) in {with_findings} file(s), {unreadable} unreadable")
-    if findings or unreadable:
-        return 1
-    return 5 if not judged else 0
+    status = 1 if findings or unreadable else 5 if not judged else 0
+    _files_reports(ns, verdicts, profile, status, format_findings)
+    return status
+
+
+def _files_reports(ns: argparse.Namespace, verdicts: list[Any], profile: Any, status: int,
+                   format_findings: Any) -> None:
+    """The check of files writes a run's reports: the results JSON always, HTML and JUnit when asked."""
+    from .offline_reports import files_run, write_files_html, write_files_junit, write_files_results
+
+    run = files_run(verdicts, profile, ns.schema)
+    written = {"results JSON": write_files_results(ns.json or DEFAULT_JSON, run, status)}
+    if ns.html:
+        written["HTML report"] = write_files_html(ns.html, run)
+    if ns.junit:
+        written["JUnit XML"] = write_files_junit(ns.junit, run, format_findings)
+    for what, path in written.items():
+        print(f"conformance: {what} written to {path}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from .reproduce import SESSION_HEADER
 from .urls import same_origin, url_problem
 
 __all__ = [
-    "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
+    "MEDIA_TYPES", "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
     "logon", "network_transport", "normalise_root", "tls_context",
 ]
 
@@ -34,6 +34,10 @@ def normalise_root(url: str) -> str:
     if not path:
         path = "/api"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path + "/", "", ""))
+
+
+MEDIA_TYPES = {"xml": "application/xml", "json": "application/json"}
+"""What the crawl asks for in each `--format`."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Target:
     max_body: int = 16 * 1024 * 1024
     """Largest body, counted after decompression."""
     concurrency: int = 8
+    accept: str = "application/xml"
+    """The media type every request of the crawl asks for (`--format`); probes ask for others themselves."""
 
     @property
     def logon_url(self) -> str:
@@ -125,7 +131,7 @@ def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None =
         timeout=httpx.Timeout(target.timeout),
         transport=GuardedTransport(inner, budget),
         trust_env=False,
-        headers={"Accept": "application/xml", "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
+        headers={"Accept": target.accept, "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
         follow_redirects=False,
     )
 

@@ -15,7 +15,7 @@ from .guard import describe_error
 from .errors import TargetError
 from .frontier import BUDGET, SAMPLING, Frontier
 from .links import Link
-from .parsing import ParseError, media_kind, parse_body
+from .parsing import ParseError, media_kind, read_body
 from .probes import run_logoff_probe, run_probes
 from .records import Probe
 from .schema import SchemaSet, judge
@@ -104,9 +104,10 @@ class _Walk:
         return tuple(link for link in links if not self.foreign(resolve(link.owner, base) if link.owner else None))
 
     async def probe(self, client: httpx.AsyncClient, wanted: set[str], concurrency: int) -> None:
-        """The probes, their answers' links read as the crawl's are (another session's left out)."""
+        """The probes, their answers' links read as the crawl's are (another session's left out), and
+        validated against the crawl's schemas."""
         probes = self.snapshot.probes
-        await run_probes(client, self.snapshot, wanted, probes, concurrency=concurrency)
+        await run_probes(client, self.snapshot, wanted, probes, concurrency=concurrency, schemas=self.schemas)
         probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in probes]
 
     def offer(self, href: str, base: str, via: Link | None) -> None:
@@ -193,17 +194,17 @@ class _Walk:
             self.progress.failed += 1
             return _replace(base, error=f"HTTP {status}", excerpt=_excerpt(body))
         try:
-            doc, element = parse_body(body, content_type)
+            doc, parsed = read_body(body, content_type)
         except ParseError as exc:
             self.progress.failed += 1
             return _replace(base, error=str(exc), excerpt=_excerpt(body))
-        verdict = judge(self.schemas, element)
+        verdict = judge(self.schemas, parsed, via.type if via is not None else None)
         links = self.own(doc.links, url)
         members = tuple(link for link in doc.members if not self.foreign(resolve(link.href, url) if link.href else None))
         # A readable, valid XML document keeps no excerpt: what the rules find in it they name, and
         # its reproduction fetches it again; the memory goes to the ones that answered wrong.
-        wrong = verdict.errors or media_kind(content_type) != "xml"
-        return _replace(base, root=doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
+        wrong = verdict.errors or media_kind(content_type) != media_kind(self.target.accept)
+        return _replace(base, root=verdict.root or doc.root, type=doc.type, href=doc.href, name=doc.name, uid=doc.uid,
                         links=links, members=members, paging=doc.paging, schema_errors=verdict.errors,
                         validated=verdict.validated, undeclared_root=verdict.undeclared_root,
                         excerpt=_excerpt(body) if wrong else "")
@@ -328,6 +329,7 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
         walk.snapshot.meta.update(
             started=started.isoformat(), finished=datetime.now(timezone.utc).isoformat(),
             api_version=target.api_version, user=target.user, fetched=walk.progress.fetched,
+            format=media_kind(target.accept),
             skipped_budget=left[BUDGET], skipped_sampling=left[SAMPLING], skipped_origin=walk.skipped_origin,
             max_resources=limits.max_resources, per_template=limits.per_template,
             sampled=walk.frontier.sampled(), left_out_types=walk.frontier.left_types,

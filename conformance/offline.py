@@ -19,15 +19,15 @@ import httpx
 from lxml import etree
 
 from .errors import ConformanceError
-from .parsing import ParseError, media_kind, parse_body, parse_xml
+from .parsing import ParseError, media_kind, parse_xml, read_body
 from .profiles import Profile
 from .reproduce import Replay
-from .rules import Finding, Rule, RuleContext, evaluate
+from .rules import RULES, Finding, Rule, RuleContext, run_rule
 from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import normalise_url
 
-__all__ = ["FileVerdict", "check_file", "check_files", "collect_files", "fragment_reason", "snapshot_of_file"]
+__all__ = ["FileVerdict", "Outcome", "check_file", "check_files", "collect_files", "fragment_reason", "snapshot_of_file"]
 
 _SUFFIXES = {".xml": "application/xml", ".json": "application/json"}
 _EXCERPT = 400
@@ -174,10 +174,10 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
     fallback_url = path.resolve().as_uri()
     excerpt = body[:_EXCERPT].decode("utf-8", "replace")
     try:
-        doc, element = parse_body(body, content_type)
+        doc, parsed = read_body(body, content_type)
     except ParseError as exc:
         return Resource(fallback_url, None, content_type, error=str(exc), excerpt=excerpt)
-    verdict = judge(schemas, element)
+    verdict = judge(schemas, parsed)
     url = fallback_url
     if doc.href:
         try:
@@ -185,9 +185,9 @@ def _read(path: Path, body: bytes, schemas: SchemaSet | None) -> Resource:
         except (httpx.InvalidURL, ValueError):
             pass
     # No status: nothing was fetched, so rules about responses (status, Content-Type) stay silent.
-    return Resource(url, None, content_type, doc.root, doc.type, doc.href, doc.name, doc.uid, doc.links,
-                    doc.members, verdict.errors, verdict.validated, verdict.undeclared_root, excerpt=excerpt,
-                    paging=doc.paging)
+    return Resource(url, None, content_type, verdict.root or doc.root, doc.type, doc.href, doc.name, doc.uid,
+                    doc.links, doc.members, verdict.errors, verdict.validated, verdict.undeclared_root,
+                    excerpt=excerpt, paging=doc.paging)
 
 
 def _root_url(res: Resource, root: str | None) -> str:
@@ -213,6 +213,41 @@ def snapshot_of_file(path: Path, schemas: SchemaSet | None, root: str | None = N
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One rule on one file: judged and found fine, failed with its findings, or nothing to judge."""
+
+    rule_id: str
+    kind: str
+    outcome: str
+    """'passed', 'failed' or 'skipped', as a run's items."""
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+    """Why a skipped rule judged nothing."""
+
+
+def _outcomes(snapshot: Snapshot, profile: Profile, rules: Sequence[Rule] | None,
+              replay: Replay) -> list[Outcome]:
+    """Every rule over the file's one resource, each with a context of its own, so that what it judged
+    (a pass) is told from what it had nothing to judge (skipped), as the run's items tell them."""
+    from .items import skip_reason
+
+    cache: dict = {}
+    out = []
+    for kind, resources in snapshot.kinds().items():
+        readable = [res for res in resources if res.error is None]
+        for rule in (RULES.values() if rules is None else rules) if readable else ():
+            ctx = RuleContext(snapshot, profile, replay=replay, cache=cache)
+            found = tuple(run_rule(rule, ctx, readable))
+            if found:
+                out.append(Outcome(rule.id, kind, "failed", found))
+            elif rule.applied(ctx):
+                out.append(Outcome(rule.id, kind, "passed"))
+            else:
+                out.append(Outcome(rule.id, kind, "skipped", reason=skip_reason(rule, ctx.notes)))
+    return out
+
+
+@dataclass(frozen=True)
 class FileVerdict:
     """What the check made of one file: skipped as a fragment, unreadable, or judged."""
 
@@ -225,6 +260,10 @@ class FileVerdict:
     """(rule id, kind, findings) for every rule that found something."""
     undeclared_root: str | None = None
     """The root element no loaded schema declares: the document was not validated."""
+    outcomes: list[Outcome] = field(default_factory=list)
+    """Every rule's outcome on the file, as a run's items have them (passed, failed, skipped)."""
+    resource: Resource | None = None
+    """What the file was read as (None for a fragment)."""
 
     @property
     def judged(self) -> bool:
@@ -249,17 +288,18 @@ def check_file(path: Path, profile: Profile, schemas: SchemaSet | None, rules: S
     snapshot = snapshot_of_file(path, schemas, root, body)
     (res,) = snapshot
     if res.error:
-        return FileVerdict(path, error=res.error)
+        return FileVerdict(path, error=res.error, resource=res)
 
     # Fetched again as it was saved: in its form (JSON or XML), in its profile's API version.
     replay = Replay(snapshot.root_url, profile.api_version, accept=_content_type(path),
                     note=f"saved in {path}; this fetches it again from a live server")
-    found = evaluate(RuleContext(snapshot, profile, replay=replay), rules)
-    # A document without an Href of its own has no live URL to fetch again: the file is the evidence.
-    live = {key: [f if f.url.startswith(("http://", "https://")) else replace(f, reproduction=f"saved in {path}")
-                  for f in items] for key, items in found.items() if items}
-    return FileVerdict(path, results=[(rule_id, kind, items) for (rule_id, kind), items in live.items()],
-                       undeclared_root=res.undeclared_root)
+    outcomes = [
+        # A document without an Href of its own has no live URL to fetch again: the file is the evidence.
+        replace(o, findings=tuple(f if f.url.startswith(("http://", "https://"))
+                                  else replace(f, reproduction=f"saved in {path}") for f in o.findings))
+        for o in _outcomes(snapshot, profile, rules, replay)]
+    return FileVerdict(path, results=[(o.rule_id, o.kind, list(o.findings)) for o in outcomes if o.findings],
+                       undeclared_root=res.undeclared_root, outcomes=outcomes, resource=res)
 
 
 def check_files(files: Iterable[Path], profile: Profile, schemas: SchemaSet | None,

@@ -13,7 +13,8 @@ from lxml import etree
 
 from .links import Link, json_links, xml_links
 
-__all__ = ["Document", "Paging", "ParseError", "json_root", "media_kind", "parse_body", "parse_xml"]
+__all__ = ["Document", "JsonBody", "Paging", "ParseError", "json_root", "media_kind", "parse_body", "parse_xml",
+           "read_body"]
 
 # Entities are never expanded, no DTD is loaded, nothing is fetched from the network, and
 # lxml's own limits on depth and text size stay on: a hostile server gets a parse error, not
@@ -167,8 +168,22 @@ def _json_document(doc: Any) -> Document:
     return Document(json_root(doc), None, typ or None, href or None, name, uid, links, members, paging)
 
 
+@dataclass(frozen=True, slots=True)
+class JsonBody:
+    """A parsed JSON body, held only until the schemas have judged it (as an XML element is)."""
+
+    value: Any
+
+
 def parse_body(body: bytes, content_type: str | None) -> tuple[Document, etree._Element | None]:
-    """Read a body by its Content-Type; the element is returned for validation, then dropped."""
+    """Read a body by its Content-Type; the XML element is returned for validation, then dropped."""
+    doc, parsed = read_body(body, content_type)
+    return doc, None if isinstance(parsed, JsonBody) else parsed
+
+
+def read_body(body: bytes, content_type: str | None) -> tuple[Document, etree._Element | JsonBody]:
+    """Read a body by its Content-Type: the facts, and what the schemas judge (the XML element, or
+    the parsed JSON, which `schema.judge` reads onto the same types)."""
     kind = media_kind(content_type)
     if kind == "other":
         # A wrong Content-Type is the protocol rules' finding; reading the body anyway keeps one
@@ -179,7 +194,8 @@ def parse_body(body: bytes, content_type: str | None) -> tuple[Document, etree._
         return _xml_document(root), root
     if kind == "json":
         try:
-            return _json_document(json.loads(body)), None
+            value = json.loads(body)
+            return _json_document(value), JsonBody(value)
         except (ValueError, RecursionError) as exc:
             raise ParseError(f"not valid JSON: {exc}") from exc
     raise ParseError(f"unexpected Content-Type {content_type!r} and a body that is neither XML nor JSON")

@@ -18,8 +18,9 @@ import httpx
 from .client import SESSION_HEADER
 from .guard import describe_error
 from .links import Link
-from .parsing import ParseError, parse_body
+from .parsing import JsonBody, ParseError, read_body
 from .records import Probe
+from .schema import SchemaSet, judge
 from .snapshot import Resource, Snapshot
 from .urls import is_id_like, url_template
 
@@ -70,7 +71,8 @@ def _missing_url(url: str) -> str | None:
 
 
 async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str, url: str,
-                headers: dict[str, str], drop_session: bool = False, session_token: str | None = None) -> Probe:
+                headers: dict[str, str], drop_session: bool = False, session_token: str | None = None,
+                schemas: SchemaSet | None = None, hint: str | None = None) -> Probe:
     send_headers = httpx.Headers(client.headers)  # case-insensitive, unlike a dict
     if drop_session:
         send_headers.pop(SESSION_HEADER, None)
@@ -87,20 +89,31 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
     content_type = response.headers.get("content-type")
     root = error_status = None
     links: tuple[Link, ...] = ()
+    errors: tuple[str, ...] = ()
+    validated = False
     if body.strip():
         try:
-            doc, element = parse_body(body, content_type)
+            doc, parsed = read_body(body, content_type)
             root, links = doc.root, doc.links
-            if element is not None and doc.root == "Error":
-                error_status = element.get("StatusCode")
+            if isinstance(parsed, JsonBody):
+                # The crawl judged the other form; the JSON form of the same resource is judged here,
+                # and read as the root the schemas know it by (an Error has no Type to name it).
+                verdict = judge(schemas, parsed, hint)
+                root = verdict.root or root
+                if 200 <= response.status_code < 300:
+                    errors, validated = verdict.errors, verdict.validated
+                if root == "Error" and isinstance(parsed.value, dict) and parsed.value.get("StatusCode") is not None:
+                    error_status = str(parsed.value["StatusCode"])
+            elif doc.root == "Error":
+                error_status = parsed.get("StatusCode")
         except ParseError:
             pass
     return Probe(name, res_url, method, url, shown, response.status_code, content_type, root, error_status, links,
-                 body[:_EXCERPT].decode("utf-8", "replace"))
+                 body[:_EXCERPT].decode("utf-8", "replace"), schema_errors=errors, validated=validated)
 
 
 async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Iterable[str],
-                     probes: list[Probe], concurrency: int = 8) -> None:
+                     probes: list[Probe], concurrency: int = 8, schemas: SchemaSet | None = None) -> None:
     """Run the named probes (all but `after_logoff`) on the sample resources, `concurrency` at a time.
 
     Records are appended as they arrive, so an interrupted run keeps what it already learned; a
@@ -108,7 +121,9 @@ async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Itera
     """
     wanted = set(names)
     jobs: list[tuple[str, str, str, str, dict[str, str], bool]] = []
+    roots: dict[str, str | None] = {}
     for res in samples(snapshot):
+        roots[res.url] = res.root  # the root of the form the crawl read: the JSON probe's is the same
         if "anonymous" in wanted:
             jobs.append(("anonymous", res.url, "GET", res.url, {}, True))
         if "json" in wanted:
@@ -122,7 +137,8 @@ async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Itera
     async def one(job: tuple[str, str, str, str, dict[str, str], bool]) -> None:
         name, res_url, method, url, headers, anonymous = job
         async with gate:
-            probes.append(await _send(client, name, res_url, method, url, headers, drop_session=anonymous))
+            probes.append(await _send(client, name, res_url, method, url, headers, drop_session=anonymous,
+                                      schemas=schemas, hint=roots.get(res_url) if name == "json" else None))
 
     await asyncio.gather(*(one(job) for job in jobs))
     order = {name: index for index, name in enumerate(PROBES)}

@@ -83,7 +83,7 @@ class _Progress:
                    f"{progress.failed} failed, {stored} answers stored, {progress.rate:.0f}/s")
 
     def json(self, progress: Any) -> None:
-        self._show(f"conformance: recording the JSON forms: {progress.done} of {progress.total}, "
+        self._show(f"conformance: recording the {progress.form} forms: {progress.done} of {progress.total}, "
                    f"{progress.failed} failed", final=progress.done == progress.total)
 
 
@@ -181,7 +181,7 @@ def _record_run(run: Any, out: Path, previous: Any, anonymize: bool, source: dic
         "source": source,
         "recorded_from": "mock" if settings.target == "mock" else target.url,
         "profile": run.profile.name, "api_version": run.profile.api_version, "products": list(run.profile.products),
-        "user": target.user,
+        "user": target.user, "crawled_as": settings.format,
         "mock_now": moment_text(run.mock_now) if run.mock_now is not None else None,
         "started": previous.meta.get("started", started) if previous is not None else started,
         "attempts": attempts,

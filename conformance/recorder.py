@@ -2,7 +2,8 @@
 
 The recorder sits on the crawl's own client, so it sees every exchange of every phase (logon,
 walk, probes, logoff) through the same guard and budgets as `run`, and adds one step of its own
-after the walk: the JSON form of every resource it fetched as XML, so a replay answers both. Secrets
+after the walk: the JSON form of every resource it fetched as XML (the XML form after a walk in JSON,
+`--format json`), so a replay answers both. Secrets
 never reach the disk: request headers are not kept (but Accept), response headers are kept from a
 short list, and the session token, wherever it shows, is masked. A recording stopped half-way is
 taken up again by answering from it what it already holds and asking the target for the rest.
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .client import SESSION_HEADER, Target
+from .parsing import media_kind
 from .recording import ENDED, NONE, ORIGIN, SESSION, Exchange, Recording, RecordingWriter, kept_headers, request_form
 from .snapshot import Snapshot
 
@@ -84,9 +86,10 @@ def token_forms(token: str) -> dict[str, str]:
 
 @dataclass
 class JsonProgress:
-    """Counters of the step after the walk: the JSON forms asked for."""
+    """Counters of the step after the walk: the other forms asked for (JSON, or XML after a walk in JSON)."""
 
     total: int = 0
+    form: str = "JSON"
     done: int = 0
     failed: int = 0
 
@@ -163,11 +166,13 @@ class Recorder:
     # -- after the walk ---------------------------------------------------------------------------
 
     async def after_walk(self, client: httpx.AsyncClient, snapshot: Snapshot) -> None:
-        """The JSON form of every resource the walk fetched, in the walk's session; stops when the
-        session is gone (its own resource refuses it too)."""
+        """The other form of every resource the walk fetched (JSON, or XML after a walk in JSON), in
+        the walk's session, so a replay answers both; stops when the session is gone (its own resource
+        refuses it too)."""
+        other = "xml" if media_kind(self.target.accept) == "json" else "json"
         urls = sorted(res.url for res in snapshot if res.method == "GET" and res.status is not None)
-        todo = [url for url in urls if not self.writer.holds("GET", url, "json", SESSION)]
-        self.json = JsonProgress(total=len(todo))
+        todo = [url for url in urls if not self.writer.holds("GET", url, other, SESSION)]
+        self.json = JsonProgress(total=len(todo), form=other.upper())
         session_url = next((res.location for res in snapshot if res.method == "POST" and res.location), None)
         gate = asyncio.Semaphore(max(1, self.target.concurrency))
 
@@ -176,10 +181,10 @@ class Recorder:
                 if self.session_lost:
                     return
                 try:
-                    answer = await client.get(url, headers={"Accept": "application/json"})
+                    answer = await client.get(url, headers={"Accept": f"application/{other}"})
                     if answer.status_code == 401 and session_url and not self.session_lost:
                         if (await client.get(session_url)).status_code == 401:
-                            self.session_lost = (f"the session was lost while recording the JSON forms: {url} "
+                            self.session_lost = (f"the session was lost while recording the {other.upper()} forms: {url} "
                                                  "answered 401, and so did the session's own resource")
                 except httpx.HTTPError:
                     self.json.failed += 1

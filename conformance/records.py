@@ -36,6 +36,9 @@ class Probe:
     links: tuple[Link, ...] = ()
     excerpt: str = ""
     error: str | None = None
+    schema_errors: tuple[str, ...] = ()
+    """What the schemas found in the answer (a JSON answer is read onto their types)."""
+    validated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "links": [link.to_dict() for link in self.links]}
@@ -44,6 +47,7 @@ class Probe:
     def from_dict(cls, data: Mapping[str, Any]) -> Probe:
         values = dict(data)
         values["headers"] = tuple(tuple(h) for h in values.get("headers", ()))
+        values["schema_errors"] = tuple(values.get("schema_errors", ()))
         values["links"] = tuple(Link.from_dict(link) for link in values.get("links", ()))
         return cls(**values)
 

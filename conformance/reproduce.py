@@ -64,7 +64,7 @@ class Replay:
     """The run's logon session URLs: a replay has its own, read from its logon."""
     note: str = ""
     accept: str = "application/xml"
-    """The form asked for where a request names none: a saved JSON file was fetched as JSON."""
+    """The form asked for where a request names none: the run's `--format`, or a saved file's own form."""
 
     def script(self, requests: Sequence[Request]) -> str:
         """The script: where it runs, the logon, then the requests in order."""
@@ -137,8 +137,10 @@ class _Script:
         self.bound += [(url, "SESSION_URL") for how, url in request.reveals if how == "href"]
         # The logon session's own URL is read from the answer only when a later step uses it.
         wants_url = any(self._url_var(r.url) == "SESSION_URL" for r in self._later(index))
+        # The session's URL is read from the XML answer's root Href (JSON puts links before it).
+        accept = "application/xml" if wants_url else replay.accept
         curl = ["curl", "-sS", *replay.tls, "-X", "POST", "-u", f'"$CONFORMANCE_USER:{replay.password}"',
-                "-H", "'Content-Length: 0'", "-H", _quoted(f"Accept: {replay.accept}")]
+                "-H", "'Content-Length: 0'", "-H", _quoted(f"Accept: {accept}")]
         url = self._url(request.url)
         session = _HEADER.format(name=SESSION_HEADER.lower())
         if not wants_url:

@@ -28,7 +28,7 @@ ISOLATION = ("--noconftest",
 def plugin_args(ns: argparse.Namespace) -> list[str]:
     """The command's options as the plugin's; an option not given is left to the environment and ini."""
     args: list[str] = []
-    pairs = {"--conformance-target": ns.target, "--conformance-user": ns.user, "--conformance-profile": ns.profile,
+    pairs = {"--conformance-target": ns.target, "--conformance-user": ns.user, "--conformance-format": ns.format, "--conformance-profile": ns.profile,
              "--conformance-schema": ns.schema, "--conformance-ca-bundle": ns.ca_bundle,
              "--conformance-max-resources": ns.max_resources, "--conformance-per-template": ns.per_template,
              "--conformance-timeout": ns.timeout, "--conformance-concurrency": ns.concurrency,

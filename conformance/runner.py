@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import Target, build_client, fetch, network_transport, normalise_root, tls_context
+from .client import MEDIA_TYPES, Target, build_client, fetch, network_transport, normalise_root, tls_context
 from .crawler import CrawlProgress, Limits, crawl, incomplete
 from .errors import ConformanceError, OptionError
 from .mock.versions import SURFACES
@@ -145,7 +145,8 @@ class Run:
         settings, target = self.settings, self.target
         tls = ("-k",) if settings.insecure else ("--cacert", str(settings.ca_bundle)) if settings.ca_bundle else ()
         session = self.snapshot.meta.get("session_url")
-        replay = Replay(target.url, target.api_version, target.user, tls, session_urls=frozenset({session} - {None}))
+        replay = Replay(target.url, target.api_version, target.user, tls, session_urls=frozenset({session} - {None}),
+                        accept=target.accept)
         if settings.target != "mock":
             return replay
         from .mock import DEFAULT_PASSWORD, DEFAULT_USER, PASSWORD_ENV as MOCK_PASSWORD_ENV
@@ -300,7 +301,7 @@ def _target(settings: Settings, inputs: Inputs) -> tuple[Target, Any]:
     target = Target(normalise_root(url), settings.user, password, api_version=inputs.profile.api_version,
                     logon_version=LATEST if inputs.choice is None else None,
                     verify=verify, timeout=settings.timeout, max_body=settings.max_body,
-                    concurrency=settings.concurrency)
+                    concurrency=settings.concurrency, accept=MEDIA_TYPES[settings.format])
     return target, mock
 
 
@@ -312,7 +313,7 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
     snapshot = Snapshot(target.url, meta={
         "profile": profile.name, "api_version": profile.api_version, "products": list(profile.products),
         "target": settings.target if settings.target == "mock" else target.url,
-        "schemas": str(settings.schema or profile.schemas), "complete": False})
+        "schemas": str(settings.schema or profile.schemas), "format": settings.format, "complete": False})
     recording = getattr(mock.app.state, "recording", None) if mock is not None else None
     if recording is not None:
         snapshot.meta["target"] = f"recording {settings.mock_replay}"
@@ -330,7 +331,8 @@ def prepare_run(settings: Settings, inputs: Inputs | None = None) -> Run:
 def resume_run(settings: Settings, inputs: Inputs, snapshot: Snapshot, mock_now: datetime | None = None) -> Run:
     """The run another process crawled, rebuilt from its snapshot to be judged (an xdist worker):
     nothing is sent and no mock started, and reproductions name the same target and mock."""
-    target = Target(snapshot.root_url, settings.user, "", api_version=inputs.profile.api_version)
+    target = Target(snapshot.root_url, settings.user, "", api_version=inputs.profile.api_version,
+                    accept=MEDIA_TYPES[settings.format])
     run = Run(settings, inputs.profile, inputs.schemas, target, snapshot, None, mock_now, waivers=inputs.waivers)
     chosen = snapshot.meta.get("profile_choice")
     if inputs.choice is None and isinstance(chosen, dict):  # the crawl's server picked it: the same here

@@ -12,6 +12,7 @@ from urllib.request import url2pathname
 from lxml import etree
 
 from .errors import SchemaError
+from .parsing import JsonBody
 
 __all__ = ["SchemaSet", "Verdict", "judge", "load_schemas"]
 
@@ -97,6 +98,10 @@ class Verdict:
     undeclared_root: str | None = None
     """The root element when no loaded schema declares it: the schemas cannot judge such a document,
     so it is a gap in what was checked, not a violation (a real server, an older or partial schema)."""
+    root: str | None = None
+    """For JSON, which has no root element: the declared root the schemas read it as. Where the JSON
+    alone cannot tell (an Error has no Type, `ObjectInJobs` is the array of `ObjectsInJob`), this
+    names the root its XML form has."""
 
 
 @dataclass
@@ -166,6 +171,38 @@ class SchemaSet:
             return Verdict(False, undeclared_root=undeclared)
         return Verdict(True, self.validate(root))
 
+    @cached_property
+    def _json_reader(self) -> Any:
+        from .json_form import JsonReader
+
+        return None if self._explainer is None else JsonReader(self._explainer)
+
+    def check_json(self, doc: Any, hint: str | None = None) -> Verdict:
+        """A parsed JSON document judged by the same schemas: read onto their types (`json_form`), the
+        twin validated as XML is, every message naming the JSON member path.
+
+        A document no declared root fits is a gap, as an undeclared XML root is. Without xmlschema's
+        reading of the schemas (an XSD it cannot compile) JSON is not validated at all.
+        """
+        reader = self._json_reader
+        if reader is None:
+            return Verdict(False)
+        try:
+            reading = reader.read(doc, hint)
+        except RecursionError:  # a recursive type (a Result in a Result) nested by a hostile server
+            return Verdict(True, ("$: nested too deeply to be read onto the schema's types",))
+        if reading.root is None:
+            return Verdict(False, undeclared_root=reading.undeclared_root)
+        messages = list(reading.problems[:_MAX_MESSAGES])
+        if not self._validator.validate(reading.root):
+            for err in self._explainer.iter_errors(reading.root):
+                if len(messages) >= _MAX_MESSAGES:
+                    break
+                elem = getattr(err, "elem", None)
+                where = "$" if elem is None else reading.path_of(elem, _attribute_of(err))
+                messages.append(f"{where}: {_json_reason(err)}")
+        return Verdict(True, tuple(messages), root=etree.QName(reading.root).localname if reading.told else None)
+
     def validate(self, root: etree._Element) -> tuple[str, ...]:
         """Messages for every violation (capped), empty when the document is valid.
 
@@ -209,11 +246,33 @@ class SchemaSet:
         return tuple(messages)
 
 
-def judge(schemas: SchemaSet | None, element: etree._Element | None) -> Verdict:
-    """`SchemaSet.check`, or not validated when there are no schemas or no XML element."""
-    if schemas is None or element is None:
+def _json_reason(err: Any) -> str:
+    """xmlschema's reason, led by the value and the type it fails where a value fails a simple type
+    (its own words are Python's there: `invalid literal for int()`)."""
+    validator = getattr(err, "validator", None)
+    if validator is not None and getattr(validator, "is_simple", lambda: False)() and isinstance(err.obj, str):
+        name = getattr(validator, "prefixed_name", None) or getattr(validator, "local_name", None) or "value"
+        return f"{err.obj!r} is not a valid {name} ({err.reason})"
+    return str(err.reason)
+
+
+def _attribute_of(err: Any) -> str | None:
+    """The attribute an xmlschema error is about, when it is about one."""
+    validator = getattr(err, "validator", None)
+    if type(validator).__name__ == "XsdAttribute":
+        return etree.QName(validator.name).localname
+    return None
+
+
+def judge(schemas: SchemaSet | None, parsed: etree._Element | JsonBody | None, hint: str | None = None) -> Verdict:
+    """`SchemaSet.check` for XML, `check_json` for JSON; not validated without schemas or a body.
+
+    `hint`: the Type of the link that led to a JSON document, to tell apart roots its members fit alike."""
+    if schemas is None or parsed is None:
         return Verdict(False)
-    return schemas.check(element)
+    if isinstance(parsed, JsonBody):
+        return schemas.check_json(parsed.value, hint)
+    return schemas.check(parsed)
 
 
 def load_schemas(source: str | Path) -> SchemaSet:

@@ -115,6 +115,9 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("insecure", "do not verify the server's TLS certificate (self-signed installs); prints a warning.",
             False, _bool, flag=True),
     _Option("ca_bundle", "PEM file of CA certificates to verify the server's TLS certificate with.", None, _existing_path),
+    _Option("format", "the form the crawl asks for: xml (Accept: application/xml) or json (every resource asked "
+            "for as application/json and judged in that form by every rule that can read it, the schemas "
+            "included).", "xml", _choice("xml", "json")),
     _Option("max_resources", "stop following links after this many resources; the rest is reported as not "
             "covered, and the budget is shared round robin among URL templates.", 5000, _positive_int),
     _Option("per_template", "fetch at most this many URLs of one URL template (the members of a collection, "
@@ -195,6 +198,7 @@ class Settings:
     mock_now: datetime | None = None
     mock_surface: str = SURFACES[0]
     mock_replay: Path | None = None
+    format: str = "xml"
 
     @property
     def effective_actions(self) -> str:

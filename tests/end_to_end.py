@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import httpx
 
 from conformance.actions import run_actions
-from conformance.client import Target, build_client
+from conformance.client import MEDIA_TYPES, Target, build_client
 from conformance.crawler import Limits, crawl
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
 from conformance.probes import PROBES
@@ -39,16 +39,18 @@ class Recording:
 def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_resources: int = 5000,
                profile_name: str = "v1_7", server_version: str | None = None, actions: str = "all",
                hypothesis_profile: str = "conformance-ci", surface: str = "documented",
-               per_template: int = Limits.per_template) -> Snapshot:
+               per_template: int = Limits.per_template, form: str = "xml") -> Snapshot:
     """Crawl a mock logged on with the profile's API version; the server speaks `server_version`
     (default: the profile's own), so an older session on a newer server can be crawled too; `surface`
     is what the mock serves (every documented area, or the key resources alone: faster); `per_template`
-    the most URLs of one URL template crawled (the default covers the small mocks whole).
+    the most URLs of one URL template crawled (the default covers the small mocks whole); `form` what
+    the crawl asks for, `xml` or `json` (`--format`).
     Then the action phase runs in the crawl's session, as `actions` allows (`none` skips it)."""
     profile = load_profile(profile_name)
     app = create_app(generate_dataset(size, seed), faults=faults, password=DEFAULT_PASSWORD,
                      api_version=server_version or profile.api_version, surface=surface)
-    target = Target(MOCK_ROOT, DEFAULT_USER, DEFAULT_PASSWORD, api_version=profile.api_version)
+    target = Target(MOCK_ROOT, DEFAULT_USER, DEFAULT_PASSWORD, api_version=profile.api_version,
+                    accept=MEDIA_TYPES[form])
 
     schemas = load_schemas(profile.schemas)
 

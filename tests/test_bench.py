@@ -23,6 +23,7 @@ SMALLEST = {
     "record.py": ["--size", "1", "--surface", "key"],
     "rules.py": ["--small", "1", "--large", "1", "--repeat", "1"],
     "scale.py": ["--small-size", "1", "--large-size", "1", "--latency-size", "1", "--surface", "key"],
+    "validation.py": ["--size", "1", "--surface", "key", "--repeat", "1"],
 }
 
 

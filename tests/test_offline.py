@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -35,6 +37,12 @@ def check(capsys, *args: str | Path) -> tuple[int, str]:
 
 def summary(out: str) -> str:
     return next(line for line in out.splitlines() if line.startswith("conformance check:"))
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path, monkeypatch):
+    """Every check writes its results JSON (reports/results.json by default): here, not in the project."""
+    monkeypatch.chdir(tmp_path)
 
 
 # Fragments: what the check recognises as a part of a document, and why.
@@ -218,3 +226,88 @@ def test_only_fragments_means_nothing_was_judged_exit_5(tmp_path, capsys):
     code, out = check(capsys, tmp_path)
     assert code == 5
     assert summary(out).startswith("conformance check: 1 file(s): 0 judged, 1 skipped as fragments")
+
+
+# Reports: the check of files writes what a run writes, one entry per file.
+
+def _three_files(folder: Path) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    return [save(folder, "clean.xml", task()), save(folder, "twice.xml", task(duplicate_link=True)),
+            save(folder, "cut.xml", task()[:150])]
+
+
+def test_a_check_of_files_writes_the_results_json_with_one_entry_per_file(tmp_path, capsys):
+    _three_files(tmp_path / "saved")
+    code, out = check(capsys, tmp_path / "saved")
+    results = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert code == 1 and results["exit_status"] == 1 and results["verdict"] == "violations found"
+    assert results["schema"] == "conformance-results/1" and results["target"] == "files" and results["complete"]
+    rows = {Path(row["file"]).name: row for row in results["resources"]}
+    assert list(rows) == ["clean.xml", "cut.xml", "twice.xml"] and results["counts"]["resources"] == 3
+    assert rows["cut.xml"]["fragment"] == "truncated (a start tag or a cut-off document)"
+    assert (rows["clean.xml"]["findings"], rows["twice.xml"]["findings"], rows["clean.xml"]["root"]) == (0, 1, "Task")
+    (finding,) = results["findings"]
+    assert (Path(finding["file"]).name, finding["rule"], finding["kind"]) == ("twice.xml", "LNK008", "Task")
+    outcomes = {rule["id"]: rule["outcomes"] for rule in results["rules"]}
+    assert outcomes["LNK008"] == {"Task": "failed"} and outcomes["LNK001"] == {"Task": "passed"}
+    assert out.splitlines()[-1] == f"conformance: results JSON written to {Path('reports') / 'results.json'}"
+
+
+def test_a_clean_check_says_conformant_in_its_results(tmp_path, capsys):
+    save(tmp_path, "clean.xml", task())
+    code, _ = check(capsys, tmp_path / "clean.xml", "--json", tmp_path / "out" / "clean.json")
+    results = json.loads((tmp_path / "out" / "clean.json").read_text())
+    assert (code, results["exit_status"], results["verdict"], results["findings"]) == (0, 0, "conformant", [])
+
+
+def test_only_fragments_writes_a_results_json_that_judged_nothing(tmp_path, capsys):
+    save(tmp_path, "cut.xml", task()[:150])
+    code, _ = check(capsys, tmp_path / "cut.xml")
+    results = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert (code, results["exit_status"], results["verdict"]) == (5, 5, "nothing judged")
+
+
+def test_html_and_junit_are_written_when_asked_one_entry_per_file(tmp_path, capsys):
+    _three_files(tmp_path / "saved")
+    code, out = check(capsys, tmp_path / "saved", "--html", tmp_path / "page.html", "--junit", tmp_path / "junit.xml")
+    page = (tmp_path / "page.html").read_text()
+    assert code == 1 and "Verdict: violations found" in page and "LNK008" in page
+    assert all(name in page for name in ("clean.xml", "twice.xml", "cut.xml"))
+    suite = ElementTree.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    cases = {Path(case.get("name")).name: case for case in suite.iter("testcase")}
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    assert cases["twice.xml"].find("failure") is not None and "LNK008" in cases["twice.xml"].find("failure").text
+    assert cases["cut.xml"].find("skipped") is not None and len(cases["clean.xml"]) == 0
+    assert f"conformance: HTML report written to {tmp_path / 'page.html'}" in out
+
+
+def test_a_gate_of_a_recording_is_refused_on_files(tmp_path, capsys):
+    save(tmp_path, "clean.xml", task())
+    code, out = check(capsys, tmp_path / "clean.xml", "--baseline", tmp_path / "b.toml")
+    assert code == 4 and "--baseline applies to a recording" in out
+    assert not (tmp_path / "reports" / "results.json").exists()
+
+
+# JSON files are judged by the schemas as XML files are.
+
+def _job_reference(**members: object) -> str:
+    href = "https://em.example.com:9398/api/jobs/9be68a1c-7893-4c92-93e9-043be7533759"
+    return json.dumps({"Refs": [{
+        "Links": [{"Rel": "Alternate", "Href": f"{href}?format=Entity", "Name": "Nightly", "Type": "Job"}],
+        "UID": "urn:veeam:Job:9be68a1c-7893-4c92-93e9-043be7533759", "Name": "Nightly", "Href": href,
+        "Type": "JobReference", **members}]})
+
+
+def test_a_json_file_in_the_vendors_shape_passes_the_schema_rule(tmp_path, capsys):
+    save(tmp_path, "jobs.json", _job_reference())
+    code, out = check(capsys, tmp_path / "jobs.json", "--rules", "SCH")
+    assert code == 0, out
+
+
+def test_a_json_member_the_schema_does_not_know_fails_the_schema_rule_by_its_path(tmp_path, capsys):
+    save(tmp_path, "jobs.json", _job_reference(Nmae="Nightly"))
+    code, out = check(capsys, tmp_path / "jobs.json")
+    results = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert code == 1 and {f["rule"] for f in results["findings"]} == {"SCH001"}
+    assert results["findings"][0]["actual"] == ("$.Refs[0].Nmae: member 'Nmae' is not declared for Ref "
+                                                "(did you mean Name?)")

@@ -27,6 +27,7 @@ def test_options_are_listed_in_help_with_their_env_and_ini_names(pytester):
     (["--conformance-target", "mock", "--conformance-schema", "/no/such/file.xsd"], "*--conformance-schema*no such file*"),
     (["--conformance-target", "mock", "--conformance-mock-size", "100001"], "*--conformance-mock-size*from 1 to 100000*"),
     (["--conformance-target", "mock", "--conformance-mock-now", "soon"], "*--conformance-mock-now*'soon'*ISO 8601*"),
+    (["--conformance-target", "mock", "--conformance-format", "yaml"], "*--conformance-format*'yaml'*xml, json*"),
 ])
 def test_a_bad_option_value_is_a_usage_error_naming_option_and_value(pytester, args, message):
     result = pytester.runpytest(*args)

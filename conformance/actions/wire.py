@@ -28,6 +28,8 @@ from .evidence import Exchange, State, show_body
 
 __all__ = ["Answer", "Stopped", "Wire"]
 
+_XML = "application/xml"
+
 _EXCERPT = 300
 
 
@@ -100,6 +102,9 @@ class Wire:
                     token: str | None, auth: tuple[str, str] | None) -> Answer:
         headers = httpx.Headers(self.client.headers)
         shown: list[tuple[str, str]] = []
+        if headers.get("Accept") != _XML:  # a crawl in JSON (`--format json`): the action phase reads XML
+            headers["Accept"] = _XML
+            shown.append(("Accept", _XML))
         if token is not None:
             headers[SESSION_HEADER] = token
         if auth is not None:

@@ -23,12 +23,12 @@ from .gate import by_severity, split
 from .sampling import sampling
 from .text import stop_reason, undeclared_roots, verdict
 
-__all__ = ["RESULTS_SCHEMA", "Rows", "build_results", "write_results"]
+__all__ = ["RESULTS_SCHEMA", "Rows", "build_results", "finding_row", "resource_row", "write_results"]
 
 RESULTS_SCHEMA = "conformance-results/1"
 
 
-def _finding(f: Finding, kind: str) -> dict[str, Any]:
+def finding_row(f: Finding, kind: str) -> dict[str, Any]:
     return {
         "rule": f.rule_id, "severity": str(f.severity), "kind": kind, "url": f.url,
         "link": None if f.link is None else {"rel": f.link.rel, "type": f.link.type, "href": f.link.href,
@@ -38,7 +38,7 @@ def _finding(f: Finding, kind: str) -> dict[str, Any]:
     }
 
 
-def _resource(r: Any) -> dict[str, Any]:
+def resource_row(r: Any) -> dict[str, Any]:
     return {"url": r.url, "method": r.method, "status": r.status, "root": r.root, "type": r.type, "kind": r.kind,
             "links": len(r.links), "members": len(r.members), "elapsed_ms": r.elapsed_ms, "error": r.error}
 
@@ -153,9 +153,9 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
             "baseline_findings": len(gate["baseline"]),
         },
         "rules": rules,
-        "findings": [_finding(f, kind) for f, kind in findings],
+        "findings": [finding_row(f, kind) for f, kind in findings],
         "stale_waivers": [asdict(w) for w in getattr(run, "stale_waivers", [])],
-        "resources": Rows(lambda: map(_resource, sorted(snapshot, key=lambda r: r.url)), len(snapshot)),
+        "resources": Rows(lambda: map(resource_row, sorted(snapshot, key=lambda r: r.url)), len(snapshot)),
         "link_types": sorted({f"{r.kind} {l.rel} {l.type or '-'}" for r in snapshot for l in r.links if l.rel}),
         "contract": _contract(snapshot),
         "operations": _operations(snapshot, run.profile),

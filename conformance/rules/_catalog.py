@@ -141,7 +141,8 @@ class RuleContext:
             meta = self.snapshot.meta
             session = meta.get("session_url")
             return Replay(self.snapshot.root_url, meta.get("api_version") or "latest", meta.get("user") or "admin",
-                          session_urls=frozenset({session} if session else ())).script(requests)
+                          session_urls=frozenset({session} if session else ()),
+                          accept=f"application/{meta.get('format') or 'xml'}").script(requests)
         return self.replay.script(requests)
 
     def target(self, res: Resource, link: Link) -> Resource | None:

@@ -157,8 +157,8 @@ def test_a_folder_that_is_not_a_recording_says_so(tmp_path):
 
 def test_check_and_diff_tell_a_recording_from_saved_files(recorded, tmp_path, capsys):
     (tmp_path / "a.xml").write_text("<x/>")
-    assert main(["check", str(tmp_path / "a.xml"), "--json", str(tmp_path / "r.json")]) == 4
-    assert "--json applies to a recording" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "a.xml"), "--fail-on", "error"]) == 4
+    assert "--fail-on applies to a recording" in capsys.readouterr().err
     assert main(["check", str(recorded), str(tmp_path / "a.xml")]) == 4
     assert "a recording is checked alone" in capsys.readouterr().err
     assert main(["diff", str(recorded), str(tmp_path / "a.xml")]) == 4
@@ -243,3 +243,18 @@ def test_a_recording_is_checked_with_the_budgets_it_was_recorded_with(recorded, 
     monkeypatch.setattr(run_command, "run", lambda ns: asked.append(ns) or 0)
     assert main(["check", str(folder)]) == 0
     assert (asked[0].per_template, asked[0].max_resources) == (3, 700)
+
+
+def test_a_recording_crawled_as_json_holds_both_forms_and_is_checked_as_json(tmp_path):
+    from recording_steps import MOCK, conformance, finished
+
+    code, out, err = finished(conformance("record", "--out", "rec", "--format", "json", *MOCK, cwd=tmp_path))
+    assert code == 0, err
+    index = json.loads((tmp_path / "rec" / "recording.json").read_text())
+    assert index["crawled_as"] == "json"
+    accepts = {exchange["request"]["accept"] for exchange in index["exchanges"] if exchange["request"]["method"] == "GET"}
+    assert accepts == {"xml", "json"}
+    code, out, err = finished(conformance("check", "rec", "--json", "checked.json", cwd=tmp_path))
+    results = json.loads((tmp_path / "checked.json").read_text())
+    assert code == 0 and results["verdict"] == "conformant", out[-2000:]
+    assert results["counts"]["items"]["failed"] == 0

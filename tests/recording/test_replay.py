@@ -103,9 +103,10 @@ async def test_after_logoff_the_session_is_refused_and_the_others_keep_working(c
     assert (await second.get(session)).status_code == 200
 
 
-@pytest.mark.parametrize("fault", ["down_link_without_type", "json_drops_link", "json_ignored", "xml_as_text",
-                                   "session_survives_logout", "error_status_mismatch", "method_not_allowed_as_500",
-                                   "wrong_namespace", "member_uid_malformed", "reference_of_another_type"])
+@pytest.mark.parametrize("fault", ["down_link_without_type", "json_drops_link", "json_member_misspelt", "json_ignored",
+                                   "xml_as_text", "session_survives_logout", "error_status_mismatch",
+                                   "method_not_allowed_as_500", "wrong_namespace", "member_uid_malformed",
+                                   "reference_of_another_type"])
 def test_a_fault_on_top_of_a_replay_breaks_exactly_its_rule(recorded, fault):
     """One fault of each kind: a document edited in both forms, a JSON form alone, a reply re-rendered
     from the XML form, a reply's header, the session's behaviour, an Error, a probe's status, a document

@@ -26,3 +26,14 @@ def _wrong_namespace(reply: Reply) -> Reply:
             and entity_document(document, "Repository")):
         return replace(reply, body=reply.body.replace(f' xmlns="{NAMESPACE}"'.encode(), b"", 1))
     return reply
+
+
+@document_fault("json_member_misspelt", "SCH001",
+                "the JSON form of a Job entity misspells one member (Platform as Platfrom); its XML stays valid")
+def _json_member_misspelt(root: Node, context: Context) -> None:
+    for job in entity_document(root, "Job") if context.json else ():
+        for child in job.children:  # the mock's tree: an element
+            if child.name == "Platform":
+                child.name = "Platfrom"
+        if "Platform" in job.attrs:  # a recorded JSON body's tree: a scalar member
+            job.attrs = {("Platfrom" if key == "Platform" else key): value for key, value in job.attrs.items()}
