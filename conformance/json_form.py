@@ -214,7 +214,8 @@ class JsonReader:
     def _items(self, shape: _Shape, element: etree._Element, value: list, path: str, reading: JsonReading) -> None:
         """An array standing for a list element: each entry one of its items."""
         if shape.items is None:
-            reading.problems.append(f"{path}: an array where the schema declares one {shape.name}")
+            if not shape.open_content:  # what a wildcard (xs:anyType) holds is not the schema's to judge
+                reading.problems.append(f"{path}: an array where the schema declares one {shape.name}")
             return
         for index, item in enumerate(value):
             self._one(shape.items, item, f"{path}[{index}]", reading, element)
