@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .profiles import Profile, available_profiles, load_profile
@@ -47,13 +48,15 @@ class ProfileChoice:
     """False when the profile is of another version than the server's (older, newer, or unknown)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"profile": self.profile.name, "reason": self.reason, "server_version": self.server_version,
+        return {"profile": self.profile.name, "profile_file": str(self.profile.source), "reason": self.reason, "server_version": self.server_version,
                 "supported_versions": list(self.supported), "forced": self.forced, "exact": self.exact}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProfileChoice:
-        """A choice written by `to_dict` (a snapshot's), its profile loaded again by name."""
-        return cls(load_profile(str(data["profile"])), str(data.get("reason", "")), data.get("server_version"),
+        """A choice written by `to_dict` (a snapshot's), its profile loaded again: from its file where that
+        is still there (a learned profile has no name the suite knows), else by name."""
+        file = str(data.get("profile_file") or "")
+        return cls(load_profile(file if file.endswith(".toml") and Path(file).is_file() else str(data["profile"])), str(data.get("reason", "")), data.get("server_version"),
                    tuple(data.get("supported_versions") or ()), bool(data.get("forced")), bool(data.get("exact", True)))
 
 
