@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from .errors import EXIT_USAGE
 from .mock.versions import SIZE_RESOURCES, SURFACES
+from .learn_command import add_learn_parser, learn_main
 
 __all__ = ["EXIT_USAGE", "build_parser", "main"]
 
@@ -260,19 +261,49 @@ def _baseline(ns: argparse.Namespace) -> int:
 
 
 def _diff_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("diff", help="compare two results JSON files: what changed in the link contract, what breaks",
+    p = sub.add_parser("diff", help="compare two results JSON files (what changed in the link contract, what breaks), "
+                                    "or with --profiles a documented and a learned profile",
                        description="Compare two results files (conformance-results/1): resource types, Rels, link "
                                    "Types, actions and schemas added, removed or changed, and violations new, "
                                    "fixed and unchanged. Exit 1 when a change would break a client of the old "
                                    "contract (a new violation included), 0 otherwise, 4 on a file that cannot be "
-                                   "compared.")
-    p.add_argument("old", metavar="OLD.json", help="results of the old version (the contract clients rely on)")
-    p.add_argument("new", metavar="NEW.json", help="results of the new version")
+                                   "compared. With --profiles, OLD is a documented profile (a name such as v1_7, or "
+                                   "a file) and NEW a profile `conformance learn` wrote: the departures of the "
+                                   "product from its documentation (documented but never served, served but "
+                                   "undocumented, served differently), each with an example URL of the recording, "
+                                   "what breaks a client first; exit 1 when one would break a client of the "
+                                   "documentation.")
+    p.add_argument("old", metavar="OLD", help="results of the old version (the contract clients rely on); with "
+                                              "--profiles, the documented profile")
+    p.add_argument("new", metavar="NEW", help="results of the new version; with --profiles, the learned profile")
+    p.add_argument("--profiles", action="store_true",
+                   help="compare two profiles (documented, learned) instead of two results files")
     p.add_argument("--html", metavar="PATH", help="also write the diff as an HTML page")
+
+
+def _diff_profiles(ns: argparse.Namespace) -> int:
+    from .errors import ProfileError
+    from .profiles import load_profile
+    from .report.profile_diff import diff_profiles, profile_diff_html, profile_diff_text
+
+    try:
+        documented, learned = load_profile(ns.old), load_profile(ns.new)
+    except ProfileError as exc:
+        print(f"conformance diff: error: {exc}", file=sys.stderr)
+        return 4
+    diff = diff_profiles(documented, learned)
+    print(profile_diff_text(diff), end="")
+    if ns.html:
+        Path(ns.html).parent.mkdir(parents=True, exist_ok=True)
+        Path(ns.html).write_text(profile_diff_html(diff), encoding="utf-8")
+    return diff.exit_status
 
 
 def _diff(ns: argparse.Namespace) -> int:
     from .recording import is_recording
+
+    if ns.profiles:
+        return _diff_profiles(ns)
     from .report.diff import DiffError, diff_html, diff_results, diff_text, load_results
 
     for path in (ns.old, ns.new):
@@ -587,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     _check_parser(sub)
     _baseline_parser(sub)
     _diff_parser(sub)
+    add_learn_parser(sub)
     rules = sub.add_parser("rules", help="print the rule catalog, one rule per line")
     rules.add_argument("--markdown", action="store_true", help="print the full catalog as Markdown (docs/rules.md)")
     sub.add_parser("profiles", help="list the profiles (API versions)")
@@ -597,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
     handlers = {"run": _run, "record": _record, "mock": _mock, "check": _check, "baseline": _baseline, "diff": _diff,
-                "rules": _rules,
+                "learn": learn_main, "rules": _rules,
                 "profiles": _profiles}
     if ns.command is None:
         parser.print_help()
