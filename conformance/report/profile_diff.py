@@ -122,9 +122,10 @@ def _facts_children(profile: Profile) -> dict[str, tuple[set[str], set[str]]]:
     return out
 
 
-def _kinds(doc: Profile, got: Profile, evidence: Mapping[str, Any]) -> list[Departure]:
+def _kinds(doc: Profile, got: Profile, evidence: Mapping[str, Any], before: Mapping[str, Any]) -> list[Departure]:
     out = []
     served_kinds = evidence.get("kinds", {})
+    earlier = before.get("kinds", {})
     for kind in sorted(set(doc.kinds) - set(got.kinds)):
         out.append(Departure(_RANKS["resource type"], "resource type", NEVER_SERVED, kind, "",
                              _joined(doc.kinds[kind].allowed) or "no links", ""))
@@ -153,6 +154,13 @@ def _kinds(doc: Profile, got: Profile, evidence: Mapping[str, Any]) -> list[Depa
             out.append(Departure(_RANKS["untyped link"], "untyped link", DIFFERENT, kind, rel, "with a Type",
                                  f"{untyped[rel]} link(s) without one", example))
         served_types = facts.get("types", {})
+        if kind in earlier:  # both learned: the Types each Rel's links carried, compared
+            was = earlier[kind].get("types", {})
+            for rel in sorted(set(was) & set(served_types)):
+                came = set(served_types[rel]) - set(was[rel])
+                if came:
+                    out.append(Departure(_RANKS["link Type"] + 6, "link Type", UNDOCUMENTED, kind, rel,
+                                         _joined(was[rel]), _joined(came), example))
         for rel, pinned in sorted(want.types.items()):
             extra = set(served_types.get(rel, ())) - pinned
             if extra:
@@ -161,9 +169,13 @@ def _kinds(doc: Profile, got: Profile, evidence: Mapping[str, Any]) -> list[Depa
     return out
 
 
-def _roots(doc: Profile, evidence: Mapping[str, Any]) -> list[Departure]:
+def _roots(doc: Profile, evidence: Mapping[str, Any], before: Mapping[str, Any]) -> list[Departure]:
+    """Types whose links led to another root than documented; against a learned profile, only Types
+    its own links carried (a Type it never met is a new resource type, not another root)."""
     out = []
     for type_, facts in sorted(evidence.get("roots", {}).items()):
+        if before and type_ not in before.get("roots", {}) and type_ not in doc.type_roots:
+            continue
         served = set(facts.get("roots", {}))
         documented = set(doc.roots_for_type(type_))
         if served - documented:
@@ -241,8 +253,8 @@ def _children(doc: Profile, evidence: Mapping[str, Any]) -> list[Departure]:
 
 def diff_profiles(documented: Profile, learned: Profile) -> ProfileDiff:
     """Every departure of the learned contract from the documented one, what breaks a client first."""
-    evidence = _evidence(learned)
-    departures = (_kinds(documented, learned, evidence) + _roots(documented, evidence)
+    evidence, before = _evidence(learned), _evidence(documented)
+    departures = (_kinds(documented, learned, evidence, before) + _roots(documented, evidence, before)
                   + _resources(documented, learned, evidence) + _operations(documented, evidence)
                   + _uids(documented, evidence) + _children(documented, evidence))
     vocabulary = learned.rel_vocabulary - documented.rel_vocabulary
