@@ -107,11 +107,12 @@ def _crawl_options(p: argparse.ArgumentParser, verb: str, project: bool = True) 
                    help=f"API root URL (https://HOST:9398/api/) or 'mock' (default: CONFORMANCE_TARGET, else "
                         f"{configured}mock)")
     p.add_argument("--user", metavar="NAME", help="logon user (default: admin)")
-    p.add_argument("--profile", metavar="NAME",
-                   help="API version profile or product version, forced (default: the version the server speaks "
+    p.add_argument("--profile", metavar="NAME|FILE",
+                   help="API version profile or product version, or a profile file (PROFILE.toml, such as one "
+                        "`conformance learn` wrote), forced (default: the version the server speaks "
                         "picks it: logon with ?v=latest, the newest of the root's SupportedVersions; a server older "
                         "or newer than every profile is judged with the nearest, and the reports say so); with the "
-                        "mock target, the mock speaks that version; `conformance profiles` lists them")
+                        "mock target, the mock speaks the profile's API version; `conformance profiles` lists them")
     p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--insecure", action="store_true", help="skip TLS certificate verification (warns)")
@@ -461,7 +462,9 @@ def _check_parser(sub: argparse._SubParsersAction) -> None:
                                    "judge a recording as a crawl of it, with every rule.",
                        epilog=_CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
-    p.add_argument("--profile", default=None, help="API version profile (default: v1_7)")
+    p.add_argument("--profile", default=None, metavar="NAME|FILE",
+                   help="API version profile, or a profile file (PROFILE.toml, such as one `conformance learn` "
+                        "wrote) (default: a recording's own, else v1_7)")
     p.add_argument("--schema", metavar="PATH", help="XSD file or folder overriding the profile's schemas")
     p.add_argument("--root", metavar="URL",
                    help="the API root every file came from (default: each file's own, from its Href or links)")
@@ -483,6 +486,7 @@ _RECORDING_ONLY = ("baseline", "fail_on")
 
 def _check_recording(ns: argparse.Namespace) -> int:
     """The check of a recording: `run` against its replay, read-only, in its own profile."""
+    from .profiles import recorded_profile
     from .recording import Recording, RecordingError
     from .run_command import run
 
@@ -495,7 +499,7 @@ def _check_recording(ns: argparse.Namespace) -> int:
         print(f"conformance check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     args = ["run", "--target", "mock", "--replay", ns.paths[0], "--actions", "none",
-            "--profile", ns.profile or str(recording.meta.get("profile") or recording.api_version),
+            "--profile", ns.profile or recorded_profile(recording.meta.get("profile"), recording.api_version),
             "--html", ns.html or str(DEFAULT_HTML), "--json", ns.json or str(DEFAULT_JSON)]
     if recording.meta.get("crawled_as") in ("xml", "json"):  # judged in the form it was crawled in
         args += ["--format", recording.meta["crawled_as"]]

@@ -12,7 +12,7 @@ from typing import Any
 from .errors import ProfileError
 
 __all__ = ["DEFAULT_PROFILE", "SAFETY", "ActionSpec", "ExpectedLinks", "Profile", "available_profiles", "data_dir",
-           "load_profile", "path_template"]
+           "load_profile", "path_template", "recorded_profile"]
 
 DEFAULT_PROFILE = "v1_7"
 
@@ -378,6 +378,16 @@ def _peek_products(file: Path) -> list[str]:
     except (OSError, tomllib.TOMLDecodeError):
         return []
     return [str(p) for p in products] if isinstance(products, list) else []
+
+
+def recorded_profile(name: str | None, api_version: str) -> str:
+    """The profile a recording was made with, as `load_profile` takes it: its name where the suite knows
+    it, else its API version (a recording made with a profile file names a profile no other run knows)."""
+    try:
+        _resolve(name or api_version)
+    except ProfileError:
+        return api_version
+    return name or api_version
 
 
 def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:

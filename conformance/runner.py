@@ -18,7 +18,7 @@ from .crawler import CrawlProgress, Limits, crawl, incomplete
 from .errors import ConformanceError, OptionError
 from .mock.versions import SURFACES
 from .probes import PROBES
-from .profiles import DEFAULT_PROFILE, Profile, load_profile
+from .profiles import DEFAULT_PROFILE, Profile, load_profile, recorded_profile
 from .report.baseline import Waiver, load_baseline, match
 from .report.gate import below_gate_reason
 from .reproduce import Replay
@@ -233,7 +233,7 @@ def _profile(settings: Settings) -> tuple[Profile, ProfileChoice | None]:
             recording = Recording.load(settings.mock_replay)
         except RecordingError as exc:
             raise OptionError(f"--conformance-mock-replay: {exc}") from exc
-        profile = load_profile(str(recording.meta.get("profile") or recording.api_version))
+        profile = load_profile(recorded_profile(recording.meta.get("profile"), recording.api_version))
         return profile, ProfileChoice(profile, f"the recording holds API {recording.api_version}",
                                       recording.api_version, (recording.api_version,))
     return load_profile(DEFAULT_PROFILE), None

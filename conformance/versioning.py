@@ -48,8 +48,11 @@ class ProfileChoice:
     """False when the profile is of another version than the server's (older, newer, or unknown)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"profile": self.profile.name, "profile_file": str(self.profile.source), "reason": self.reason, "server_version": self.server_version,
+        data = {"profile": self.profile.name, "reason": self.reason, "server_version": self.server_version,
                 "supported_versions": list(self.supported), "forced": self.forced, "exact": self.exact}
+        if available_profiles().get(self.profile.name) != self.profile.source:  # a profile file (learned)
+            data["profile_file"] = str(self.profile.source.resolve())
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProfileChoice:

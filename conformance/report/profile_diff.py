@@ -278,6 +278,10 @@ def _counts(diff: ProfileDiff) -> str:
             + ", ".join(f"{n} {c}" for c, n in by.items()))
 
 
+_UNMET = {"resource type": "resource types", "URL template": "URL templates"}
+"""Departures listed on one line in the terminal: on a recording of part of a server, there are many."""
+
+
 def profile_diff_text(diff: ProfileDiff) -> str:
     """The departures as a person reads them in a terminal, what breaks a client first."""
     lines = ["conformance diff --profiles: where the product departs from its documentation", *_heading(diff), ""]
@@ -287,7 +291,14 @@ def profile_diff_text(diff: ProfileDiff) -> str:
     for title, items in (("breaking a client", diff.breaking),
                          ("other departures", tuple(d for d in diff.departures if not d.breaks))):
         lines.append(f"{title} ({len(items)}):" if items else f"{title}: none")
-        lines += [f"  {d.describe()}" for d in items]
+        unmet: dict[str, list[str]] = {}
+        for d in items:
+            if d.category == NEVER_SERVED and d.area in _UNMET:
+                unmet.setdefault(d.area, []).append(d.kind or d.subject)
+            else:
+                lines.append(f"  {d.describe()}")
+        for area, names in unmet.items():  # what the recording never met: one line each, all named
+            lines.append(f"  [{NEVER_SERVED}] {len(names)} {_UNMET[area]}: {', '.join(names)}")
     lines += ["", _counts(diff)]
     return "\n".join(lines) + "\n"
 
