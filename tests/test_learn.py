@@ -159,3 +159,10 @@ def test_several_recordings_of_one_version_count_their_resources_together(clean,
     two = tomllib.loads(both.read_text(encoding="utf-8"))["learned"]
     assert two["resource_count"] == 2 * one["resource_count"]
     assert two["kinds"]["Job"]["resources"] == 2 * one["kinds"]["Job"]["resources"]
+
+
+def test_a_recording_made_under_a_learned_profile_is_checked_in_its_api_version(clean, tmp_path):
+    recording = _record(tmp_path / "rec", "--profile", str(clean[1]))
+    assert json.loads((recording / "recording.json").read_text(encoding="utf-8"))["profile"] == "learned-v1_7"
+    assert main(["check", str(recording), "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]) == 0
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["profile"] == "v1_7"
