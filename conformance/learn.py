@@ -77,6 +77,8 @@ class Learned:
     targets: dict[str, dict[str, dict[str, Seen]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(Seen))))
     """Rel -> a link's Type -> the root element its Href returned -> evidence (links whose target was recorded)."""
+    named_roots: dict[str, dict[str, Seen]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Seen)))
+    """A Type a document gave itself, or an embedded member whose URL was recorded -> the root element."""
     rel_typed: Counter[str] = field(default_factory=Counter)
     rel_untyped: Counter[str] = field(default_factory=Counter)
     action_rels: set[str] = field(default_factory=set)
@@ -108,8 +110,8 @@ class Learned:
         """A Type of a typed Rel's links -> the root element its Href returned -> evidence. The Type of
         another link (a Create's names the body it takes) promises nothing about what its Href returns."""
         out: dict[str, dict[str, Seen]] = defaultdict(lambda: defaultdict(Seen))
-        for rel in self.typed_rels:
-            for type_, roots in self.targets[rel].items():
+        for found in [self.targets[rel] for rel in self.typed_rels] + [self.named_roots]:
+            for type_, roots in found.items():
                 for root, seen in roots.items():
                     into = out[type_][root]
                     into.count += seen.count
@@ -224,6 +226,11 @@ def _facts(learned: Learned, res: Resource, root_url: str, roots_at: Mapping[str
                     _form(link.url, owner, root_url)].add(res.url)
             elif any(k.lower() == "page" for k, _ in parse_qsl(urlsplit(link.url).query)):
                 learned.paging_rels.add(link.rel)
+    for member in res.members:
+        if member.type and member.url and roots_at.get(member.url):
+            learned.named_roots[member.type][roots_at[member.url]].add(member.url)
+    if res.type and res.root:
+        learned.named_roots[res.type][res.root].add(res.url)
     for link in own:
         if link.rel:
             if link.type:
@@ -367,11 +374,12 @@ def learned_toml(learned: Learned, schemas: str | None = None) -> str:
     for template, types in sorted(learned.resources_at.items()):
         total = sum(s.count for s in types.values())
         out.append(f"{_q(template)} = {_list(sorted(types))}  # {total} resource(s)")
-    out += ["", "[types.roots]", "# Link Types whose Href returned another root than the naming rules predict."]
+    out += ["", "[types.roots]", "# Types (of typed links, embedded members, a document's own) that named another root than the",
+            "# naming rules predict; the comment counts the resources and links that showed each root."]
     for type_, roots in sorted(learned.roots.items()):
         if set(roots) - set(_DEFAULT_ROOTS.roots_for_type(type_)):
             shown = ", ".join(f"{r} {s.count}" for r, s in sorted(roots.items()))
-            out.append(f"{_key(type_)} = {_list(sorted(roots))}  # links: {shown}")
+            out.append(f"{_key(type_)} = {_list(sorted(roots))}  # seen: {shown}")
     out += ["", "# Rels per resource type: required where every resource of the type carried it, optional",
             "# otherwise; the comment says how many of the type's resources carried each.", "[kinds]"]
     empty = [k for k, f in sorted(learned.kinds.items()) if not f.rels]

@@ -104,14 +104,32 @@ def test_the_profile_diff_reads_in_a_terminal_with_an_example_url(clean, capsys)
     assert "e.g. https://recording.invalid/api/" in out
 
 
-def test_two_versions_learned_apart_differ_as_the_versions_do(tmp_path):
-    """v1_7 added a job's linked jobs and repositories (tests/versions): their types, templates and the
-    Types of a job's Down and Create links are what two learned contracts of the documented mock differ by."""
+@pytest.fixture(scope="module")
+def documented(tmp_path_factory) -> dict[str, Path]:
+    """Profiles learned from recordings of the documented mock (every area it serves, size 10), per version."""
+    base = tmp_path_factory.mktemp("documented")
     learned = {}
     for version in ("v1_6", "v1_7"):
-        rec = tmp_path / f"rec_{version}"
-        assert main(["record", "--target", "mock", "--size", "10", "--surface", "documented", "--profile", version, "--out", str(rec)]) == 0
-        learned[version] = _learn(tmp_path / f"{version}.toml", rec)
+        rec = base / f"rec_{version}"
+        assert main(["record", "--target", "mock", "--size", "10", "--surface", "documented", "--profile", version,
+                     "--out", str(rec)]) == 0
+        learned[version] = _learn(base / f"{version}.toml", rec)
+    return learned
+
+
+def test_the_documented_mock_is_conformant_under_the_profile_learned_from_it(documented, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "mock", "--size", "10",
+                           "--surface", "documented", "--actions", "none", "--profile", str(documented["v1_7"]),
+                           "--json", "r.json", "--html", "r.html"],
+                          cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert load_profile(str(documented["v1_7"])).type_roots["NasJob"] == ("NASJob",)
+
+
+def test_two_versions_learned_apart_differ_as_the_versions_do(documented):
+    """v1_7 added a job's linked jobs and repositories (tests/versions): their types, templates and the
+    Types of a job's Down and Create links are what two learned contracts of the documented mock differ by."""
+    learned = documented
     got = _departures(learned["v1_7"], str(learned["v1_6"]))
     assert got == {
         ("served, undocumented", "URL template", "", "jobs/{id}/linkedbackuprepositories/{id}"),
