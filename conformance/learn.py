@@ -311,6 +311,8 @@ def _best(seen: Mapping[str, Seen]) -> tuple[str, Seen]:
 def learned_toml(learned: Learned, schemas: str | None = None) -> str:
     """The learned contract as a profile file, each fact with its evidence."""
     shipped = _shipped(learned.api_version) or load_profile(DEFAULT_PROFILE)
+    if schemas and Path(schemas).exists():  # a folder or file of this machine: named so the loader finds it
+        schemas = str(Path(schemas).resolve())
     schemas = schemas or (shipped.schemas.name if shipped.schemas.parent.name == "schemas" else str(shipped.schemas))
     stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     typed = learned.typed_rels

@@ -184,3 +184,12 @@ def test_a_recording_made_under_a_learned_profile_is_checked_in_its_api_version(
     assert json.loads((recording / "recording.json").read_text(encoding="utf-8"))["profile"] == "learned-v1_7"
     assert main(["check", str(recording), "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]) == 0
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["profile"] == "v1_7"
+
+
+def test_a_learned_profile_names_the_schemas_it_is_told_to(clean, tmp_path):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(load_profile("v1_7").schemas, schemas)
+    out = tmp_path / "x.toml"
+    assert main(["learn", str(clean[0]), "--out", str(out), "--schemas", str(schemas)]) == 0
+    assert load_profile(str(out)).schemas == schemas.resolve()
+    assert load_profile(str(clean[1])).schemas == load_profile("v1_7").schemas
