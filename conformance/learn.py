@@ -376,7 +376,8 @@ def learned_toml(learned: Learned, schemas: str | None = None) -> str:
     for template, types in sorted(learned.resources_at.items()):
         total = sum(s.count for s in types.values())
         out.append(f"{_q(template)} = {_list(sorted(types))}  # {total} resource(s)")
-    out += ["", "[types.roots]", "# Types (of typed links, embedded members, a document's own) that named another root than the",
+    out += ["", "[types.roots]",
+            "# Types (of typed links, embedded members, a document's own) that named another root than the",
             "# naming rules predict; the comment counts the resources and links that showed each root."]
     for type_, roots in sorted(learned.roots.items()):
         if set(roots) - set(_DEFAULT_ROOTS.roots_for_type(type_)):

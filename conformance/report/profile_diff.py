@@ -17,7 +17,6 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from ..profiles import Profile
@@ -57,7 +56,8 @@ class Departure:
     def describe(self) -> str:
         what = " ".join(p for p in (self.kind, self.subject) if p)
         detail = f": documented {self.documented or '-'}, served {self.served or '-'}"
-        return f"[{self.category}] {self.area} {what}{detail}" + (f"\n      e.g. {self.example}" if self.example else "")
+        example = f"\n      e.g. {self.example}" if self.example else ""
+        return f"[{self.category}] {self.area} {what}{detail}{example}"
 
 
 @dataclass(frozen=True)
