@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from ..profiles import Profile
+from ..profiles import Profile, available_profiles
 
 __all__ = ["CATEGORIES", "Departure", "ProfileDiff", "diff_profiles", "profile_diff_html", "profile_diff_text"]
 
@@ -263,12 +263,17 @@ def diff_profiles(documented: Profile, learned: Profile) -> ProfileDiff:
     return ProfileDiff(documented, learned, tuple(sorted(departures)), evidence)
 
 
+def _where(profile: Profile) -> str:
+    """A shipped profile by its name alone (its path is the installation's), any other by its file."""
+    return "shipped" if available_profiles().get(profile.name) == profile.source else str(profile.source)
+
+
 def _heading(diff: ProfileDiff) -> list[str]:
     doc, got = diff.documented, diff.learned
     seen = diff.evidence.get("resource_count")
     recordings = ", ".join(diff.evidence.get("recordings", ())) or "?"
-    return [f"documented: {doc.name} (API {doc.api_version}) {doc.source}",
-            f"served:     {got.name} (API {got.api_version}) {got.source}"
+    return [f"documented: {doc.name} (API {doc.api_version}) {_where(doc)}",
+            f"served:     {got.name} (API {got.api_version}) {_where(got)}"
             + (f", learned from {recordings}, {seen} resources" if seen else "")]
 
 
@@ -313,8 +318,7 @@ def profile_diff_html(diff: ProfileDiff) -> str:
     rows = "".join(
         f'<tr class="{"breaking" if d.breaks else "fine"}"><td>{escape(d.category)}</td><td>{escape(d.area)}</td>'
         f"<td>{escape(d.kind)}</td><td>{escape(d.subject)}</td><td>{escape(d.documented)}</td>"
-        f"<td>{escape(d.served)}</td><td>" + (f'<a href="{escape(d.example)}">{escape(d.example)}</a>'
-                                              if d.example else "") + "</td></tr>"
+        f"<td>{escape(d.served)}</td><td><code>{escape(d.example)}</code></td></tr>"
         for d in diff.departures)
     return "\n".join([
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>conformance diff --profiles</title>"
