@@ -265,9 +265,15 @@ def learn(folders: Sequence[str | Path]) -> Learned:
                                     "reach is missing from the contract, and Rels it met on some resources only "
                                     "are learned as optional")
         root_url = str(recording.meta.get("root") or "https://recording.invalid/api/")
-        accept = str(recording.meta.get("crawled_as") or "xml")
+        # The XML form names its root element; JSON has none, only what `json_root` can tell of it. A
+        # recording crawled as JSON holds the XML form of what it reached as well.
         roots_at: dict[str, str] = {}
-        resources = _read(learned, recording, root_url, accept, roots_at)
+        resources = _read(learned, recording, root_url, "xml", roots_at)
+        if not resources:
+            resources = _read(learned, recording, root_url, "json", roots_at)
+            if resources:
+                learned.warnings.append(f"{recording.folder}: no answer in XML: learned from JSON, whose root "
+                                        "elements are guessed, and no element children learned")
         for res in resources:
             _facts(learned, res, root_url, roots_at)
         learned.resources += len(resources)

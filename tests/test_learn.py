@@ -193,3 +193,8 @@ def test_a_learned_profile_names_the_schemas_it_is_told_to(clean, tmp_path):
     assert main(["learn", str(clean[0]), "--out", str(out), "--schemas", str(schemas)]) == 0
     assert load_profile(str(out)).schemas == schemas.resolve()
     assert load_profile(str(clean[1])).schemas == load_profile("v1_7").schemas
+
+
+def test_a_recording_crawled_as_json_gives_the_contract_of_its_xml_forms(clean, tmp_path):
+    learned = _learn(tmp_path / "json.toml", _record(tmp_path / "rec", "--format", "json"))
+    assert diff_profiles(load_profile(str(clean[1])), load_profile(str(learned))).departures == ()
