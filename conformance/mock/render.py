@@ -91,9 +91,10 @@ def _json_object(node: Node) -> dict[str, Any]:
 
     Every element that holds a list stays an object around its plural array, nested or not
     (`"Entities": {"Repositories": {"Repositories": [...]}}`, `"Refs": {"Refs": [...]}` in a query
-    result, `{"Refs": [...]}` as a document), and a list without items is `null`, as the vendor's
-    examples show an empty one (`"ComputeResources": {"CloudTenantComputeResources": null}`). An
-    element with an Href but no links of its own (a VM embedded in its job) carries `"Links": null`.
+    result, `{"Refs": [...]}` as a document), and a list without items is an empty array, as real
+    servers send one (`"BackupJobSessions": {"BackupJobSessions": []}`): clients iterate it. `null`
+    is what they send for an absent member, never for an empty list: an element with an Href but
+    no links of its own (a VM embedded in its job) carries `"Links": null`.
     """
     body: dict[str, Any] = {}
     for child in node.children:
@@ -101,13 +102,13 @@ def _json_object(node: Node) -> dict[str, Any]:
             body[child.name] = _json_value(child)
     if node.items:
         body[plural(node.items)] = [_json_value(c) for c in node.children
-                                    if c.name == node.items and not c.missing] or None
+                                    if c.name == node.items and not c.missing]
     for key, value in node.attrs.items():
         if key not in _TRAILING_ATTRS:
             body[key] = _json_scalar(value)
     holder = node.child("Links")
     if holder is not None and not holder.missing:
-        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"] or None
+        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"]
     elif "Href" in node.attrs:
         body["Links"] = None
     for key in _TRAILING_ATTRS:
