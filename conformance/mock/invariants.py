@@ -15,7 +15,7 @@ from .estate import Estate
 from .kinds import KINDS
 from .model import Dataset
 
-__all__ = ["AREA_INVARIANTS", "INVARIANTS", "Invariant", "violations"]
+__all__ = ["AREA_INVARIANTS", "INVARIANTS", "AreaInvariant", "Invariant", "violations"]
 
 _ORDER = {"Success": 0, "Warning": 1, "Failed": 2}
 
@@ -41,7 +41,8 @@ def _parents(ds: Dataset) -> Iterator[str]:
             (ds.includes, "job_id", ds.jobs), (ds.sessions, "job_id", ds.jobs),
             (ds.task_sessions, "session_id", ds.sessions), (ds.backups, "job_id", ds.jobs),
             (ds.backups, "repository_id", ds.repositories), (ds.restore_points, "backup_id", ds.backups),
-            (ds.restore_points, "session_id", ds.sessions), (ds.vm_restore_points, "restore_point_id", ds.restore_points),
+            (ds.restore_points, "session_id", ds.sessions),
+            (ds.vm_restore_points, "restore_point_id", ds.restore_points),
             (ds.backup_files, "backup_id", ds.backups), (ds.backup_files, "restore_point_id", ds.restore_points),
             (ds.replicas, "job_id", ds.jobs), (ds.replicas, "repository_id", ds.repositories)]
     for records, attr, parents in refs:

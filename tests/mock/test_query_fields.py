@@ -28,7 +28,8 @@ def app():
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("query_fields_from_pages", _ROOT / "tools" / "query_fields_from_pages.py")
+    path = _ROOT / "tools" / "query_fields_from_pages.py"
+    spec = importlib.util.spec_from_file_location("query_fields_from_pages", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

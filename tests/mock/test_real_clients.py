@@ -135,7 +135,8 @@ REQUESTS = {
 }
 """Each JSON capture and the same request on the mock, its ids those of the mock's estate."""
 
-UNCONFIGURED = {"16_surfer_job_entity.json": (".JobScheduleOptions.Standart.", ".JobInfo.BackupJobInfo.GuestProcessingOptions.",
+UNCONFIGURED = {"16_surfer_job_entity.json": (".JobScheduleOptions.Standart.",
+                                              ".JobInfo.BackupJobInfo.GuestProcessingOptions.",
                                               ".JobInfo.BackupJobInfo.Includes.ObjectInJobs[].GuestProcessingOptions.")}
 """Members of the captured job's configuration the mock's jobs leave out: it shows the daily
 schedule alone, not every disabled kind of schedule beside it, and configures no file indexing,
