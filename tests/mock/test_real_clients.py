@@ -177,8 +177,11 @@ def test_the_mock_answers_with_the_member_structure_a_live_server_sent(client, m
     """Every member of the capture is in the mock's answer with a value of the same kind (an
     object, an array, a value), so what a client read there it reads here: a list is an array,
     empty or not, and only a single value may be unset (`null`) on one side."""
-    captured = shape(json.loads((CAPTURES / name).read_text(encoding="utf-8")))
-    served = shape(client.get(_request(REQUESTS[name], mock[1])).json())
+    body = json.loads((CAPTURES / name).read_text(encoding="utf-8"))
+    response = client.get(_request(REQUESTS[name], mock[1]))
+    if "StatusCode" in body:  # an Error: the same status for the same mistake (an unknown id, a malformed one)
+        assert response.status_code == body["StatusCode"]
+    captured, served = shape(body), shape(response.json())
     skipped = UNCONFIGURED.get(name, ())
     wrong = {path: (kind, served.get(path)) for path, kind in captured.items()
              if kind != "null" and served.get(path) != kind and not (kind == "value" and served.get(path) == "null")
