@@ -93,8 +93,9 @@ def _json_object(node: Node) -> dict[str, Any]:
     (`"Entities": {"Repositories": {"Repositories": [...]}}`, `"Refs": {"Refs": [...]}` in a query
     result, `{"Refs": [...]}` as a document), and a list without items is an empty array, as real
     servers send one (`"BackupJobSessions": {"BackupJobSessions": []}`): clients iterate it. `null`
-    is what they send for an absent member, never for an empty list: an element with an Href but
-    no links of its own (a VM embedded in its job) carries `"Links": null`.
+    is what they send for an absent member, never for an empty list of items. `Links` is the one
+    list they send as `null` when it is empty: on an item embedded in another without links of its
+    own (a VM in its job, a tenant's resource), whether it declares a `Links` element or not.
     """
     body: dict[str, Any] = {}
     for child in node.children:
@@ -108,7 +109,7 @@ def _json_object(node: Node) -> dict[str, Any]:
             body[key] = _json_scalar(value)
     holder = node.child("Links")
     if holder is not None and not holder.missing:
-        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"]
+        body["Links"] = [_json_link(c) for c in holder.children if c.name == "Link"] or None
     elif "Href" in node.attrs:
         body["Links"] = None
     for key in _TRAILING_ATTRS:
