@@ -29,7 +29,7 @@ from .query import QueryError
 from .query_service import area_rows, parse_query, query_result, query_service, run
 from .records import Row, rows
 from .reports import FRAMES, Summary, summarise, summary_report
-from .responses import ApiError, error_response, job_of, param, reply, session_of, view_of
+from .responses import ApiError, error_response, guid_of, job_of, param, reply, session_of, view_of
 from .operations import change_item, create_include, delete_include, perform
 from .tasks import TaskBoard
 from .versions import SURFACES, versions_up_to
@@ -61,7 +61,7 @@ def _kind(conn: HTTPConnection) -> Kind:
 
 def _item(conn: HTTPConnection) -> tuple[Kind, Any]:
     kind = _kind(conn)
-    obj = kind.items(conn.app.state.dataset).get(conn.path_params["id"])
+    obj = kind.items(conn.app.state.dataset).get(guid_of(conn, kind.entity))
     if obj is None:
         raise ApiError(404, f"no {kind.entity} with id {conn.path_params['id']!r}")
     return kind, obj

@@ -12,7 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["API_VERSIONS", "COOKIE", "HEADER", "IDLE", "LATEST", "LogonSession", "Sessions", "resolve_version"]
+__all__ = ["API_VERSIONS", "COOKIE", "HEADER", "IDLE", "LATEST", "LogonSession", "Sessions", "resolve_version",
+           "token_of"]
 
 HEADER = "X-RestSvcSessionId"
 COOKIE = HEADER
@@ -49,9 +50,15 @@ MAX_SESSIONS = 1000
 cannot grow the mock's memory without bound."""
 
 
+def token_of(session_id: str) -> str:
+    """The token of a session, as real servers mint it: base64 of the text of its id. Clients rely
+    on it: some send base64 of the `SessionId` of the logon answer instead of reading the header."""
+    return base64.b64encode(session_id.encode("ascii")).decode("ascii")
+
+
 class Sessions:
-    """The open sessions of one app. Session ids follow the seed (so bodies are reproducible);
-    tokens are random (so they cannot be guessed).
+    """The open sessions of one app. Session ids follow the seed (so bodies are reproducible), and
+    each token is base64 of its session's id (`token_of`), as on a real server.
 
     Every request that presents a session keeps it alive; one left `idle` seconds without a request
     expires and is dropped, so the table holds only live sessions however many were opened. Time
@@ -95,7 +102,8 @@ class Sessions:
         """A new session of `user` (this app's account unless another is named)."""
         self._expire()
         self._opened += 1
-        session = LogonSession(self._new_id(), secrets.token_urlsafe(24), user or self._user, version)
+        id_ = self._new_id()
+        session = LogonSession(id_, self._new_token(id_), user or self._user, version)
         self._by_token[session.token] = self._by_id[session.id] = session
         self._last[session.token] = self._clock()
         while len(self._by_token) > MAX_SESSIONS:  # the oldest go first: memory stays bounded under load
@@ -106,6 +114,9 @@ class Sessions:
         """The id of the session opened next: it follows the seed, so bodies are reproducible."""
         digest = hashlib.sha256(f"{self._seed}:logon:{self._opened}".encode()).digest()
         return str(uuid.UUID(bytes=digest[:16], version=4))
+
+    def _new_token(self, session_id: str) -> str:
+        return token_of(session_id)
 
     def of_request(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> LogonSession | None:
         """The session a request presents, kept alive by it; the cookie wins over the header when

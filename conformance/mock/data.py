@@ -222,10 +222,14 @@ class _Estate:
         return out
 
     def task_sessions(self, sessions: list[JobSession], includes: list[JobInclude]) -> list[TaskSession]:
+        """A VM's processing in a session: every session that finished without failing first gets one
+        (it processed its VMs, so its restore point holds some), the rest go to sessions at random."""
         by_id = {inc.id: inc for inc in includes}
+        owed = [s for s in sessions if s.ended is not None and s.result != "Failed"]
         out = []
-        for n in range(self.share("task_sessions")):
-            session = sessions[0] if n == 0 else self.rng.choice(sessions)
+        for n in range(max(len(owed), self.share("task_sessions"))):
+            drawn = sessions[0] if n == 0 else self.rng.choice(sessions)
+            session = owed[n] if n < len(owed) else drawn
             vm = by_id[self.rng.choice(self.kids["job.includes"][session.job_id])]
             out.append(_task_session(self.new_id(), session, vm.name, self.rng))
             self.adopt("session.task_sessions", session.id, out[-1].id)

@@ -10,7 +10,7 @@ from .fields import object_in_job
 from .hrefs import View
 from .kinds import KINDS
 from .model import Job, JobInclude, Task
-from .tree import Node, el, link, links
+from .tree import Node, absent, el, link, links
 from .versions import contract_of
 
 __all__ = ["STATUS_NAMES", "enterprise_manager", "error", "logon_session", "logon_sessions", "object_in_job_doc",
@@ -91,5 +91,7 @@ def objects_in_job(v: View, job: Job) -> Node:
 
 
 def error(status: int, message: str) -> Node:
-    """An `Error`: the message, the numeric code and its name."""
-    return el("Error", None, Message=message, StatusCode=status, Status=STATUS_NAMES.get(status, "Error"))
+    """An `Error`: the message, the numeric code and its name; the exception details a real server
+    leaves unset are absent (XML) or `null` (JSON), as it sends them."""
+    return el("Error", None, absent("FirstChanceExceptionMessage"), absent("StackTrace"), Message=message,
+              StatusCode=status, Status=STATUS_NAMES.get(status, "Error"))

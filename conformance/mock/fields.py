@@ -27,7 +27,7 @@ def _guest_processing() -> Node:
 def object_in_job(v: View, inc: JobInclude, *extra: Node) -> Node:
     """A VM in a job, embedded in the job's entity or served on its own (then with links)."""
     return el("ObjectInJob", None, *extra, el("ObjectInJobId", inc.id), el("HierarchyObjRef", inc.hierarchy_ref),
-              el("Name", inc.name), el("DisplayName", inc.name), _guest_processing(),
+              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order), _guest_processing(),
               Type="ObjectInJob", Href=v.href(f"jobs/{inc.job_id}/includes/{inc.id}"))
 
 
@@ -47,7 +47,7 @@ def _retention() -> list[Node]:
     def gfs(period: str, pick: str, value: str) -> Node:
         return el(period, None, el("Enabled", False), el("RetentionPeriod", 1), el(pick, value))
 
-    return [el("AdvancedStorageOptions", None),
+    return [el("AdvancedStorageOptions", None, el("PasswordKeyId", "")),
             el("GfsRetentionPolicy", None, gfs("Weekly", "SelectedDay", "Sunday"),
                gfs("Monthly", "SelectedWeek", "First"), gfs("Yearly", "SelectedMonth", "January"), Enabled=False),
             el("SimpleRetentionPolicy", None, el("RetainCycles", 7), el("RetainDaysToKeep", 7),

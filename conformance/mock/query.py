@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from .query_fields import Field
+
 __all__ = ["DEFAULT_ENUM_ORDERS", "Predicate", "QueryError", "QueryPage", "parse_filter", "run_query"]
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -175,23 +177,51 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
-def _coerce(literal: str, sample: Any, cmp: _Cmp) -> Any:
-    """Turn the filter literal into the type of the record's value, so comparisons are by value."""
+_PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {"boolean": (bool,), "number": (int, float), "datetime": (datetime,)}
 
-    def bad(kind: str) -> QueryError:
-        return QueryError(f"filter: value {literal!r} is not a valid {kind} for {cmp.field!r} at {cmp.vpos}")
 
+def _kind_of(sample: Any) -> str:
+    """The kind a record's own value has, for fields no table declares."""
     if isinstance(sample, bool):
+        return "boolean"
+    if isinstance(sample, (int, float)):
+        return "number"
+    return "datetime" if isinstance(sample, datetime) else "string"
+
+
+def _typed(value: Any, kind: str | None) -> Any:
+    """A record's value read as its declared kind (records drawn from documents hold text); a value
+    that does not read as its kind is left as it is, and then matches no comparison but `!=`."""
+    if not isinstance(value, str) or kind not in _PYTHON_TYPES:
+        return value
+    text = value.strip()
+    try:
+        if kind == "datetime":
+            return _utc(datetime.fromisoformat(text))
+        if kind == "number":
+            return int(text) if _INT.fullmatch(text) else float(text)
+    except ValueError:
+        return value
+    return text.casefold() == "true" if text.casefold() in ("true", "false") else value
+
+
+def _coerce(literal: str, kind: str, cmp: _Cmp) -> Any:
+    """Turn the filter literal into a value of the field's kind, so comparisons are by value."""
+
+    def bad(what: str) -> QueryError:
+        return QueryError(f"filter: value {literal!r} is not a valid {what} for {cmp.field!r} at {cmp.vpos}")
+
+    if kind == "boolean":
         if literal.casefold() not in ("true", "false"):
             raise bad("boolean")
         return literal.casefold() == "true"
-    if isinstance(sample, (int, float)):
+    if kind == "number":
         if _INT.fullmatch(literal) and len(literal) < 4000:  # int() refuses longer digit strings
             return int(literal)
         if _FLOAT.fullmatch(literal):
             return float(literal)
         raise bad("number")
-    if isinstance(sample, datetime):
+    if kind == "datetime":
         try:
             return _utc(datetime.fromisoformat(literal))
         except ValueError:
@@ -205,29 +235,42 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (bool, int, float)) else str(value).casefold()
 
 
-def _compile(node: _Node, orders: dict[str, dict[str, int]]) -> Callable[[dict[str, Any]], bool]:
-    """Build a predicate over case-folded records; `!=` is exactly `not ==` so the two partition the data."""
+def _compile(node: _Node, orders: dict[str, dict[str, int]],
+             kinds: Mapping[str, str]) -> Callable[[dict[str, Any]], bool]:
+    """Build a predicate over case-folded records; `!=` is exactly `not ==` so the two partition the data.
+
+    A field `kinds` declares has its literal checked at once, whatever the records hold; other
+    fields compare as the kind of each record's value.
+    """
     if isinstance(node, _Bool):
-        subs = [_compile(p, orders) for p in node.parts]
+        subs = [_compile(p, orders, kinds) for p in node.parts]
         if node.op == ";":
             return lambda r: all(f(r) for f in subs)
         return lambda r: any(f(r) for f in subs)
     key, op, order = node.field.casefold(), node.op, orders.get(node.field.casefold())
     if order is not None and op not in ("==", "!=") and node.literal.casefold() not in order:
         raise QueryError(f"filter: {node.literal!r} is not a value of enum {node.field!r} at {node.vpos}")
+    declared = kinds.get(key)
+    fixed = None if declared is None else _coerce(node.literal, declared, node)
 
     def test(record: dict[str, Any]) -> bool:
         value = record.get(key)
         if value is None:
             return op == "!="
+        if declared in ("string", "enum") and not isinstance(value, str):
+            value = str(value)
+        kind = declared or _kind_of(value)
+        if kind in _PYTHON_TYPES and not isinstance(value, _PYTHON_TYPES[kind]):
+            return op == "!="  # a value that does not read as its kind is as good as absent
+        literal = fixed if declared is not None else _coerce(node.literal, kind, node)
         if op in ("==", "!="):
-            return (_plain(value) == _coerce(node.literal, value, node)) == (op == "==")
+            return (_plain(value) == literal) == (op == "==")
         if order is not None and isinstance(value, str):
             if value.casefold() not in order:
                 return False
             left, right = order[value.casefold()], order[node.literal.casefold()]
         else:
-            left, right = _plain(value), _coerce(node.literal, value, node)
+            left, right = _plain(value), literal
         return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
 
     return test
@@ -239,7 +282,7 @@ def _fields(node: _Node) -> list[_Cmp]:
 
 def parse_filter(text: str) -> Predicate:
     """Parse a `filter` expression into a predicate over records (field names matched case-insensitively)."""
-    test = _compile(_Parser(text).parse(), _fold_orders(None))
+    test = _compile(_Parser(text).parse(), _fold_orders(None), {})
     return lambda record: test(_fold(record))
 
 
@@ -271,34 +314,44 @@ def run_query(
     page_size: int | None = None,
     page: int | None = None,
     enum_orders: Mapping[str, Sequence[str]] | None = None,
+    fields: Mapping[str, Field] | None = None,
 ) -> QueryPage:
     """Filter, then sort (stable, None last in both directions), then cut one page out of `records`.
 
-    Without `page_size` everything is one page and `page_size` reports the total. An empty result
-    still has one (empty) page, so `page=1` is always in range; later pages are empty, not errors.
+    `fields` (keyed by case-folded name) are the only names `filter` and the sort parameters take,
+    each compared as its kind, an enum by the order of its values; without them, the names the
+    records hold are taken, compared as their values are. Without `page_size` everything is one
+    page and `page_size` reports the total. An empty result still has one (empty) page, so `page=1`
+    is always in range; later pages are empty, not errors.
     """
     if sort_asc is not None and sort_desc is not None:
         raise QueryError("sortAsc and sortDesc cannot be used together")
     size = None if page_size is None else _positive("pageSize", page_size)
     number = 1 if page is None else _positive("page", page)
-    orders = _fold_orders(enum_orders)
+    declared = {**(enum_orders or {}), **{f.name: f.values for f in (fields or {}).values() if f.values}}
+    orders = _fold_orders(declared)
+    kinds = {key: f.kind for key, f in (fields or {}).items()}
     folded = [_fold(r) for r in records]
-    known = {k for r in folded for k in r}
+    if fields is not None:
+        folded = [{k: _typed(v, kinds.get(k)) for k, v in r.items()} for r in folded]
+        known, strict = set(fields), True
+    else:
+        known, strict = {k for r in folded for k in r}, bool(folded)
     rows = list(zip(records, folded))
     if filter is not None:
         node = _Parser(filter).parse()
         for cmp in _fields(node):
-            if folded and cmp.field.casefold() not in known:
-                raise QueryError(f"filter: unknown field {cmp.field!r} at {cmp.pos}")
-        test = _compile(node, orders)
+            if strict and cmp.field.casefold() not in known:
+                raise QueryError(f"filter: unknown field {cmp.field!r} at {cmp.pos}{_known(fields)}")
+        test = _compile(node, orders, kinds)
         rows = [row for row in rows if test(row[1])]
     sort_field, param = (sort_asc, "sortAsc") if sort_asc is not None else (sort_desc, "sortDesc")
     if sort_field is not None:
         key = sort_field.strip().casefold()
         if not key:
             raise QueryError(f"{param}: expected a field name")
-        if folded and key not in known:
-            raise QueryError(f"{param}: unknown field {sort_field!r}")
+        if strict and key not in known:
+            raise QueryError(f"{param}: unknown field {sort_field!r}{_known(fields)}")
         order = orders.get(key)
         present = [row for row in rows if row[1].get(key) is not None]
         present.sort(key=lambda row: _sort_key(row[1][key], order), reverse=sort_desc is not None)
@@ -309,3 +362,10 @@ def run_query(
     start = (number - 1) * size
     items = tuple(row[0] for row in rows[start : start + size]) if number <= pages_count else ()
     return QueryPage(items=items, page=number, page_size=size, pages_count=pages_count, total=total)
+
+
+def _known(fields: Mapping[str, Field] | None) -> str:
+    """The fields a client may use instead, for the message of a refused one."""
+    if not fields:
+        return ""
+    return f"; this type filters and sorts on {', '.join(f.name for f in fields.values())}"

@@ -18,7 +18,8 @@ from .kinds import KINDS, Kind
 from .model import Task
 from .paging import paging_info
 from .query import QueryError, QueryPage, run_query
-from .records import ENUM_ORDERS, Row, task_rows
+from .query_fields import fields_of
+from .records import ENUM_ORDERS, Row, server_fields, task_rows
 from .tree import Node, el, link, links
 from .views import entity_list, ref_item
 
@@ -98,7 +99,8 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
     elif query.type == INCLUDE:
         records, orders = [Row(i, {"UID": i.id, "Name": i.name, "ObjectInJobId": i.id,
                                    "HierarchyObjRef": i.hierarchy_ref, "JobUid": KINDS["jobs"].uid(i.job_id),
-                                   "JobName": v.ds.jobs[i.job_id].name})
+                                   "JobName": v.ds.jobs[i.job_id].name,
+                                   **server_fields(v.ds, v.ds.jobs[i.job_id].server_id)})
                            for i in v.ds.includes.values() if i.job_id in v.ds.jobs], None
     elif query.type in _AREAS:
         area = _AREAS[query.type]
@@ -111,7 +113,7 @@ def run(v: View, query: Query, tasks: Sequence[Task], rows_of: Callable[[str], l
             raise QueryError(f"type: unknown query type {query.type!r} in API {v.contract.version}")
         records, orders = rows_of(kind.path), ENUM_ORDERS.get(kind.path)
     return run_query(records, filter=query.filter, sort_asc=query.sort_asc, sort_desc=query.sort_desc,
-                     page_size=query.page_size, page=query.page, enum_orders=orders)
+                     page_size=query.page_size, page=query.page, enum_orders=orders, fields=fields_of(query.type))
 
 
 def _paging(v: View, query: Query, page: QueryPage) -> Node:
@@ -126,13 +128,29 @@ def _area_result(v: View, area: Area, fmt: str, items: list[Any], estate: Estate
 
 
 def area_rows(v: View, estate: Estate, path: str) -> list[Row]:
-    """One record per item of an area: UID and Name, then every value its entity holds directly."""
+    """One record per item of an area, read off its entity the way the documented fields name it.
+
+    UID and Name, then every value the entity holds directly (`CreationTimeUTC` also as
+    `CreationTime`, the name the query pages give it), then `XUid` and `XName` for each item X
+    the entity links to by reference (its backup server, job, tenant, replica, ...).
+    """
     docs, area = Docs(v, estate), estate.surface.areas[path]
     out = []
     for item in estate.items[path].values():
         node = docs.entity(area, item)
-        fields: dict[str, Any] = {"UID": f"urn:veeam:{area.type}:{item.id}", "Name": item.name}
-        fields.update({c.name: c.text for c in node.children if not c.children and c.text is not None})
+        fields: dict[str, Any] = {}
+        for ref in node.links():
+            type_, href = str(ref.attrs.get("Type", "")), str(ref.attrs.get("Href", ""))
+            owner = type_.removesuffix("Reference")
+            if owner != type_ and href and f"{owner}Uid" not in fields:
+                fields[f"{owner}Uid"] = f"urn:veeam:{owner}:{href.split('?')[0].rstrip('/').rsplit('/', 1)[-1]}"
+                fields[f"{owner}Name"] = ref.attrs.get("Name")
+        for child in node.children:
+            if not child.children and child.text is not None:
+                fields[child.name] = child.text
+                if child.name.endswith("UTC"):
+                    fields.setdefault(child.name.removesuffix("UTC"), child.text)
+        fields.update({"UID": f"urn:veeam:{area.type}:{item.id}", "Name": item.name})
         out.append(Row(item, fields))
     return out
 
@@ -160,14 +178,22 @@ def query_result(v: View, query: Query, page: QueryPage, estate: Estate | None =
     return el("QueryResult", None, body, _paging(v, query, page))
 
 
+def _by_name(query_type: str) -> dict[str, str]:
+    """How a ready-made query sorts: by Name, or by the first field of a type that has no Name."""
+    fields = fields_of(query_type)
+    if fields is None or "name" in fields:
+        return {"sortAsc": "Name"}
+    return {"sortAsc": next(iter(fields.values())).name} if fields else {}
+
+
 def ready_made(v: View) -> Mapping[str, str]:
     """Name -> Href of the queries `/querySvc` offers: each type's entities, 15 a page, by name."""
-    out = {kind.plural: v.query({"type": kind.entity, "format": "Entities", "sortAsc": "Name", "pageSize": 15,
+    out = {kind.plural: v.query({"type": kind.entity, "format": "Entities", **_by_name(kind.entity), "pageSize": 15,
                                  "page": 1}) for kind in KINDS.values() if v.contract.serves(kind)}
     for name, area in _AREAS.items():
         if v.contract.areas and v.contract.serves_area(area.path, area.type):
             out[Docs(v, None).list_root(area) or f"{name} list"] = v.query(
-                {"type": name, "format": "Entities", "sortAsc": "Name", "pageSize": 15, "page": 1})
+                {"type": name, "format": "Entities", **_by_name(name), "pageSize": 15, "page": 1})
     out["Tasks"] = v.query({"type": TASK, "format": "Resources", "sortAsc": "TaskId", "pageSize": 15, "page": 1})
     return out
 

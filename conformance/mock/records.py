@@ -8,7 +8,7 @@ from typing import Any
 from .kinds import KINDS
 from .model import Dataset, Task
 
-__all__ = ["ENUM_ORDERS", "Row", "rows", "task_rows"]
+__all__ = ["ENUM_ORDERS", "Row", "rows", "server_fields", "task_rows"]
 
 
 class Row(dict):
@@ -30,7 +30,8 @@ def _name(ds: Dataset, kind: str, id_: str) -> str:
     return k.name(ds, k.items(ds)[id_])
 
 
-def _server(ds: Dataset, server_id: str) -> dict[str, Any]:
+def server_fields(ds: Dataset, server_id: str) -> dict[str, Any]:
+    """The documented fields that name the backup server an item belongs to."""
     return {"BackupServerUid": _uid("backupServers", server_id),
             "BackupServerName": ds.backup_servers[server_id].name}
 
@@ -53,27 +54,28 @@ _FIELDS: Mapping[str, Callable[[Dataset, Any], dict[str, Any]]] = {
                                     "Version": s.version},
     "jobs": lambda ds, j: {"Description": j.description, "NextRun": j.next_run, "JobType": j.job_type,
                            "Platform": j.platform, "ScheduleConfigured": j.schedule_configured,
-                           "ScheduleEnabled": j.schedule_enabled, **_server(ds, j.server_id)},
+                           "ScheduleEnabled": j.schedule_enabled, **server_fields(ds, j.server_id)},
     "backupSessions": lambda ds, s: {"JobType": ds.jobs[s.job_id].job_type, **_job(ds, s.job_id),
                                      "CreationTime": s.created, "EndTime": s.ended, "State": s.state,
                                      "Result": s.result, "IsRetry": s.is_retry,
-                                     **_server(ds, ds.jobs[s.job_id].server_id)},
+                                     **server_fields(ds, ds.jobs[s.job_id].server_id)},
     "backupTaskSessions": lambda ds, t: {"CreationTime": t.created, "EndTime": t.ended, "State": t.state,
                                          "Result": t.result, "Reason": t.reason, "TotalSize": t.total_size,
                                          "JobSessionUid": _uid("backupSessions", t.session_id),
                                          **_job(ds, ds.sessions[t.session_id].job_id),
-                                         **_server(ds, ds.jobs[ds.sessions[t.session_id].job_id].server_id),
+                                         **server_fields(ds, ds.jobs[ds.sessions[t.session_id].job_id].server_id),
                                          "VmDisplayName": t.vm_name},
-    "repositories": lambda ds, r: {"FreeSpace": r.free_space, "Capacity": r.capacity, **_server(ds, r.server_id)},
+    "repositories": lambda ds, r: {"FreeSpace": r.free_space, "Capacity": r.capacity, **server_fields(ds, r.server_id)},
     "backups": lambda ds, b: {**_job(ds, b.job_id), **_repository(ds, b.repository_id), "Platform": b.platform,
                               "BackupType": b.backup_type},
     "restorePoints": lambda ds, p: {"CreationTime": p.backup_date, "BackupUid": _uid("backups", p.backup_id),
                                     "BackupName": _name(ds, "backups", p.backup_id),
-                                    **_server(ds, _point_server(ds, p.id))},
+                                    **server_fields(ds, _point_server(ds, p.id))},
     "vmRestorePoints": lambda ds, p: {"CreationTime": p.created, "Type": p.point_type, "Algorithm": p.algorithm,
                                       "RestorePointId": _uid("restorePoints", p.restore_point_id),
                                       "RestorePointName": _name(ds, "restorePoints", p.restore_point_id),
-                                      "VmDisplayName": p.vm_name, **_server(ds, _point_server(ds, p.restore_point_id))},
+                                      "VmDisplayName": p.vm_name,
+                                      **server_fields(ds, _point_server(ds, p.restore_point_id))},
     "replicas": lambda ds, r: {**_job(ds, r.job_id), **_repository(ds, r.repository_id), "Platform": r.platform},
     "backupFiles": lambda ds, f: {"FilePath": f.path, "FileType": f.file_type, "CreationTime": f.created,
                                   "BackupSize": f.backup_size, "DataSize": f.data_size,
@@ -82,13 +84,10 @@ _FIELDS: Mapping[str, Callable[[Dataset, Any], dict[str, Any]]] = {
 }
 
 ENUM_ORDERS: Mapping[str, Mapping[str, Sequence[str]]] = {
-    "backupSessions": {"State": ("Starting", "Stopping", "Working", "Pausing", "Resuming", "Stopped")},
-    "backupTaskSessions": {"State": ("InProgress", "Pending", "Completed")},
-    "vmRestorePoints": {"Type": ("Full", "Increment", "ReverseIncrement"),
-                        "Algorithm": ("Full", "ReversedIncremental", "Incremental", "SyntheticFull")},
     "tasks": {"State": ("Running", "OperationFinished", "Finished")},
 }
-"""Per kind, the fields whose values compare by their documented order rather than alphabetically."""
+"""Per kind, orders the query pages do not list as values (a task's states); the documented ones
+come with the fields of `query_fields.toml`."""
 
 
 def rows(ds: Dataset, kind_path: str) -> list[Row]:

@@ -91,9 +91,11 @@ def _json_object(node: Node) -> dict[str, Any]:
 
     Every element that holds a list stays an object around its plural array, nested or not
     (`"Entities": {"Repositories": {"Repositories": [...]}}`, `"Refs": {"Refs": [...]}` in a query
-    result, `{"Refs": [...]}` as a document), and a list without items is `null`, as the vendor's
-    examples show an empty one (`"ComputeResources": {"CloudTenantComputeResources": null}`). An
-    element with an Href but no links of its own (a VM embedded in its job) carries `"Links": null`.
+    result, `{"Refs": [...]}` as a document), and a list without items is an empty array, as real
+    servers send one (`"BackupJobSessions": {"BackupJobSessions": []}`): clients iterate it. `null`
+    is what they send for an absent member, never for an empty list of items. `Links` is the one
+    list they send as `null` when it is empty: on an item embedded in another without links of its
+    own (a VM in its job, a tenant's resource), whether it declares a `Links` element or not.
     """
     body: dict[str, Any] = {}
     for child in node.children:
@@ -101,7 +103,7 @@ def _json_object(node: Node) -> dict[str, Any]:
             body[child.name] = _json_value(child)
     if node.items:
         body[plural(node.items)] = [_json_value(c) for c in node.children
-                                    if c.name == node.items and not c.missing] or None
+                                    if c.name == node.items and not c.missing]
     for key, value in node.attrs.items():
         if key not in _TRAILING_ATTRS:
             body[key] = _json_scalar(value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -52,6 +53,10 @@ class ReplaySessions(Sessions):
 
     def _new_id(self) -> str:
         return self._recorded_id
+
+    def _new_token(self, session_id: str) -> str:
+        """Random: every session of a replay shares the recorded id, so its id cannot make its token."""
+        return secrets.token_urlsafe(24)
 
 
 def _origin(request: Request) -> str:

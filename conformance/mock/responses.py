@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +19,10 @@ from .render import JSON, XML, render
 from .tree import Node
 from .versions import SURFACES, contract_of
 
-__all__ = ["JSON", "XML", "ApiError", "error_response", "param", "reply", "session_of", "view_of", "wants_json"]
+__all__ = ["JSON", "XML", "ApiError", "error_response", "guid_of", "param", "reply", "session_of", "view_of",
+           "wants_json"]
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 class ApiError(Exception):
@@ -55,9 +59,18 @@ def param(conn: HTTPConnection, name: str) -> str | None:
     return next((value for key, value in conn.query_params.multi_items() if key.casefold() == wanted), None)
 
 
+def guid_of(conn: HTTPConnection, entity: str) -> str:
+    """The id the path names, or a 400 Error when it is no GUID: a real server tells an id that
+    cannot be one (400) from one that names nothing (404), and clients rely on the difference."""
+    text = conn.path_params["id"]
+    if not _GUID.fullmatch(text):
+        raise ApiError(400, f"{text!r} is not an id of a {entity}: ids are GUIDs")
+    return text
+
+
 def job_of(conn: HTTPConnection) -> Any:
     """The job the path names, or a 404 Error; shared by reads and the operations on jobs."""
-    job = conn.app.state.dataset.jobs.get(conn.path_params["id"])
+    job = conn.app.state.dataset.jobs.get(guid_of(conn, "Job"))
     if job is None:
         raise ApiError(404, f"no Job with id {conn.path_params['id']!r}")
     return job

@@ -17,8 +17,8 @@ class Node:
     """One element: typed attributes and text, ordered children.
 
     `items` names the child element that repeats as a list (`Ref` in `EntityReferences`), which
-    JSON renders as a pluralised array even when it holds one item, and as `null` when it holds none. `missing` marks an
-    optional value that is not set: XML leaves it out, JSON shows `null`. Trees are built fresh
+    JSON renders as a pluralised array even when it holds one item, and as `[]` when it holds none.
+    `missing` marks an optional value that is not set: XML leaves it out, JSON shows `null`. Trees are built fresh
     for each response, so a fault may change one in place.
     """
 

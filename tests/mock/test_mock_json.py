@@ -1,5 +1,5 @@
-"""Specification of the mock's JSON: the shapes of the vendor's examples, where every element that
-holds a list stays an object around its plural array, and a list without items is null."""
+"""Specification of the mock's JSON: the shapes real servers send, where every element that
+holds a list stays an object around its plural array, and a list without items is an empty array."""
 
 from __future__ import annotations
 
@@ -48,26 +48,26 @@ async def test_nested_lists_are_objects_around_their_plural_array(app, session):
     assert len(vms) == len(app.state.dataset.kids("job.includes", job.id))
 
 
-async def test_a_list_without_items_is_null_at_any_depth(app, session):
+async def test_a_list_without_items_is_an_empty_array_at_any_depth(app, session):
     nothing = quote("Name==\"no such repository\"")
     for fmt in ("Refs", "Entities"):
         result = await get_json(session, f"/api/query?type=Repository&format={fmt}&filter={nothing}")
         wrapper = result[fmt] if fmt == "Refs" else result[fmt]["Repositories"]
-        assert wrapper == {"Refs" if fmt == "Refs" else "Repositories": None}
+        assert wrapper == {"Refs" if fmt == "Refs" else "Repositories": []}
     ds = app.state.dataset
     replica_job = next(j for j in ds.jobs.values() if j.job_type == "Replica")
-    assert await get_json(session, f"/api/jobs/{replica_job.id}/backupSessions") == {"Refs": None}
+    assert await get_json(session, f"/api/jobs/{replica_job.id}/backupSessions") == {"Refs": []}
 
 
-async def test_a_backup_copy_job_shows_its_empty_linked_lists_as_null(connect):
+async def test_a_backup_copy_job_shows_its_empty_linked_lists_as_empty_arrays(connect):
     from conformance.mock import create_app, generate_dataset
 
     ds = generate_dataset(200, seed=1)
     job = next(j for j in ds.jobs.values() if j.job_type == "BackupCopy")
     async with connect(create_app(ds)) as session:
         info = (await get_json(session, f"/api/jobs/{job.id}?format=Entity"))["JobInfo"]["BackupCopyJobInfo"]
-    assert info["LinkedJobIncludes"] == {"LinkedJobObjects": None}
-    assert info["LinkedBackupRepositoryIncludes"] == {"LinkedBackupRepositories": None}
+    assert info["LinkedJobIncludes"] == {"LinkedJobObjects": []}
+    assert info["LinkedBackupRepositoryIncludes"] == {"LinkedBackupRepositories": []}
 
 
 async def test_an_embedded_item_without_links_of_its_own_carries_null_links(app, session):

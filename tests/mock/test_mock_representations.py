@@ -145,6 +145,7 @@ async def test_an_optional_value_that_is_not_set_is_absent_in_xml_and_null_in_js
     ("/api/nothing/here", 404), ("/api/jobs/00000000-0000-0000-0000-000000000001", 404),
     ("/api/tasks/task-999999", 404),
     ("/api/reports/summary/nothing", 404), ("/api/jobs?format=Bogus", 400),
+    ("/api/jobs/12345?format=Entity", 400), ("/api/backups/not-a-guid", 400),
 ])
 async def test_unknown_resources_and_bad_parameters_answer_an_error_body(session, path, status):
     response = await session.get(path)

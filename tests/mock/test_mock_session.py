@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 from lxml import etree
@@ -223,3 +225,18 @@ async def test_expired_sessions_are_dropped_so_the_mock_holds_only_live_ones(con
 def test_an_idle_time_that_is_not_positive_is_refused(idle):
     with pytest.raises(ValueError, match="session_idle"):
         create_app(generate_dataset(5), session_idle=idle)
+
+
+async def test_the_token_is_base64_of_the_session_id_as_real_servers_mint_it(client):
+    response = await client.post("/api/sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD))
+    session_id = xml(response).findtext("v:SessionId", namespaces=NS)
+    token = base64.b64encode(session_id.encode()).decode()
+    assert response.headers["X-RestSvcSessionId"] == token
+    client.cookies.clear()
+    assert (await client.get("/api/jobs", headers={"X-RestSvcSessionId": token})).status_code == 200
+
+
+async def test_two_sessions_have_two_tokens(client):
+    tokens = {(await client.post("/api/sessionMngr/?v=latest", auth=(DEFAULT_USER, DEFAULT_PASSWORD)))
+              .headers["X-RestSvcSessionId"] for _ in range(2)}
+    assert len(tokens) == 2
