@@ -57,6 +57,10 @@ def _section(ident: str, title: str, body: str) -> str:
 
 def summary_html(run: Any, log: ItemLog | None = None) -> str:
     """The whole conformance part of the page, between markers that let the page be rearranged."""
+    if log is not None:  # what the pairs with nothing to judge could not check: they made no item to say it
+        for key, result in run.results.items():
+            if result.outcome == "skipped" and result.notes:
+                log.notes.setdefault(key, list(result.notes))
     c = summary_counts(run)
     ok = c["verdict"] == "conformant"
     severities = ", ".join(f"{n} {escape(s)}" for s, n in c["by_severity"].items())
@@ -77,7 +81,7 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
         f"{incomplete}"
         f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>{why}: "
         f"{c['resources']} resources of {c['kinds']} types crawled, {c['items_run']} items run, "
-        f"{c['items_failed']} failed; {c['findings']} new findings ({severities})"
+        f"{c['items_failed']} failed, {c['not_applicable']} rule × type pairs not applicable; {c['findings']} new findings ({severities})"
         f"{''.join('; ' + escape(p) for p in waived_phrases(c['below_gate'], c['baselined'], c['fail_on']))}."
         f"{f' Run started {escape(str(started))}.' if started else ''}</p>"
         + (f"<p>Stale waivers (matched nothing; remove them):</p><ul>{stale}</ul>" if stale else "")
