@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .report.plain import shown
+from .reproduce import Replay
 from .rules import Rule, run_rule
 from .rules.selection import select_rules
 from .runner import ItemResult, Run
@@ -67,9 +68,9 @@ def pairs(run: Run, groups: dict[str, list[Resource]]) -> Iterator[tuple[Rule, s
                 yield rule, kind
 
 
-def judge_pair(run: Run, rule: Rule, kind: str, resources: list[Resource]) -> Judgement:
+def judge_pair(run: Run, rule: Rule, kind: str, resources: list[Resource], replay: Replay | None = None) -> Judgement:
     """One rule over one resource type's resources, with the run's gate (baseline, --fail-on) applied."""
-    ctx = run.context()
+    ctx = run.context(replay)
     try:
         findings, waivers = run.judge(rule, kind, list(run_rule(rule, ctx, resources)))
     except Exception as exc:  # noqa: BLE001 - a crash is the item's error, with its traceback
@@ -90,7 +91,7 @@ def judgements(run: Run) -> dict[tuple[str, str], Judgement]:
     """Every selected pair judged, in collection order; once per run (a later call reads them back)."""
     done = run.judged.get(_KEY)
     if done is None:
-        groups = readable_groups(run)
-        done = {(rule.id, kind): judge_pair(run, rule, kind, groups[kind]) for rule, kind in pairs(run, groups)}
+        groups, replay = readable_groups(run), run.replay()
+        done = {(rule.id, kind): judge_pair(run, rule, kind, groups[kind], replay) for rule, kind in pairs(run, groups)}
         run.judged[_KEY] = done
     return done

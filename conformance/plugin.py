@@ -175,8 +175,14 @@ def _select(config: pytest.Config, run: Any, collector: Any, items: list[pytest.
     answered with why."""
     from .items import chosen_by_options, item_ids, select_node_ids, unmatched_node_ids
 
-    inert = collector.not_applicable()
     node_ids = config.stash.get(node_ids_key, None)
+    if not (node_ids or config.getoption("keyword", "") or config.getoption("markexpr", "")
+            or config.getoption("deselect", None)):
+        for judgement in collector.judged.values():  # nothing to select from: every pair counts
+            if not judgement.applicable:
+                run.record(judgement.result)
+        return items
+    inert = collector.not_applicable()
     if node_ids:
         _refuse_unmatched(unmatched_node_ids(item_ids(run), node_ids))
         items, _ = select_node_ids(items, node_ids)

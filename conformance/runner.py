@@ -139,9 +139,10 @@ class Run:
         ran = {rule_id for rule_id, _ in self.results}
         return [w for i, w in enumerate(self.waivers) if i not in self.used_waivers and w.rule in ran]
 
-    def context(self) -> RuleContext:
-        """One context per item, sharing one memo: indexes are built once per run, not per item."""
-        return RuleContext(self.snapshot, self.profile, replay=self.replay(), cache=self._cache)
+    def context(self, replay: Replay | None = None) -> RuleContext:
+        """One context per item, sharing one memo: indexes are built once per run, not per item
+        (and so can the replay be, by a caller judging many items)."""
+        return RuleContext(self.snapshot, self.profile, replay=replay or self.replay(), cache=self._cache)
 
     def replay(self) -> Replay:
         """How reproductions reach this run's target, with its TLS options; for the mock, which is
