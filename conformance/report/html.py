@@ -124,19 +124,21 @@ class HtmlSummary:
         and skipped ones are left out of the table but still counted in pytest-html's filters."""
         if ItemLog.key(report) is None:
             return
+        if report.outcome in ("passed", "skipped") and not hasattr(report, "wasxfail"):
+            # Most rows: dropped before any work on their cells.
+            if report.when == "call" or report.outcome == "skipped":  # what pytest-html itself would count
+                self.unlisted[report.outcome] += 1
+                try:
+                    self._report_data.outcomes = report.outcome
+                except (AttributeError, KeyError, TypeError):
+                    pass
+            cells.clear()
+            return
         test_id = report.nodeid + ("" if report.when == "call" else f"::{report.when}")
         for index, cell in enumerate(cells):
             if str(cell).startswith('<td class="col-testId">'):
                 cells[index] = f'<td class="col-testId">{escape(test_id)}</td>'
-        if report.outcome not in ("passed", "skipped") or hasattr(report, "wasxfail"):
-            return
-        if report.when == "call" or report.outcome == "skipped":  # what pytest-html itself would count
-            self.unlisted[report.outcome] += 1
-            try:
-                self._report_data.outcomes = report.outcome
-            except (AttributeError, KeyError, TypeError):
-                pass
-        cells.clear()
+
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
