@@ -98,7 +98,9 @@ class Engine:
         if element is None:
             return None
         if element not in self._specs:
-            self._specs[element] = read_spec(self.profile.schemas, element)
+            schemas = self.wire.schemas
+            compiled = schemas.compiled(self.profile.schemas) if schemas is not None else None
+            self._specs[element] = read_spec(self.profile.schemas, element, compiled)
         return self._specs[element]
 
     @cached_property
