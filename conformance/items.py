@@ -7,6 +7,7 @@ are the same on every server and run, and can be passed back to pytest to run th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 import pytest
@@ -94,6 +95,12 @@ def register_markers(config: pytest.Config, markers: dict[str, str]) -> None:
             config.addinivalue_line("markers", f"{name}: {description}")
 
 
+@lru_cache(maxsize=4096)
+def _marker(name: str) -> pytest.MarkDecorator:
+    """One marker per family and resource type, shared by their items (thousands of them)."""
+    return getattr(pytest.mark, name)
+
+
 class ConformanceItem(pytest.Item):
     """Rule x resource type: node ids carry no server-specific ids, so runs compare.
 
@@ -110,8 +117,8 @@ class ConformanceItem(pytest.Item):
         """The outcome once it ran."""
         self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity),
                                                      kind=kind))
-        self.add_marker(getattr(pytest.mark, rule.family))
-        self.add_marker(getattr(pytest.mark, type_marker(kind)))
+        self.add_marker(_marker(rule.family))
+        self.add_marker(_marker(type_marker(kind)))
         self.user_properties += [("rule", rule.id), ("severity", str(rule.severity)), ("kind", id_safe(kind)),
                                  ("resources", len(self.resources))]
 
