@@ -7,6 +7,7 @@ are the same on every server and run, and can be passed back to pytest to run th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,9 +19,9 @@ from .rules import RULES, Finding, Rule
 from .rules.pages import page
 from .runner import ItemResult, Run
 
-__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "attach_result", "chosen_by_options",
+__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "PairSelection", "attach_result", "chosen_by_options",
            "family_markers", "format_findings", "item_ids", "node_arguments", "pair_id", "register_markers",
-           "reported_result", "select_node_ids", "type_marker", "unmatched_node_ids"]
+           "reported_result", "select_node_ids", "select_pairs", "type_marker", "unmatched_node_ids"]
 
 NODE = "conformance"
 """The name and node id of the node every item hangs under."""
@@ -191,6 +192,40 @@ def item_ids(run: Run) -> list[str]:
     """The node ids of every pair a run judges, items and not applicable, in collection order
     (an xdist controller checks the ids it was given before its workers collect)."""
     return [pair_id(rule_id, kind) for rule_id, kind in judgements(run)]
+
+
+@dataclass(frozen=True)
+class PairSelection:
+    """What the user's selection keeps of a run's pairs."""
+
+    items: list[pytest.Item]
+    """The items named by node id (all when none is named); `-k` and `-m` are pytest's to apply."""
+    not_applicable: list[ItemResult]
+    """The pairs with nothing to judge that node ids, `--deselect`, `-k` and `-m` keep."""
+    named: list[str]
+    """Node ids given that name a pair with nothing to judge, each with why, in words."""
+    unmatched: list[str]
+    """Node ids given that name no pair of the run."""
+
+
+def select_pairs(config: pytest.Config, collector: ConformanceCollector, items: list[pytest.Item],
+                 node_ids: Sequence[str]) -> PairSelection:
+    """The user's selection over every pair of the run, items or not applicable."""
+    if not (node_ids or config.getoption("keyword", "") or config.getoption("markexpr", "")
+            or config.getoption("deselect", None)):  # nothing to select from: every pair counts
+        inert = [j.result for j in collector.judged.values() if not j.applicable]
+        return PairSelection(items, inert, [], [])
+    others = collector.not_applicable()
+    named: list[str] = []
+    unmatched: list[str] = []
+    if node_ids:
+        unmatched = unmatched_node_ids(item_ids(collector.run), node_ids)
+        items, _ = select_node_ids(items, node_ids)
+        others, _ = select_node_ids(others, node_ids)
+        named = [f"{item.nodeid}: not applicable, no item run ({item.judgement.result.reason})" for item in others]
+    kept = [item.judgement.result for item in chosen_by_options(config, others)
+            if isinstance(item, ConformanceItem)]
+    return PairSelection(items, kept, named, unmatched)
 
 
 def chosen_by_options(config: pytest.Config, items: Sequence[pytest.Item]) -> list[pytest.Item]:

@@ -168,30 +168,17 @@ def pytest_collection(session: pytest.Session) -> None:
 
 
 def _select(config: pytest.Config, run: Any, collector: Any, items: list[pytest.Item]) -> list[pytest.Item]:
-    """The items named by node id (all when none is named); node ids that name no pair are refused.
+    """The items the node ids name; the pairs with nothing to judge the selection keeps, recorded
+    as not applicable (`items.select_pairs`); node ids that name no pair refused."""
+    from .items import select_pairs
 
-    A pair with nothing to judge is no item: it is recorded as not applicable, as far as the
-    user's selection (node ids, `--deselect`, `-k`, `-m`) keeps it, and a node id naming it is
-    answered with why."""
-    from .items import chosen_by_options, item_ids, select_node_ids, unmatched_node_ids
-
-    node_ids = config.stash.get(node_ids_key, None)
-    if not (node_ids or config.getoption("keyword", "") or config.getoption("markexpr", "")
-            or config.getoption("deselect", None)):
-        for judgement in collector.judged.values():  # nothing to select from: every pair counts
-            if not judgement.applicable:
-                run.record(judgement.result)
-        return items
-    inert = collector.not_applicable()
-    if node_ids:
-        _refuse_unmatched(unmatched_node_ids(item_ids(run), node_ids))
-        items, _ = select_node_ids(items, node_ids)
-        inert, _ = select_node_ids(inert, node_ids)
-        config.stash[not_applicable_key] = [f"{item.nodeid}: not applicable, no item run "
-                                            f"({item.judgement.result.reason})" for item in inert]
-    for item in chosen_by_options(config, inert):
-        run.record(item.judgement.result)
-    return items
+    chosen = select_pairs(config, collector, items, config.stash.get(node_ids_key, None) or [])
+    _refuse_unmatched(chosen.unmatched)
+    for result in chosen.not_applicable:
+        run.record(result)
+    if chosen.named:
+        config.stash[not_applicable_key] = chosen.named
+    return chosen.items
 
 
 def _refuse_unmatched(node_ids: list[str]) -> None:
