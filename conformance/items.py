@@ -19,8 +19,8 @@ from .rules import RULES, Finding, Rule
 from .rules.pages import page
 from .runner import ItemResult, Run
 
-__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "PairSelection", "attach_result", "chosen_by_options",
-           "family_markers", "format_findings", "item_ids", "node_arguments", "pair_id", "register_markers",
+__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "PairSelection", "RuleViolated", "attach_result",
+           "chosen_by_options", "family_markers", "format_findings", "item_ids", "node_arguments", "pair_id", "register_markers",
            "reported_result", "select_node_ids", "select_pairs", "type_marker", "unmatched_node_ids"]
 
 NODE = "conformance"

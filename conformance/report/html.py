@@ -81,7 +81,8 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
         f"{incomplete}"
         f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>{why}: "
         f"{c['resources']} resources of {c['kinds']} types crawled, {c['items_run']} items run, "
-        f"{c['items_failed']} failed, {c['not_applicable']} rule × type pairs not applicable; {c['findings']} new findings ({severities})"
+        f"{c['items_failed']} failed, {c['not_applicable']} rule × type pairs not applicable; "
+        f"{c['findings']} new findings ({severities})"
         f"{''.join('; ' + escape(p) for p in waived_phrases(c['below_gate'], c['baselined'], c['fail_on']))}."
         f"{f' Run started {escape(str(started))}.' if started else ''}</p>"
         + (f"<p>Stale waivers (matched nothing; remove them):</p><ul>{stale}</ul>" if stale else "")
