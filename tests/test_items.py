@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 import pytest
 
@@ -131,3 +132,16 @@ def test_conformance_run_passes_node_ids_on_to_pytest(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=300, env=dict(os.environ))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert re.search(r"\b1 passed\b", result.stdout) and "deselected" not in result.stdout
+
+
+def test_items_run_lean_yet_stop_at_the_first_failure_and_keep_their_junit_properties(pytester):
+    result = pytester.runpytest(*READ_ONLY, "-p", "no:cacheprovider", "--conformance-mock-fault",
+                                "down_link_without_type", "-x", "--junitxml", "j.xml")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+    assert result.parseoutcomes()["failed"] == 1
+    suite = ElementTree.parse(pytester.path / "j.xml").getroot().find("testsuite")
+    (failed,) = [case for case in suite.findall("testcase") if case.find("failure") is not None]
+    properties = {p.get("name"): p.get("value") for p in failed.iter("property")}
+    assert failed.get("name") == "LNK004[Job]" and properties["rule"] == "LNK004" and properties["kind"] == "Job"
+    assert "link:" in failed.find("failure").text  # the findings, as the terminal shows them
