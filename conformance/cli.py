@@ -163,7 +163,9 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="list every request the action phase would send, and send none of them")
     p.add_argument("--hypothesis-profile", choices=("conformance-ci", "conformance-dev", "conformance-deep"),
-                   help="hypothesis settings of the action phase (default: conformance-ci)")
+                   help="hypothesis settings of the action phase (default: conformance-ci, derandomized and "
+                        "sized for a first run: one example of each kind of input per operation, three short "
+                        "sequences; conformance-deep for many examples and long sequences)")
     _report_options(p)
     p.add_argument("--snapshot", metavar="PATH", help="also save the crawl's snapshot (JSON) here")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER,

@@ -7,20 +7,21 @@ are the same on every server and run, and can be passed back to pytest to run th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pytest
 
 from .report.plain import id_safe, shown
-from .rules import RULES, Finding, Rule, run_rule
+from .judging import Judgement, judgements
+from .rules import RULES, Finding, Rule
 from .rules.pages import page
-from .rules.selection import select_rules
 from .runner import ItemResult, Run
-from .snapshot import Resource
 
-__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "RuleViolated", "attach_result", "family_markers",
-           "format_findings", "item_ids", "node_arguments", "register_markers", "reported_result", "select_node_ids",
-           "skip_reason", "type_marker", "unmatched_node_ids"]
+__all__ = ["NODE", "ConformanceCollector", "ConformanceItem", "PairSelection", "RuleViolated", "attach_result",
+           "chosen_by_options", "family_markers", "format_findings", "item_ids", "node_arguments", "pair_id", "register_markers",
+           "reported_result", "select_node_ids", "select_pairs", "type_marker", "unmatched_node_ids"]
 
 NODE = "conformance"
 """The name and node id of the node every item hangs under."""
@@ -75,15 +76,6 @@ def format_findings(rule: Rule, kind: str, findings: list[Finding]) -> str:
     return shown("\n".join(lines))
 
 
-def skip_reason(rule: Rule, notes: Sequence[str]) -> str:
-    """Why an item judged nothing: what stopped the rule (its first note), else that the resource
-    type holds nothing the rule judges."""
-    if not notes:
-        return rule.nothing_to_judge()
-    more = f" (and {len(notes) - 1} more not checked)" if len(notes) > 1 else ""
-    return shown(f"{notes[0]}{more}")
-
-
 def type_marker(kind: str) -> str:
     """The marker of one resource type: `-m type_Job` selects Job alone, where `-k Job`, a substring
     match, also selects BackupJobSession and JobReference."""
@@ -104,44 +96,46 @@ def register_markers(config: pytest.Config, markers: dict[str, str]) -> None:
             config.addinivalue_line("markers", f"{name}: {description}")
 
 
-class ConformanceItem(pytest.Item):
-    """Rule x resource type: node ids carry no server-specific ids, so runs compare."""
+@lru_cache(maxsize=4096)
+def _marker(name: str) -> pytest.MarkDecorator:
+    """One marker per family and resource type, shared by their items (thousands of them)."""
+    return getattr(pytest.mark, name)
 
-    def __init__(self, *, rule: Rule, kind: str, resources: list[Resource], run: Run, **kwargs: Any):
+
+class ConformanceItem(pytest.Item):
+    """Rule x resource type: node ids carry no server-specific ids, so runs compare.
+
+    The pair was judged at collection (`judging`); the item reports that result as pytest sees
+    items run, so every pytest option and report treats it as a test.
+    """
+
+    def __init__(self, *, judgement: Judgement, run: Run, **kwargs: Any):
         super().__init__(**kwargs)
-        self.rule, self.kind, self.resources, self.run = rule, kind, resources, run
+        self.judgement, self.run = judgement, run
+        self.rule, self.kind, self.resources = judgement.rule, judgement.kind, judgement.resources
+        rule, kind = self.rule, self.kind
         self.result: ItemResult | None = None
         """The outcome once it ran."""
         self.add_marker(pytest.mark.conformance_rule(rule.id, family=rule.family, severity=str(rule.severity),
                                                      kind=kind))
-        self.add_marker(getattr(pytest.mark, rule.family))
-        self.add_marker(getattr(pytest.mark, type_marker(kind)))
+        self.add_marker(_marker(rule.family))
+        self.add_marker(_marker(type_marker(kind)))
         self.user_properties += [("rule", rule.id), ("severity", str(rule.severity)), ("kind", id_safe(kind)),
-                                 ("resources", len(resources))]
+                                 ("resources", len(self.resources))]
 
     def runtest(self) -> None:
         # The outcome is kept on the item and sent with its report (`attach_result`): the run
         # gathers results from reports, wherever the item ran.
-        ctx = self.run.context()
-        try:
-            findings, waivers = self.run.judge(self.rule, self.kind, list(run_rule(self.rule, ctx, self.resources)))
-        except Exception:
-            self.result = ItemResult(self.rule.id, self.kind, "error", (), len(self.resources))
-            raise
-        if ctx.notes:  # what could not be checked is said, not silently skipped
-            self.add_report_section("call", "not checked", shown("\n".join(ctx.notes)))
-        if not findings and not self.rule.applied(ctx):
-            # Nothing judged is not "judged and found fine": the item is skipped, with the reason.
-            reason = skip_reason(self.rule, ctx.notes)
-            self.result = ItemResult(self.rule.id, self.kind, "skipped", (), len(self.resources), reason)
-            pytest.skip(reason)
-        new = [f for f in findings if not f.waiver]
-        outcome = "failed" if new else "waived" if findings else "passed"
-        self.result = ItemResult(self.rule.id, self.kind, outcome, tuple(findings), len(self.resources),
-                                 waivers=waivers)
-        if new:
-            raise RuleViolated(self.rule, self.kind, findings)
-        if findings:
+        judgement = self.judgement
+        self.result = result = judgement.result
+        if judgement.error is not None:
+            raise judgement.error
+        if judgement.notes:  # what could not be checked is said, not silently skipped
+            self.add_report_section("call", "not checked", shown("\n".join(judgement.notes)))
+        if result.outcome == "failed":
+            raise RuleViolated(self.rule, self.kind, list(result.findings))
+        if result.outcome == "waived":
+            findings = list(result.findings)
             self.add_report_section("call", "waived findings", format_findings(self.rule, self.kind, findings))
             pytest.xfail(f"{len(findings)} known finding(s): {findings[0].waiver}")
 
@@ -161,41 +155,100 @@ class ConformanceCollector(pytest.Collector):
     def __init__(self, *, run: Run, **kwargs: Any):
         super().__init__(**kwargs)
         self.run = run
-
-    def collect(self) -> Iterator[ConformanceItem]:
-        groups = _groups(self.run)
+        self.judged = judgements(run)
         # The types are known only now, after the crawl.
         register_markers(self.config, {type_marker(kind): f"conformance items of the resource type {kind}"
-                                       for kind in groups})
-        for rule, kind in _pairs(self.run, groups):
-            name = _name(rule, kind)
-            # The id is given whole, as a string: pytest 9.2 reads the `[...]` of a parsed id as its
-            # parameters, and an id built from the name alone would never equal the one `--lf` saved.
-            yield ConformanceItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", rule=rule,
-                                              kind=kind, resources=groups[kind], run=self.run)
+                                       for kind in {kind for _, kind in self.judged}})
 
+    def collect(self) -> Iterator[ConformanceItem]:
+        """An item for every pair with something to judge."""
+        for judgement in self.judged.values():
+            if judgement.applicable:
+                yield self._item(judgement)
 
-def _groups(run: Run) -> dict[str, list[Resource]]:
-    """Resource type -> its resources that were read (a failed fetch is REL001's to report)."""
-    return {kind: [r for r in resources if r.error is None] for kind, resources in run.snapshot.kinds().items()}
+    def not_applicable(self) -> list[ConformanceItem]:
+        """The pairs with nothing to judge, made as items only to be matched against the user's
+        selection (`-k`, `-m`, node ids) as their items would be; they are never run."""
+        return [self._item(judgement) for judgement in self.judged.values() if not judgement.applicable]
 
-
-def _pairs(run: Run, groups: dict[str, list[Resource]]) -> Iterator[tuple[Rule, str]]:
-    settings = run.settings
-    for rule in select_rules(settings.rules, settings.skip_rules):
-        for kind, resources in groups.items():
-            if resources:  # a kind made only of failed fetches has nothing to judge (REL001 reports it)
-                yield rule, kind
+    def _item(self, judgement: Judgement) -> ConformanceItem:
+        name = _name(judgement.rule, judgement.kind)
+        # The id is given whole, as a string: pytest 9.2 reads the `[...]` of a parsed id as its
+        # parameters, and an id built from the name alone would never equal the one `--lf` saved.
+        return ConformanceItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", judgement=judgement,
+                                           run=self.run)
 
 
 def _name(rule: Rule, kind: str) -> str:
     return f"{rule.id}[{id_safe(kind)}]"  # the server's Type only as an inert word (`plain.id_safe`)
 
 
+def pair_id(rule_id: str, kind: str) -> str:
+    """The node id of a pair, made into an item or not."""
+    return f"{NODE}::{rule_id}[{id_safe(kind)}]"
+
+
 def item_ids(run: Run) -> list[str]:
-    """The node ids of the items a run makes, in collection order, without making them (an xdist
-    controller checks the ids it was given before its workers collect)."""
-    return [f"{NODE}::{_name(rule, kind)}" for rule, kind in _pairs(run, _groups(run))]
+    """The node ids of every pair a run judges, items and not applicable, in collection order
+    (an xdist controller checks the ids it was given before its workers collect)."""
+    return [pair_id(rule_id, kind) for rule_id, kind in judgements(run)]
+
+
+@dataclass(frozen=True)
+class PairSelection:
+    """What the user's selection keeps of a run's pairs."""
+
+    items: list[pytest.Item]
+    """The items named by node id (all when none is named); `-k` and `-m` are pytest's to apply."""
+    not_applicable: list[ItemResult]
+    """The pairs with nothing to judge that node ids, `--deselect`, `-k` and `-m` keep."""
+    named: list[str]
+    """Node ids given that name a pair with nothing to judge, each with why, in words."""
+    unmatched: list[str]
+    """Node ids given that name no pair of the run."""
+
+
+def select_pairs(config: pytest.Config, collector: ConformanceCollector, items: list[pytest.Item],
+                 node_ids: Sequence[str]) -> PairSelection:
+    """The user's selection over every pair of the run, items or not applicable."""
+    if not (node_ids or config.getoption("keyword", "") or config.getoption("markexpr", "")
+            or config.getoption("deselect", None)):  # nothing to select from: every pair counts
+        inert = [j.result for j in collector.judged.values() if not j.applicable]
+        return PairSelection(items, inert, [], [])
+    others = collector.not_applicable()
+    named: list[str] = []
+    unmatched: list[str] = []
+    if node_ids:
+        unmatched = unmatched_node_ids(item_ids(collector.run), node_ids)
+        items, _ = select_node_ids(items, node_ids)
+        others, _ = select_node_ids(others, node_ids)
+        named = [f"{item.nodeid}: not applicable, no item run ({item.judgement.result.reason})" for item in others]
+    kept = [item.judgement.result for item in chosen_by_options(config, others)
+            if isinstance(item, ConformanceItem)]
+    return PairSelection(items, kept, named, unmatched)
+
+
+def chosen_by_options(config: pytest.Config, items: Sequence[pytest.Item]) -> list[pytest.Item]:
+    """The items `--deselect`, `-k` and `-m` keep, matched as pytest matches them (its own matchers),
+    for items that pytest itself does not select from: the pairs with nothing to judge."""
+    kept = list(items)
+    prefixes = tuple(config.getoption("deselect", None) or ())
+    if prefixes:
+        kept = [item for item in kept if not item.nodeid.startswith(prefixes)]
+    keyword = (config.getoption("keyword", "") or "").lstrip()
+    markexpr = config.getoption("markexpr", "") or ""
+    if not keyword and not markexpr:
+        return kept
+    from _pytest.mark import KeywordMatcher, MarkMatcher  # pytest's own matchers: the same answers
+    from _pytest.mark.expression import Expression
+
+    if keyword:
+        expr = Expression.compile(keyword)
+        kept = [item for item in kept if expr.evaluate(KeywordMatcher.from_item(item))]
+    if markexpr:
+        expr = Expression.compile(markexpr)
+        kept = [item for item in kept if expr.evaluate(MarkMatcher.from_markers(item.iter_markers()))]
+    return kept
 
 
 _RESULT = "conformance_result"

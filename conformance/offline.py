@@ -229,7 +229,7 @@ def _outcomes(snapshot: Snapshot, profile: Profile, rules: Sequence[Rule] | None
               replay: Replay) -> list[Outcome]:
     """Every rule over the file's one resource, each with a context of its own, so that what it judged
     (a pass) is told from what it had nothing to judge (skipped), as the run's items tell them."""
-    from .items import skip_reason
+    from .judging import skip_reason
 
     cache: dict = {}
     out = []

@@ -22,6 +22,7 @@ run_key = pytest.StashKey[Any]()  # runner.Run once the crawl is done (not on xd
 handoff_key = pytest.StashKey[Any]()  # workers.Handoff: how an xdist controller hands its crawl to its workers
 node_ids_key = pytest.StashKey[list[str]]()  # node ids of conformance items given as arguments
 narrowed_key = pytest.StashKey[str]()  # what naming items narrowed (rules judged, no action phase), in words
+not_applicable_key = pytest.StashKey[list[str]]()  # node ids given that name pairs with nothing to judge, and why
 said_key = pytest.StashKey[bool]()  # the run stopped with its reason said: pytest's stop banner would repeat it
 
 _EXIT_TARGET = 3  # the target could not be reached or refused the logon (pytest's INTERNAL_ERROR code)
@@ -158,16 +159,31 @@ def pytest_collection(session: pytest.Session) -> None:
     from .workers import distributing
 
     if distributing(session.config):
-        from .items import item_ids, unmatched_node_ids
+        from .items import NODE, ConformanceCollector
 
         run = _start(session.config, settings)
-        _refuse_unmatched(unmatched_node_ids(item_ids(run), session.config.stash.get(node_ids_key, [])))
+        collector = ConformanceCollector.from_parent(session, name=NODE, nodeid=NODE, run=run)
+        _select(session.config, run, collector, [])  # the items themselves, the workers make and select
         _handoff(session.config).publish(run)
+
+
+def _select(config: pytest.Config, run: Any, collector: Any, items: list[pytest.Item]) -> list[pytest.Item]:
+    """The items the node ids name; the pairs with nothing to judge the selection keeps, recorded
+    as not applicable (`items.select_pairs`); node ids that name no pair refused."""
+    from .items import select_pairs
+
+    chosen = select_pairs(config, collector, items, config.stash.get(node_ids_key, None) or [])
+    _refuse_unmatched(chosen.unmatched)
+    for result in chosen.not_applicable:
+        run.record(result)
+    if chosen.named:
+        config.stash[not_applicable_key] = chosen.named
+    return chosen.items
 
 
 def _refuse_unmatched(node_ids: list[str]) -> None:
     if node_ids:  # as pytest answers a test id that names no test
-        raise pytest.UsageError(*(f"not found: {node_id}\n(no conformance item of this run has that id)"
+        raise pytest.UsageError(*(f"not found: {node_id}\n(no rule x resource type of this run has that id)"
                                   for node_id in node_ids))
 
 
@@ -176,7 +192,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     settings = _settings(config)
     if settings is None:
         return
-    from .items import NODE, ConformanceCollector, select_node_ids
+    from .items import NODE, ConformanceCollector
 
     # The crawl decides which items exist, so it runs at collection; an xdist worker reads its controller's.
     run = _shared(config, settings) if hasattr(config, "workerinput") else _start(config, settings)
@@ -185,13 +201,30 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     collector = ConformanceCollector.from_parent(session, name=NODE, nodeid=NODE, run=run)
     added = list(collector.collect())
-    node_ids = config.stash.get(node_ids_key, None)
-    if node_ids:
-        added, unmatched = select_node_ids(added, node_ids)
-        _refuse_unmatched(unmatched)
+    if hasattr(config, "workerinput"):  # the controller records what is not applicable
+        node_ids = config.stash.get(node_ids_key, None)
+        if node_ids:
+            from .items import select_node_ids
+
+            added, _ = select_node_ids(added, node_ids)
+    else:
+        added = _select(config, run, collector, added)
     items.extend(added)
     # Tell the reporters, so "collected N items" counts these too (they come from no file).
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """A conformance item runs lean (`protocol`): its result was judged at collection."""
+    from .items import ConformanceItem
+
+    if not isinstance(item, ConformanceItem):
+        return None
+    from .protocol import run_item
+
+    run_item(item, nextitem)
+    return True
 
 
 def _cut_short(run: Any, exitstatus: int) -> int:
@@ -292,6 +325,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("conformance summary")
         if narrowed_key in config.stash:
             terminalreporter.write_line(config.stash[narrowed_key])
+        for line in config.stash.get(not_applicable_key, []):
+            terminalreporter.write_line(shown(line))
         for line in summary_lines(run):
             terminalreporter.write_line(shown(line))
         if getattr(run, "results_path", None) and not run.settings.only:  # the command names its files itself

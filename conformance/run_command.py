@@ -19,7 +19,9 @@ __all__ = ["ISOLATION", "UNUSED_PLUGINS", "outputs", "plugin_args", "pytest_args
 # minimum version or import paths. Keys a skipped conftest.py would have declared are not unknown
 # to the project, so only an unknown conformance_* key (a typo) warns, and none fails the run.
 # pytest's cache stays on, so `-- --lf` and `-- --ff` rerun the failed items of the last run.
-ISOLATION = ("--noconftest",
+# Assertions are not rewritten: the session runs conformance items alone, which hold no assert, and
+# rewriting the plugin's own modules cost about a second at each start where bytecode is not cached.
+ISOLATION = ("--noconftest", "--assert=plain",
              "-o", "addopts=", "-o", "testpaths=", "-o", "usefixtures=", "-o", "required_plugins=",
              "-o", "minversion=", "-o", "pythonpath=", "-o", "strict_config=false",
              "-o", "filterwarnings=ignore:Unknown config option. (?!conformance_):pytest.PytestConfigWarning")

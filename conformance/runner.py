@@ -43,8 +43,8 @@ class ItemResult:
     rule_id: str
     kind: str
     outcome: str
-    """'passed' (judged and found fine), 'failed', 'waived' (every finding waived), 'skipped' (nothing
-    to judge) or 'error' (the rule itself crashed)."""
+    """'passed' (judged and found fine), 'failed', 'waived' (every finding waived), 'skipped' (not
+    applicable: nothing to judge, so no pytest item was made) or 'error' (the rule itself crashed)."""
     findings: tuple[Finding, ...]
     resources: int
     """How many resources of the kind the rule looked at."""
@@ -53,18 +53,20 @@ class ItemResult:
     waivers: tuple[int, ...] = ()
     """The baseline entries (by index) its findings matched, so the run gathering results knows
     which entries are stale wherever the item ran."""
+    notes: tuple[str, ...] = ()
+    """What the rule could not check on the kind (all of it shown in the reports)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data: an item's result travels in its pytest report, to another process under xdist."""
         return {"rule_id": self.rule_id, "kind": self.kind, "outcome": self.outcome,
                 "findings": [f.to_dict() for f in self.findings], "resources": self.resources,
-                "reason": self.reason, "waivers": list(self.waivers)}
+                "reason": self.reason, "waivers": list(self.waivers), "notes": list(self.notes)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ItemResult:
         return cls(data["rule_id"], data["kind"], data["outcome"],
                    tuple(Finding.from_dict(f) for f in data["findings"]), data["resources"], data["reason"],
-                   tuple(data["waivers"]))
+                   tuple(data["waivers"]), tuple(data.get("notes", ())))
 
 
 @dataclass
@@ -119,6 +121,8 @@ class Run:
     waivers: list[Waiver] = field(default_factory=list)
     used_waivers: set[int] = field(default_factory=set)
     _cache: dict = field(default_factory=dict, repr=False)
+    judged: dict = field(default_factory=dict, repr=False)
+    """Every pair's judgement, made once at collection (`judging.judgements`)."""
 
     def judge(self, rule: Rule, kind: str, findings: list[Finding]) -> tuple[list[Finding], tuple[int, ...]]:
         """Mark what does not fail the gate: baseline matches first, then findings below --fail-on.
@@ -135,9 +139,10 @@ class Run:
         ran = {rule_id for rule_id, _ in self.results}
         return [w for i, w in enumerate(self.waivers) if i not in self.used_waivers and w.rule in ran]
 
-    def context(self) -> RuleContext:
-        """One context per item, sharing one memo: indexes are built once per run, not per item."""
-        return RuleContext(self.snapshot, self.profile, replay=self.replay(), cache=self._cache)
+    def context(self, replay: Replay | None = None) -> RuleContext:
+        """One context per item, sharing one memo: indexes are built once per run, not per item
+        (and so can the replay be, by a caller judging many items)."""
+        return RuleContext(self.snapshot, self.profile, replay=replay or self.replay(), cache=self._cache)
 
     def replay(self) -> Replay:
         """How reproductions reach this run's target, with its TLS options; for the mock, which is

@@ -112,6 +112,16 @@ class SchemaSet:
     _validator: etree.XMLSchema
     _document: etree._ElementTree
 
+    def compiled(self, source: str | Path) -> Any:
+        """xmlschema's reading of these XSDs, for a caller that would compile `source` itself (the
+        action phase reads its spec elements there): one compilation of a second or two, not two.
+        None unless they are `source`'s XSDs, read from one entry point, and xmlschema reads them."""
+        path = Path(source).resolve()
+        if len(self.sources) != 1 or self.sources[0].resolve() != path:
+            return None
+        explainer = self._explainer
+        return explainer if explainer is not None and getattr(explainer, "target_namespace", "") else None
+
     @cached_property
     def global_elements(self) -> frozenset[str]:
         """Clark names of the global elements of the loaded schemas: the roots they can judge."""

@@ -147,7 +147,7 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("dry_run", "list every request the action phase would send (see --conformance-actions) and send "
             "none of them; the crawl's GETs still go out.", False, _bool, flag=True),
     _Option("hypothesis_profile", "hypothesis settings of the action phase: conformance-ci (derandomized, "
-            "bounded), conformance-dev (keeps failures in the example database and replays them first) or "
+            "sized for a first run: one example of each kind of input per operation), conformance-dev (keeps failures in the example database and replays them first) or "
             "conformance-deep (long runs).", "conformance-ci",
             _choice("conformance-ci", "conformance-dev", "conformance-deep")),
     _Option("rules", "run only these rules: ids or families, comma-separated (e.g. LNK,REL002,protocol).", (),

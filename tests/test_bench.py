@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALLEST = {
     "crawl.py": ["--size", "4"],
     "distributed.py": ["--size", "1", "--", "--surface", "key"],
+    "items.py": ["--size", "1", "--surface", "key"],
     "mock_load.py": ["--clients", "1", "--seconds", "1"],
     "phases.py": ["--small", "1", "--large", "1", "--surface", "key"],
     "record.py": ["--size", "1", "--surface", "key"],

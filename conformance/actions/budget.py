@@ -3,8 +3,10 @@
 Three profiles are registered with hypothesis, all prefixed `conformance-` so they never collide
 with a project's own:
 
-- `conformance-ci`: derandomized (the same examples on every run, so a CI verdict is stable),
-  few examples, no example database, no deadline (a server's latency is not the code's speed);
+- `conformance-ci` (the default): derandomized (the same examples on every run, so a CI verdict is
+  stable), one example of each kind of input per operation and three short sequences: a budget sized
+  for a first run, which still finds every fault of the mock; no example database, no deadline (a
+  server's latency is not the code's speed);
 - `conformance-dev`: random, a few more examples, failures kept in hypothesis's example database
   (`.hypothesis/` in the working folder) and replayed first on the next run;
 - `conformance-deep`: long runs for a night: many examples, long sequences, the example database.
@@ -51,8 +53,8 @@ class Budget:
 
 
 BUDGETS: dict[str, Budget] = {
-    "conformance-ci": Budget(valid=2, invalid=1, hrefs=1, creates=1, reversals=1, sequences=10, steps=5,
-                             polls=8, poll_interval=1.0, task_deletes=2),
+    "conformance-ci": Budget(valid=1, invalid=1, hrefs=1, creates=1, reversals=1, sequences=3, steps=4,
+                             polls=8, poll_interval=1.0, task_deletes=1),
     "conformance-dev": Budget(valid=4, invalid=4, hrefs=2, creates=2, reversals=2, sequences=30, steps=8,
                               polls=15, poll_interval=1.0, task_deletes=3),
     "conformance-deep": Budget(valid=25, invalid=20, hrefs=10, creates=10, reversals=5, sequences=300, steps=20,

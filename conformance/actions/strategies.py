@@ -163,10 +163,13 @@ def _schema(source: str) -> object:
     return xmlschema.XMLSchema(str(path))
 
 
-def read_spec(schemas: str | Path, element: str) -> SpecModel | None:
-    """The spec element as the XSDs at `schemas` (a file or a folder) declare it; None when they do not."""
+def read_spec(schemas: str | Path, element: str, compiled: object | None = None) -> SpecModel | None:
+    """The spec element as the XSDs at `schemas` (a file or a folder) declare it; None when they do not.
+
+    `compiled`: xmlschema's reading of the same XSDs, when the run has one already (compiling them
+    takes a second or two)."""
     try:
-        schema = _schema(str(schemas))
+        schema = compiled if compiled is not None else _schema(str(schemas))
     except Exception:  # an XSD xmlschema cannot read: the spec counts as undeclared, and the phase says so
         return None
     decl = schema.elements.get(element)  # type: ignore[attr-defined]

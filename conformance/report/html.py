@@ -57,6 +57,10 @@ def _section(ident: str, title: str, body: str) -> str:
 
 def summary_html(run: Any, log: ItemLog | None = None) -> str:
     """The whole conformance part of the page, between markers that let the page be rearranged."""
+    if log is not None:  # what the pairs with nothing to judge could not check: they made no item to say it
+        for key, result in run.results.items():
+            if result.outcome == "skipped" and result.notes:
+                log.notes.setdefault(key, list(result.notes))
     c = summary_counts(run)
     ok = c["verdict"] == "conformant"
     severities = ", ".join(f"{n} {escape(s)}" for s, n in c["by_severity"].items())
@@ -77,7 +81,8 @@ def summary_html(run: Any, log: ItemLog | None = None) -> str:
         f"{incomplete}"
         f"<p>Target <code>{escape(str(c['target']))}</code>, profile <code>{escape(c['profile'])}</code>{why}: "
         f"{c['resources']} resources of {c['kinds']} types crawled, {c['items_run']} items run, "
-        f"{c['items_failed']} failed; {c['findings']} new findings ({severities})"
+        f"{c['items_failed']} failed, {c['not_applicable']} rule × type pairs not applicable; "
+        f"{c['findings']} new findings ({severities})"
         f"{''.join('; ' + escape(p) for p in waived_phrases(c['below_gate'], c['baselined'], c['fail_on']))}."
         f"{f' Run started {escape(str(started))}.' if started else ''}</p>"
         + (f"<p>Stale waivers (matched nothing; remove them):</p><ul>{stale}</ul>" if stale else "")
@@ -120,19 +125,21 @@ class HtmlSummary:
         and skipped ones are left out of the table but still counted in pytest-html's filters."""
         if ItemLog.key(report) is None:
             return
+        if report.outcome in ("passed", "skipped") and not hasattr(report, "wasxfail"):
+            # Most rows: dropped before any work on their cells.
+            if report.when == "call" or report.outcome == "skipped":  # what pytest-html itself would count
+                self.unlisted[report.outcome] += 1
+                try:
+                    self._report_data.outcomes = report.outcome
+                except (AttributeError, KeyError, TypeError):
+                    pass
+            cells.clear()
+            return
         test_id = report.nodeid + ("" if report.when == "call" else f"::{report.when}")
         for index, cell in enumerate(cells):
             if str(cell).startswith('<td class="col-testId">'):
                 cells[index] = f'<td class="col-testId">{escape(test_id)}</td>'
-        if report.outcome not in ("passed", "skipped") or hasattr(report, "wasxfail"):
-            return
-        if report.when == "call" or report.outcome == "skipped":  # what pytest-html itself would count
-            self.unlisted[report.outcome] += 1
-            try:
-                self._report_data.outcomes = report.outcome
-            except (AttributeError, KeyError, TypeError):
-                pass
-        cells.clear()
+
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:

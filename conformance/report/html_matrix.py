@@ -24,12 +24,12 @@ _COUNTED = re.compile(r"^\d[\d,]*\s+")
 """The count a reason starts with, left out when reasons are grouped."""
 
 _MARK = {"passed": ("p", "✓"), "failed": ("f", "✗"), "waived": ("w", "~"), "error": ("e", "!"),
-         "not run": ("n", "–")}
+         "not run": ("n", "–"), "not applicable": ("n", "–")}
 """outcome -> (the cell's CSS class, its mark)"""
 
 
 def cell_outcomes(results: Mapping[ItemKey, Any], log: ItemLog | None) -> dict[ItemKey, tuple[str, str]]:
-    """(rule id, kind) -> (passed|failed|waived|error|not run, why it was not run).
+    """(rule id, kind) -> (passed|failed|waived|error|not applicable|not run, why it was not run).
 
     A skip reported by pytest wins, since the item did not run whatever was recorded; then the
     run's own verdict; then pytest's outcome for items the run has no record of.
@@ -41,6 +41,8 @@ def cell_outcomes(results: Mapping[ItemKey, Any], log: ItemLog | None) -> dict[I
         recorded = getattr(result, "outcome", None)
         if key in log.skipped:
             out[key] = ("not run", log.skipped[key])
+        elif recorded == "skipped":  # nothing to judge: no item was made
+            out[key] = ("not applicable", getattr(result, "reason", ""))
         elif recorded in _MARK:
             out[key] = (recorded, "")
         elif recorded is not None:
@@ -63,7 +65,8 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
     for rule_id in rule_ids:
         rule = RULES.get(rule_id)
         # The reason most of a rule's cells were not run is said once, on the row, not on each cell.
-        reasons = Counter(why for (r, _), (outcome, why) in cells.items() if r == rule_id and outcome == "not run")
+        reasons = Counter(why for (r, _), (outcome, why) in cells.items()
+                          if r == rule_id and outcome in ("not run", "not applicable"))
         usual = reasons.most_common(1)[0][0] if reasons else ""
         tds = []
         for kind in kinds:
@@ -72,7 +75,7 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
             if outcome == "passed":
                 tds.append(f"<td>{mark}")
                 continue
-            if outcome == "not run" and why == usual:
+            if outcome in ("not run", "not applicable") and why == usual:
                 tds.append(f"<td class={css}>{mark}")
                 continue
             tip = f"{rule_id} on {kind}: {outcome}{': ' + why if why else ''}"
@@ -85,10 +88,10 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
                     f"{escape(rule_id)}{severity}</th>{''.join(tds)}</tr>")
     # Grouped by what the reason says, not by how many: "12 linked resource(s) not checked" and "3 ..." are one line.
     reasons = Counter(_COUNTED.sub("", why) or "no result recorded" for outcome, why in cells.values()
-                      if outcome == "not run")
+                      if outcome in ("not run", "not applicable"))
     not_run = "".join(f"<li>{n} item(s): {escape(why)}</li>" for why, n in sorted(reasons.items()))
     return (f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>'
             '<p class="legend">✓ passed · ✗ failed (click: its findings) · ~ waived (baseline or below '
             "--fail-on) · ! the rule crashed · – not run or not applicable (hover: why)</p>"
-            + (f'<p class="legend">Not run:</p><ul class="legend">{not_run}</ul>' if not_run else ""))
+            + (f'<p class="legend">Not run or not applicable:</p><ul class="legend">{not_run}</ul>' if not_run else ""))

@@ -64,10 +64,11 @@ def summary_counts(run: Any) -> dict[str, Any]:
         "profile_reason": profile_reason(run),
         "resources": len(run.snapshot),
         "kinds": len(run.snapshot.kinds()),
-        "items_run": len(run.results),
+        "items_run": len(run.results) - outcomes["skipped"],
         "items_passed": outcomes["passed"],
         "items_failed": outcomes["failed"] + outcomes["error"],
         "items_skipped": outcomes["skipped"],
+        "not_applicable": outcomes["skipped"],
         "findings": len(new),
         "waived": len(findings) - len(new),
         "below_gate": by_severity(parts["below_gate"]),
@@ -123,7 +124,8 @@ def summary_lines(run: Any) -> list[str]:
     lines = [
         f"target {c['target']}  profile {c['profile']}" + (f" ({c['profile_reason']})" if c["profile_reason"] else ""),
         f"{c['resources']} resources of {c['kinds']} types crawled; {c['items_run']} items run, "
-        f"{c['items_failed']} failed, {c['items_passed']} passed, {c['items_skipped']} skipped (nothing to judge)",
+        f"{c['items_failed']} failed, {c['items_passed']} passed; {c['not_applicable']} rule x type pairs not "
+        "applicable (nothing to judge: no item made)",
         f"verdict: {verdict_phrase(c)} ({findings_phrase(c)})",
     ]
     if not c["complete"]:

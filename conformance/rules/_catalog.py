@@ -82,7 +82,7 @@ class Rule:
     check: CheckFunction = field(repr=False)
     subject: str | None = None
     """What the rule judges, in words ("links with a typed Rel"), where it is not every resource:
-    a resource type without any is skipped for the rule, not passed. None: every resource."""
+    a resource type without any is not applicable for the rule (no item), never passed. None: every resource."""
     writes: bool = False
     """Whether its evidence exists only when writes are allowed (the action phase, the PATCH probe):
     a run that judges no such rule need not send them."""
@@ -92,8 +92,8 @@ class Rule:
         return self.subject is None or bool(ctx.subjects)
 
     def nothing_to_judge(self) -> str:
-        """The reason an item of the rule is skipped: its resource type offered nothing to judge.
-        It names no type, so that pytest's skip summary folds the rule's items into one line."""
+        """The reason a pair of the rule is not applicable: its resource type offered nothing to judge.
+        It names no type, so that the matrix says it once for the rule's row."""
         return f"nothing to judge: {self.id} judges {self.subject}"
 
 
@@ -229,7 +229,7 @@ def rule(id: str, severity: Severity, *, fault: str, source: str, subject: str |
     `fault` names the mock fault that breaks exactly this rule; `source` the vendor page the
     expectation rests on, so a disputed finding can be settled; `subject`, for a rule that does not
     judge every resource, what it judges: its check then calls `RuleContext.judged` on each resource
-    where it finds some, and a resource type where it finds none is skipped with that reason;
+    where it finds some, and a resource type where it finds none is not applicable, with that reason;
     `writes`, that its evidence comes only from requests sent when writes are allowed (every rule of
     the actions family has it).
     """

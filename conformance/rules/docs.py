@@ -33,7 +33,7 @@ def rules_markdown() -> str:
             continue
         lines += ["", f"## {title}"]
         for r in members:
-            judges = f" Judges {r.subject}; elsewhere its items are skipped, not passed." if r.subject else ""
+            judges = f" Judges {r.subject}; elsewhere it is not applicable (no item), never passed." if r.subject else ""
             lines += ["", f"### {r.id}: {r.statement}", "", f"Severity **{r.severity}**. {r.doc}".rstrip(), "",
                       f"Source: `{r.source}`. Proven by the mock fault `{r.fault}`.{judges}"]
     return "\n".join(lines) + "\n"
