@@ -14,11 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...parsing import ParseError, parse_xml
+from ..area_routes import estate_for
 from ..documents import task
+from ..estate import Item
 from ..operations import writable, writes
 from ..render import NAMESPACE
 from ..responses import error_response, reply, view_of
 from ..specs import spec_schema
+from ..surface import Area, load_surface
 from ..tree import Node
 from ..fault_registry import CallNext, Context, Reply, document_fault, exchange_fault, rel_links, reply_fault, request_context
 
@@ -194,4 +197,57 @@ async def _clone_shares_vms(request: Request, call_next: CallNext) -> Response:
         ds.includes[copy_id] = replace(added, id=copy_id, job_id=partner,
                                        order=len(ds.kids("job.includes", partner)))
         ds.children["job.includes"].setdefault(partner, []).append(copy_id)
+    return response
+
+
+def _area_write(request: Request) -> tuple[Area, str, tuple[str, ...]] | None:
+    """(area, 'collection' or 'item', ids) when the request is a Create on an area's collection or
+    a DELETE of one of its items; None for anything else."""
+    method, action = request.method, request_context(request).query.get("action", "create").casefold()
+    found = load_surface().match(request.scope["path"].partition("/api/")[2])
+    if found is None or not isinstance(found.entry, Area):
+        return None
+    if method == "POST" and found.form == "collection" and action == "create":
+        return found.entry, "collection", found.ids
+    if method == "DELETE" and found.form == "item":
+        return found.entry, "item", found.ids
+    return None
+
+
+@exchange_fault("deleted_member_reappears", "ACT011",
+                "an item deleted from a documented area is back in its list, and answers again, once the next item "
+                "is created there", replay=WRITES)
+async def _deleted_member_reappears(request: Request, call_next: CallNext) -> Response:
+    write = _area_write(request)
+    if write is None:
+        return await call_next(request)
+    area, form, ids = write
+    est = estate_for(request)
+    state = request.app.state
+    if not hasattr(state, "deleted_items"):
+        state.deleted_items = {}
+    tombstones: dict[str, list[Item]] = state.deleted_items
+    item = est.items[area.path].get(ids[-1]) if form == "item" else None
+    response = await call_next(request)
+    if response.status_code >= 300:
+        return response
+    if item is not None and item.id not in est.items[area.path]:
+        tombstones.setdefault(area.path, []).append(item)
+    elif form == "collection":
+        for back in tombstones.pop(area.path, []):
+            est.items[area.path][back.id] = back
+            if back.parent is not None:
+                est.kids[area.path].setdefault(back.parent, []).append(back.id)
+    return response
+
+
+@exchange_fault("edit_lost_after_create", "ACT012",
+                "creating an item in a documented area undoes the edits of the items already there", replay=WRITES)
+async def _edit_lost_after_create(request: Request, call_next: CallNext) -> Response:
+    write = _area_write(request)
+    response = await call_next(request)
+    if write is not None and write[1] == "collection" and response.status_code < 300:
+        est = estate_for(request)
+        for key in [k for k in est.overrides if k[0] == write[0].path]:
+            del est.overrides[key]
     return response
