@@ -39,7 +39,7 @@ __all__ = ["Divergence", "LifecycleMachine", "LifecycleRun", "Member", "explore_
 MEMBERS, EDITS = "lifecycle_members", "lifecycle_edits"
 """The evidence of a lifecycle: its members (ACT011) and its edits (ACT012)."""
 _SECRET = ("Password", "PasswordKey")
-_SHRINKS = 40
+_SHRINKS = 24
 """Sequences tried after the first divergence, to shrink it: the shortest found by then is kept (a
 server's answers are slow next to hypothesis's patience)."""
 
@@ -121,6 +121,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Members made that the collection never listed (ACT007 reports them)."""
         self.gone: set[str] = set()
         self.changed = False
+        self.shown: tuple[list[str], Answer] | None = None
+        """The collection as the last step read it, when nothing changed since (the invariant reads it)."""
         run.sequences += 1
         if run.divergence:
             run.shrinks += 1
@@ -151,6 +153,15 @@ class LifecycleMachine(RuleBasedStateMachine):
     def _listed(self) -> tuple[list[str], Answer]:
         got = self._send("GET", self.lc.collection, "check")
         return [u for m in got.members if (u := resolve(m.href or "", self.lc.collection))], got
+
+    def _listed_link(self, rel: str, url: str) -> str | None:
+        """The Href of a member's link as the collection last read lists it (None when it does not)."""
+        if self.shown is None:
+            return None
+        got = self.shown[1]
+        return next((resolve(l.href, got.exchange.url) for l in got.links
+                     if l.rel == rel and l.href and l.owner and same_resource(resolve(l.owner, got.exchange.url), url)),
+                    None)
 
     def _entity(self, url: str) -> Answer:
         """The member as GET returns it, in its entity form where it has another."""
@@ -188,7 +199,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         run.seen.update(listed)
         made = resolve(location, lc.create) if location else (fresh[-1] if fresh else None)
         subject = next((u for u in listed if same_resource(u, made)), made)
-        self.changed = True
+        self.changed, self.shown = True, (listed, got)
         if subject is None or subject not in listed:
             self._step("Create", lc.create, answer, "create", more=(got.exchange,), subject=subject,
                        collection=lc.collection, listed=False)
@@ -238,7 +249,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._step("Edit", href, answer)
         if _ok(answer):
             self.alive[member.url].update(expected)
-            self.changed = True
+            self.changed, self.shown = True, None
 
     @precondition(lambda self: bool(self.lc.actions))
     @rule(member=members, pick=st.integers(min_value=0, max_value=7))
@@ -255,7 +266,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if href is None or spec is None:
             return
         self._step(rel, href, self._send(spec.method, href))
-        self.changed = True
+        self.changed, self.shown = True, None
 
     @rule(member=consumes(members))
     def delete(self, member: Member) -> None:
@@ -265,17 +276,19 @@ class LifecycleMachine(RuleBasedStateMachine):
         gone = self._remove(member.url)
         if gone:
             self.gone.add(member.url)
-        self.changed = True
+        self.changed, self.shown = True, None
 
     def _remove(self, url: str) -> bool:
         """Delete a member; whether it answers 404 afterwards."""
         self.alive.pop(url, None)
         self.unlisted.discard(url)
-        got = self._entity(url)
-        deletes = got.rel("Delete")
-        href = resolve(deletes[0].href or "", got.exchange.url) if deletes else None
+        href = self._listed_link("Delete", url)
+        if href is None:  # the list does not carry its members' links: the member's own
+            got = self._entity(url)
+            deletes = got.rel("Delete") if _ok(got) else []
+            href = resolve(deletes[0].href or "", got.exchange.url) if deletes else None
         spec = self.engine.spec_for("Delete", href or "")
-        if not _ok(got) or href is None or spec is None:
+        if href is None or spec is None:
             return False
         answer = self._send(spec.method, href)
         self._step("Delete", href, answer)
@@ -292,7 +305,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if not self.changed:
             return
         self.changed = False
-        listed, got = self._listed()
+        listed, got = self.shown or self._listed()
+        self.shown = (listed, got)
         for url in sorted(self.alive):
             if url not in self.unlisted and not any(same_resource(u, url) for u in listed):
                 self._diverged(MEMBERS, f"{self.lc.collection} to list {url}, made by the sequence and not deleted; "
