@@ -42,7 +42,8 @@ class Budget:
     steps: int
     """Longest sequence."""
     lifecycles: int
-    """Sequences the state machine explores per lifecycle (a type the links let a client create and delete)."""
+    """Sequences the state machine explores per lifecycle (a type the links let a client create and delete)
+    of two kinds of step; one with Edit or actions too gets proportionally more."""
     polls: int
     """Most polls of one Task before it counts as not finishing."""
     poll_interval: float

@@ -22,7 +22,7 @@ from typing import Any
 
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, consumes, invariant, multiple, precondition, rule, run_state_machine_as_test,
+    Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test,
 )
 from hypothesis.strategies import SearchStrategy
 
@@ -104,6 +104,12 @@ def _values(tree: Element, names: set[str]) -> dict[str, str]:
             and c.simple is not None and not c.simple.typed and _editable(c.name)}
 
 
+_PICK = st.integers(min_value=0, max_value=15)
+"""Which of the member's plain-text fields an edit changes (modulo their number)."""
+_TEXT = xsd_string(1, 16, PLAIN)
+"""The text it writes there."""
+
+
 class LifecycleMachine(RuleBasedStateMachine):
     """Sequences of one type's steps, as its links offer them; a fresh instance per sequence."""
 
@@ -178,8 +184,16 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # -- the steps -------------------------------------------------------------------------------
 
-    @rule(target=members, data=st.data())
-    def create(self, data: st.DataObject) -> object:
+    @initialize(target=members, pick=_PICK, text=_TEXT, data=st.data())
+    def a_member_of_its_own(self, pick: int, text: str, data: st.DataObject) -> object:
+        """Every sequence starts from a member it made, edited where the type offers Edit: what later
+        steps do to a member and to an edit is always in view."""
+        made = self._create(data)
+        if isinstance(made, Member) and self.lc.edit_spec is not None:
+            self._edit(made, pick, text, data)
+        return made
+
+    def _create(self, data: st.DataObject) -> object:
         lc, run = self.lc, self.run
         payload = None
         if run.bodies is not None:
@@ -211,11 +225,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         return Member(subject, run.made)
 
     @precondition(lambda self: self.lc.edit_spec is not None)
-    @rule(member=members, pick=st.integers(min_value=0, max_value=15), text=xsd_string(1, 16, PLAIN),
-          data=st.data())
+    @rule(member=members, pick=_PICK, text=_TEXT, data=st.data())
     def edit(self, member: Member, pick: int, text: str, data: st.DataObject) -> None:
         """Edit one field (the member as GET returns it, one plain string changed), or send a body of
         Edit's own element; what it says of the member's fields must read back."""
+        self._edit(member, pick, text, data)
+
+    def _edit(self, member: Member, pick: int, text: str, data: st.DataObject) -> None:
         spec = self.lc.edit_spec
         assert spec is not None and spec.body
         model = self.engine.spec_model(spec.body)
@@ -300,6 +316,11 @@ class LifecycleMachine(RuleBasedStateMachine):
                        collection=self.lc.collection)
         return after.status == 404
 
+    @rule(target=members, data=st.data())
+    def create(self, data: st.DataObject) -> object:
+        """Another member (defined last: the rules hypothesis tries first act on the member a sequence has)."""
+        return self._create(data)
+
     @invariant()
     def the_collection_and_the_members_hold_what_the_sequence_left(self) -> None:
         if not self.changed:
@@ -338,6 +359,12 @@ class LifecycleMachine(RuleBasedStateMachine):
                 pass
 
 
+def _examples(budget: int, lc: Lifecycle) -> int:
+    """Sequences to try: the budget for a lifecycle of two kinds of step (Create, Delete), more for
+    more kinds, as their orders multiply."""
+    return max(budget, budget * len(lc.steps) // 2)
+
+
 def _explore(run: LifecycleRun, chosen: settings) -> None:
     try:
         run_state_machine_as_test(lambda: LifecycleMachine(run), settings=chosen)
@@ -354,8 +381,6 @@ def explore_lifecycles(engine: Engine, ops: list[Operation]) -> list[dict[str, A
     """Explore each lifecycle the links offer with hypothesis; record per lifecycle its evidence
     (the minimal diverging sequence, or that none diverged). Returns what was explored."""
     explored = []
-    chosen = settings(engine.hypothesis, max_examples=engine.budget.lifecycles,
-                      stateful_step_count=engine.budget.steps)
     for lc in lifecycles(engine.snapshot, ops, engine.mode):
         model = engine.spec_model(lc.create_spec.body) if lc.create_spec.body else None
         if lc.create_spec.body and model is None:
@@ -368,10 +393,11 @@ def explore_lifecycles(engine: Engine, ops: list[Operation]) -> list[dict[str, A
         bodies = valid_body(model, engine.values, choose, PLAIN) if model is not None else None
         run = LifecycleRun(engine, lc, bodies, model.namespace if model is not None else "")
         started = time.perf_counter()
-        _explore(run, chosen)
+        _explore(run, settings(engine.hypothesis, max_examples=_examples(engine.budget.lifecycles, lc),
+                               stateful_step_count=engine.budget.steps))
         run.elapsed = time.perf_counter() - started
         engine.evidence.extend(run.step_problems.values())
-        case = f"up to {engine.budget.lifecycles} sequences of up to {engine.budget.steps} steps " \
+        case = f"up to {_examples(engine.budget.lifecycles, lc)} sequences of up to {engine.budget.steps} steps " \
                f"({', '.join(lc.steps)}) of {lc.type}"
         for check in (MEMBERS, *((EDITS,) if lc.edit_spec else ())):
             mine = run.check == check

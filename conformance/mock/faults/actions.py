@@ -214,40 +214,79 @@ def _area_write(request: Request) -> tuple[Area, str, tuple[str, ...]] | None:
     return None
 
 
-@exchange_fault("deleted_member_reappears", "ACT011",
-                "an item deleted from a documented area is back in its list, and answers again, once the next item "
-                "is created there", replay=WRITES)
-async def _deleted_member_reappears(request: Request, call_next: CallNext) -> Response:
-    write = _area_write(request)
-    if write is None:
-        return await call_next(request)
-    area, form, ids = write
-    est = estate_for(request)
+def _server_write(request: Request) -> tuple[str, str | None] | None:
+    """('create', None) for a backup server connected, ('delete' or 'edit', its id) for one
+    disconnected or edited; None for anything else."""
+    context = request_context(request)
+    parts = _parts(request)
+    if parts[:2] != ["api", "backupservers"]:
+        return None
+    if len(parts) == 2 and request.method == "POST" and context.query.get("action", "").casefold() == "create":
+        return "create", None
+    if len(parts) == 3 and request.method in ("DELETE", "PUT"):
+        return ("delete" if request.method == "DELETE" else "edit"), parts[2]
+    return None
+
+
+def _kept(request: Request, name: str) -> dict[str, list[object]]:
     state = request.app.state
-    if not hasattr(state, "deleted_items"):
-        state.deleted_items = {}
-    tombstones: dict[str, list[Item]] = state.deleted_items
-    item = est.items[area.path].get(ids[-1]) if form == "item" else None
+    if not hasattr(state, name):
+        setattr(state, name, {})
+    return getattr(state, name)
+
+
+@exchange_fault("deleted_member_reappears", "ACT011",
+                "a backup server disconnected, or an item deleted from a documented area, is back in its list (and "
+                "answers again) once the next one is created there", replay=WRITES)
+async def _deleted_member_reappears(request: Request, call_next: CallNext) -> Response:
+    area, server = _area_write(request), _server_write(request)
+    if area is None and server is None:
+        return await call_next(request)
+    tombstones = _kept(request, "deleted_members")
+    est = estate_for(request) if area is not None else None
+    if server is not None:
+        key, gone = "backupServers", request.app.state.dataset.backup_servers.get(server[1] or "")
+    else:
+        assert area is not None and est is not None
+        key, gone = area[0].path, est.items[area[0].path].get(area[2][-1]) if area[1] == "item" else None
     response = await call_next(request)
     if response.status_code >= 300:
         return response
-    if item is not None and item.id not in est.items[area.path]:
-        tombstones.setdefault(area.path, []).append(item)
-    elif form == "collection":
-        for back in tombstones.pop(area.path, []):
-            est.items[area.path][back.id] = back
+    if server is not None and server[0] == "delete" and gone is not None:
+        tombstones.setdefault(key, []).append(gone)
+    elif server is not None and server[0] == "create":
+        for back in tombstones.pop(key, []):
+            writable(request).backup_servers[back.id] = back  # type: ignore[attr-defined]
+    elif area is not None and est is not None and area[1] == "item" and gone is not None:
+        tombstones.setdefault(key, []).append(gone)
+    elif area is not None and est is not None and area[1] == "collection":
+        for back in tombstones.pop(key, []):
+            assert isinstance(back, Item)
+            est.items[key][back.id] = back
             if back.parent is not None:
-                est.kids[area.path].setdefault(back.parent, []).append(back.id)
+                est.kids[key].setdefault(back.parent, []).append(back.id)
     return response
 
 
 @exchange_fault("edit_lost_after_create", "ACT012",
-                "creating an item in a documented area undoes the edits of the items already there", replay=WRITES)
+                "connecting a backup server undoes the edits of the servers already there, and creating an item in "
+                "a documented area those of the items already there", replay=WRITES)
 async def _edit_lost_after_create(request: Request, call_next: CallNext) -> Response:
-    write = _area_write(request)
+    area, server = _area_write(request), _server_write(request)
+    before = _kept(request, "servers_before_edit")
+    if server is not None and server[0] == "edit":
+        before.setdefault(server[1] or "", request.app.state.dataset.backup_servers.get(server[1] or ""))
     response = await call_next(request)
-    if write is not None and write[1] == "collection" and response.status_code < 300:
+    if response.status_code >= 300:
+        return response
+    if server is not None and server[0] == "create":
+        servers = writable(request).backup_servers
+        for server_id, was in list(before.items()):
+            if was is not None and server_id in servers:
+                servers[server_id] = was  # type: ignore[assignment]
+        before.clear()
+    if area is not None and area[1] == "collection":
         est = estate_for(request)
-        for key in [k for k in est.overrides if k[0] == write[0].path]:
+        for key in [k for k in est.overrides if k[0] == area[0].path]:
             del est.overrides[key]
     return response
