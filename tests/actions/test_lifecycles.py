@@ -60,7 +60,7 @@ def test_on_the_clean_mock_every_lifecycle_holds_and_the_summary_lists_each_with
     explored = {lc["type"]: lc for lc in summary["lifecycles"]}
     assert len(summary["lifecycles"]) >= 15 and summary["errors"] == []
     assert not any(lc["diverged"] for lc in summary["lifecycles"])
-    budget = 4  # conformance-ci
+    budget = 2  # conformance-ci
     assert all(lc["sequences"] >= budget and lc["steps_run"] >= budget for lc in summary["lifecycles"])
     assert explored["Credentials"]["steps"] == ["Create", "Edit", "Delete"]
     assert not LIFECYCLE_RULES & {rule for rule, _ in _found(clean)}
