@@ -22,7 +22,8 @@ from typing import Any
 
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test,
+    Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, precondition, rule,
+    run_state_machine_as_test,
 )
 from hypothesis.strategies import SearchStrategy
 
