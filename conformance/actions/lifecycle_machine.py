@@ -22,8 +22,8 @@ from typing import Any
 
 from hypothesis import settings, strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, consumes, initialize, invariant, multiple, precondition, rule,
-    run_state_machine_as_test,
+    Bundle, RuleBasedStateMachine, consumes, get_state_machine_test, initialize, invariant, multiple, precondition,
+    rule,
 )
 from hypothesis.strategies import SearchStrategy
 
@@ -367,8 +367,12 @@ def _examples(budget: int, lc: Lifecycle) -> int:
 
 
 def _explore(run: LifecycleRun, chosen: settings) -> None:
+    test = get_state_machine_test(lambda: LifecycleMachine(run), settings=chosen)
+    # One key per lifecycle in the example database (the dev and deep profiles replay failures first).
+    key = f"conformance:lifecycle {run.lifecycle.template}".encode()
+    test._hypothesis_internal_database_key = key  # type: ignore[attr-defined]
     try:
-        run_state_machine_as_test(lambda: LifecycleMachine(run), settings=chosen)
+        test()
     except Stopped:
         raise
     except Divergence:

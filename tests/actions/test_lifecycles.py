@@ -116,3 +116,14 @@ async def test_an_edit_of_an_area_item_reads_back_and_a_deleted_items_id_is_neve
     again = await client.post(f"{server}/credentials", content=spec("CredentialsInfoSpec"), headers=XML)
     assert again.status_code == 201 and again.headers["Location"] != url
     assert (await client.get(url)).status_code == 404
+
+
+def test_a_dry_run_under_actions_all_says_what_the_lifecycles_would_send():
+    from conformance.actions.budget import BUDGETS
+    from conformance.actions.plan import plan
+
+    budget = BUDGETS["conformance-ci"]
+    lines = plan([], [], load_profile("v1_7"), budget, "all", "https://em/api/sessionMngr/?v=latest", False)
+    (line,) = [line for line in lines if "per lifecycle" in line]
+    assert f"up to {budget.lifecycles} sequences of up to {budget.steps} steps per lifecycle" in line
+    assert not any("per lifecycle" in line for line in plan([], [], load_profile("v1_7"), budget, "safe", "", False))
