@@ -118,7 +118,8 @@ class ActionEvidence:
     """One scenario of the action phase, tied to the crawled resource that offered the link."""
 
     check: str
-    """'valid', 'invalid', 'task', 'task_delete', 'create', 'delete', 'reversible' or 'sequence'."""
+    """'valid', 'invalid', 'task', 'task_delete', 'create', 'delete', 'reversible', 'sequence' (the jobs'),
+    'lifecycle_members' or 'lifecycle_edits' (a type's lifecycle)."""
     rel: str
     url: str
     """The crawled resource whose link was followed: findings attach to it (and its kind)."""

@@ -51,7 +51,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     summary: dict[str, Any] = {
         "mode": mode, "dry_run": dry_run, "hypothesis_profile": hypothesis_profile,
         "operations": [op.key for op in chosen], "held_back": [f"{op.key} ({op.spec.safety})" for op in held],
-        "notes": notes, "errors": [], "requests": {}, "evidence": 0, "elapsed_s": 0.0,
+        "notes": notes, "errors": [], "requests": {}, "evidence": 0, "elapsed_s": 0.0, "lifecycles": [],
     }
     snapshot.meta["actions"] = summary
     if dry_run or mode == "none":
@@ -61,6 +61,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     import httpx
 
     from .engine import Engine
+    from .lifecycle_machine import explore_lifecycles
     from .machine import explore_sequences
     from .wire import Stopped, Wire
 
@@ -76,6 +77,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
             engine.run(chosen)
             if mode == "all":
                 explore_sequences(engine, chosen)
+                summary["lifecycles"] = explore_lifecycles(engine, chosen)
         except Stopped:
             engine.errors.append("interrupted")
 

@@ -43,6 +43,9 @@ class Budget:
     """Sequences the state machine explores."""
     steps: int
     """Longest sequence."""
+    lifecycles: int
+    """Sequences the state machine explores per lifecycle (a type the links let a client create and delete)
+    of two kinds of step; one with Edit or actions too gets proportionally more."""
     polls: int
     """Most polls of one Task before it counts as not finishing."""
     poll_interval: float
@@ -54,11 +57,11 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "conformance-ci": Budget(valid=1, invalid=1, hrefs=1, creates=1, reversals=1, sequences=3, steps=4,
-                             polls=8, poll_interval=1.0, task_deletes=1),
+                             lifecycles=2, polls=8, poll_interval=1.0, task_deletes=1),
     "conformance-dev": Budget(valid=4, invalid=4, hrefs=2, creates=2, reversals=2, sequences=30, steps=8,
-                              polls=15, poll_interval=1.0, task_deletes=3),
+                              lifecycles=20, polls=15, poll_interval=1.0, task_deletes=3),
     "conformance-deep": Budget(valid=25, invalid=20, hrefs=10, creates=10, reversals=5, sequences=300, steps=20,
-                               polls=60, poll_interval=2.0, task_deletes=10),
+                               lifecycles=100, polls=60, poll_interval=2.0, task_deletes=10),
 }
 
 _COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,

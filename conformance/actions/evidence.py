@@ -191,10 +191,27 @@ def sequences(ev: ActionEvidence) -> Iterator[Problem]:
         yield Problem(expected, actual or ev.divergence, None, ev.steps)
 
 
+def _diverging(ev: ActionEvidence, check: str) -> Iterator[Problem]:
+    if ev.check == check and ev.divergence:
+        expected, _, actual = ev.divergence.partition("; actually ")
+        yield Problem(expected, actual or ev.divergence, None, ev.steps)
+
+
+def lifecycle_members(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT011: in any sequence of a type's lifecycle, what it made and did not delete stays listed,
+    and what it deleted stays gone."""
+    yield from _diverging(ev, "lifecycle_members")
+
+
+def lifecycle_edits(ev: ActionEvidence) -> Iterator[Problem]:
+    """ACT012: in any sequence of a type's lifecycle, a field an edit set reads back until the next edit."""
+    yield from _diverging(ev, "lifecycle_edits")
+
+
 JUDGES: Mapping[str, Callable[[ActionEvidence], Iterator[Problem]]] = {
     "ACT001": server_errors, "ACT002": refusals, "ACT003": outcomes, "ACT004": task_soundness,
     "ACT005": task_completion, "ACT006": task_removal, "ACT007": creations, "ACT008": deletions,
-    "ACT009": reversals, "ACT010": sequences,
+    "ACT009": reversals, "ACT010": sequences, "ACT011": lifecycle_members, "ACT012": lifecycle_edits,
 }
 
 

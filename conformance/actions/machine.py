@@ -12,7 +12,9 @@ sequence, and the shortest one found is kept as evidence with the requests that 
 A step's own answer is judged like a single request (no 5xx, the documented status): a server
 that breaks those is reported by their rules; the machine itself only reports divergence.
 Whatever hypothesis draws is drawn before the server is asked anything, so a replayed sequence
-draws the same and the shrunk one can be trusted.
+draws the same and the shrunk one can be trusted. `JobSequences` is defined at module level and
+given what the sequences share (`_Setup`); the lifecycles of every other type are explored by
+`lifecycle_machine.LifecycleMachine`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from .evidence import same_resource
 from .strategies import PLAIN, SpecModel, as_payload, valid_body
 from .wire import Answer, Stopped
 
-__all__ = ["Divergence", "JobHandle", "explore_sequences", "seeds"]
+__all__ = ["Divergence", "JobHandle", "JobSequences", "explore_sequences", "seeds"]
 
 _REF = "HierarchyObjRef"
 _RELS = ("Start", "Stop", "Retry", "Clone", "Create")
@@ -114,6 +116,206 @@ def _spec_of(engine: Engine, rel: str, href: str | None) -> SpecModel | None:
     return engine.spec_model(spec.body) if spec is not None else None
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What every sequence over the jobs is given: the phase, what outlives a sequence, the seed jobs,
+    the list that shows them, and the spec elements of Clone and of a VM added."""
+
+    engine: Engine
+    shared: _Shared
+    handles: list[JobHandle]
+    jobs_list: str
+    clone_spec: SpecModel
+    include_spec: SpecModel
+
+
+class JobSequences(RuleBasedStateMachine):
+    """Sequences over the seed jobs; a fresh instance per sequence, given what the sequences share."""
+
+    jobs = Bundle("jobs")
+
+    def __init__(self, setup: _Setup) -> None:
+        super().__init__()
+        self.setup = setup
+        self.engine, self.shared = setup.engine, setup.shared
+        self.trace: list[Exchange] = []
+        self.owners: list[str] = []
+        self.model: dict[str, Counter[str]] = {}
+        self.handles: dict[str, JobHandle] = {}
+        self.changed = False
+        if self.shared.token is None:
+            self._logon()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _logon(self) -> None:
+        creds = self.engine.credentials
+        assert creds is not None
+        answer = self.engine.wire.send("action", "POST", creds.logon_url, auth=(creds.user, creds.password))
+        self.shared.logon = answer.exchange
+        if self.trace:  # a log-off step: the new logon is part of the sequence
+            self.trace.append(self.shared.logon)
+        own = answer.rel("Delete")
+        self.shared.token = answer.token if _ok(answer) else None
+        self.shared.session = resolve(own[0].href or "", creds.url) if own else answer.href
+
+    def _send(self, method: str, url: str, purpose: str = "action", **kw: object) -> Answer:
+        answer = self.engine.wire.send(purpose, method, url, token=self.shared.token, **kw)  # type: ignore[arg-type]
+        if purpose == "action":
+            self.trace.append(answer.exchange)
+        return answer
+
+    def _judge(self, rel: str, owner: str, href: str, answer: Answer, *, judge: bool = True,
+               wait: bool = True) -> None:
+        """A step's own outcome, judged like a single request (kept when it breaks something)."""
+        spec = self.engine.spec_for(rel, href)
+        if spec is None:
+            return
+        check = "valid" if judge else "step"  # "step": an outcome no single request promises; 5xx only
+        ev = ActionEvidence(check, rel, owner, href, f"{rel} within a sequence", (answer.exchange,),
+                            spec.status, spec.returns)
+        if problems(ev):
+            self.shared.step_problems.setdefault((rel, answer.exchange.method, answer.status), ev)
+        if wait and answer.exchange.root == "Task":
+            self.engine.wait(answer, token=self.shared.token)  # what the model checks must be done first
+
+    def _includes(self, job: JobHandle) -> tuple[Counter[str], Answer | None]:
+        if not job.includes:
+            return Counter(), None
+        got = self._send("GET", job.includes, "check")
+        return Counter(dict(state).get(_REF, "?") for _, state in got.items), got
+
+    def _clone(self, job: JobHandle, data: st.DataObject) -> JobHandle | None:
+        href = job.href("Clone")
+        spec = self.engine.spec_for("Clone", href or "")
+        choose = spec.choices.get(job.job_type or "") if spec else None
+        tree = data.draw(valid_body(self.setup.clone_spec, self.engine.values, choose,
+                                    PLAIN), label="JobCloneSpec")
+        if href is None or spec is None or not allowed(spec, self.engine.mode):
+            return None
+        info = tree.children[0] if tree.children else tree
+        name = next((c.text for c in info.children if c.name == "JobName"), None)
+        if not self.shared.jobs:
+            listed = self._send("GET", self.setup.jobs_list, "setup")
+            self.shared.jobs.update(resolve(m.href or "", self.setup.jobs_list) for m in listed.members)
+        self.owners.append(job.origin)
+        payload = as_payload(tree, self.setup.clone_spec.namespace, "valid JobCloneSpec")
+        answer = self._send(spec.method, href, body=payload.body, content_type=payload.content_type)
+        self._judge("Clone", job.origin, href, answer)
+        if not _ok(answer):
+            return None
+        listed = self._send("GET", self.setup.jobs_list, "check")
+        fresh = [m for m in listed.members if resolve(m.href or "", self.setup.jobs_list) not in self.shared.jobs]
+        self.shared.jobs.update(resolve(m.href or "", self.setup.jobs_list) for m in listed.members)
+        named = [m for m in fresh if m.name == name] or fresh
+        if not named:
+            self._diverged(f"the clone {name!r} of {job!r} listed in {self.setup.jobs_list}; actually it is not",
+                           listed)
+        ref = self._send("GET", resolve(named[0].href or "", self.setup.jobs_list) or "", "setup")
+        alternate = ref.rel("Alternate")
+        url = (resolve(alternate[0].href or "", ref.exchange.url) if alternate else None) or ref.exchange.url
+        clone = _handle(url, self._send("GET", url, "setup"), self.engine.profile, self.engine.snapshot.root_url,
+                        job.origin)
+        self.handles[clone.entity] = clone
+        self.model[clone.entity] = Counter(self.model.get(job.entity, Counter()))
+        self.changed = True
+        return clone
+
+    def _diverged(self, message: str, shown: Answer | None) -> None:
+        logon = [self.shared.logon] if self.shared.logon is not None else []
+        self.shared.steps = [*logon, *self.trace, *([shown.exchange] if shown is not None else [])]
+        self.shared.divergence = message
+        self.shared.owner = self.owners[0] if self.owners else None
+        raise Divergence(message)
+
+    # -- the steps -------------------------------------------------------------------------
+
+    @initialize(target=jobs, data=st.data())
+    def two_jobs_and_a_clone(self, data: st.DataObject) -> object:
+        """The seed jobs as they are now, and a fresh clone of the first (every sequence has a pair
+        that must change apart)."""
+        for job in self.setup.handles:
+            self.handles[job.entity] = job
+            self.model[job.entity] = self._includes(job)[0]
+        clone = self._clone(self.setup.handles[0], data)
+        return multiple(*self.setup.handles, *([clone] if clone else []))
+
+    @rule(job=jobs, rel=st.sampled_from(("Start", "Stop", "Retry")))
+    def run(self, job: JobHandle, rel: str) -> None:
+        """Start, stop or retry: nothing the model tracks may change."""
+        href = job.href(rel)
+        spec = self.engine.spec_for(rel, href or "")
+        if href is None or spec is None or not allowed(spec, self.engine.mode):
+            return
+        self.owners.append(job.origin)
+        self._judge(rel, job.origin, href, self._send(spec.method, href), wait=False)
+
+    @rule(target=jobs, job=jobs, data=st.data())
+    def clone(self, job: JobHandle, data: st.DataObject) -> object:
+        made = self._clone(job, data)
+        return made if made is not None else multiple()
+
+    @rule(job=jobs, data=st.data())
+    def add_vm(self, job: JobHandle, data: st.DataObject) -> None:
+        tree = data.draw(valid_body(self.setup.include_spec, self.engine.values, alphabet=PLAIN),
+                         label="CreateObjectInJobSpec")
+        href = job.href("Create")
+        spec = self.engine.spec_for("Create", href or "")
+        if href is None or spec is None or not allowed(spec, self.engine.mode):
+            return
+        ref = next((c.text for c in tree.children if c.name == _REF), None) or "?"
+        payload = as_payload(tree, self.setup.include_spec.namespace, "valid CreateObjectInJobSpec")
+        self.owners.append(job.origin)
+        answer = self._send(spec.method, href, body=payload.body, content_type=payload.content_type)
+        self._judge("Create", job.origin, href, answer)
+        if _ok(answer):
+            self.model.setdefault(job.entity, Counter())[ref] += 1
+        self.changed = True
+
+    @rule(job=jobs, pick=st.integers(min_value=0, max_value=15))
+    def remove_vm(self, job: JobHandle, pick: int) -> None:
+        _, listed = self._includes(job)
+        if listed is None or not listed.items:
+            return
+        href, state = listed.items[pick % len(listed.items)]
+        deletes = [l.href for l in listed.links if l.rel == "Delete" and l.owner == href and l.href]
+        target = resolve(deletes[0], listed.exchange.url) if deletes else None
+        spec = self.engine.spec_for("Delete", target) if target else None
+        if target is None or spec is None:
+            return
+        last = sum(self.model.get(job.entity, Counter()).values()) <= 1
+        self.owners.append(job.origin)
+        answer = self._send(spec.method, target)
+        # A job's last VM cannot be removed (delete_jobs_id_includes_id.md): then a refusal is the outcome.
+        self._judge("Delete", job.origin, target, answer, judge=not last)
+        if _ok(answer) and not last:
+            self.model[job.entity][dict(state).get(_REF, "?")] -= 1
+            self.model[job.entity] += Counter()  # drop what reached zero
+        self.changed = True
+
+    @rule()
+    def log_off_and_on(self) -> None:
+        spec = self.engine.spec_for("Delete", self.shared.session) if self.shared.session else None
+        if self.shared.session is None or spec is None or not allowed(spec, self.engine.mode):
+            return
+        answer = self._send(spec.method, self.shared.session)
+        self._judge("Delete", self.engine.snapshot.meta.get("session_url") or self.shared.session, self.shared.session,
+                    answer)
+        self._logon()
+
+    @invariant()
+    def jobs_hold_what_the_sequence_left(self) -> None:
+        if not self.changed or self.shared.token is None:
+            return
+        self.changed = False
+        for entity, expected in sorted(self.model.items()):
+            job = self.handles[entity]
+            actual, got = self._includes(job)
+            if actual != expected:
+                self._diverged(f"{job!r} to hold the {sum(expected.values())} VM(s) the sequence left it; "
+                               f"actually {_difference(expected, actual)}", got)
+
+
 def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
     """Explore sequences with hypothesis; record the minimal diverging one (or that none diverged)."""
     handles, jobs_list = seeds(engine, ops)
@@ -124,186 +326,11 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
                             "not explored")
         return
     shared = _Shared()
-    creds = engine.credentials
+    setup = _Setup(engine, shared, handles, jobs_list, clone_spec, include_spec)
     wire = engine.wire
-
-    class Sequences(RuleBasedStateMachine):
-        jobs = Bundle("jobs")
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.trace: list[Exchange] = []
-            self.owners: list[str] = []
-            self.model: dict[str, Counter[str]] = {}
-            self.handles: dict[str, JobHandle] = {}
-            self.changed = False
-            if shared.token is None:
-                self._logon()
-
-        # -- plumbing --------------------------------------------------------------------------
-
-        def _logon(self) -> None:
-            answer = wire.send("action", "POST", creds.logon_url, auth=(creds.user, creds.password))
-            shared.logon = answer.exchange
-            if self.trace:  # a log-off step: the new logon is part of the sequence
-                self.trace.append(shared.logon)
-            own = answer.rel("Delete")
-            shared.token = answer.token if _ok(answer) else None
-            shared.session = resolve(own[0].href or "", creds.url) if own else answer.href
-
-        def _send(self, method: str, url: str, purpose: str = "action", **kw: object) -> Answer:
-            answer = wire.send(purpose, method, url, token=shared.token, **kw)  # type: ignore[arg-type]
-            if purpose == "action":
-                self.trace.append(answer.exchange)
-            return answer
-
-        def _judge(self, rel: str, owner: str, href: str, answer: Answer, *, judge: bool = True,
-                   wait: bool = True) -> None:
-            """A step's own outcome, judged like a single request (kept when it breaks something)."""
-            spec = engine.spec_for(rel, href)
-            if spec is None:
-                return
-            check = "valid" if judge else "step"  # "step": an outcome no single request promises; 5xx only
-            ev = ActionEvidence(check, rel, owner, href, f"{rel} within a sequence", (answer.exchange,),
-                                spec.status, spec.returns)
-            if problems(ev):
-                shared.step_problems.setdefault((rel, answer.exchange.method, answer.status), ev)
-            if wait and answer.exchange.root == "Task":
-                engine.wait(answer, token=shared.token)  # what the model checks must be done first
-
-        def _includes(self, job: JobHandle) -> tuple[Counter[str], Answer | None]:
-            if not job.includes:
-                return Counter(), None
-            got = self._send("GET", job.includes, "check")
-            return Counter(dict(state).get(_REF, "?") for _, state in got.items), got
-
-        def _clone(self, job: JobHandle, data: st.DataObject) -> JobHandle | None:
-            href = job.href("Clone")
-            spec = engine.spec_for("Clone", href or "")
-            tree = data.draw(valid_body(clone_spec, engine.values, spec.choices.get(job.job_type or "") if spec else None,
-                                        PLAIN), label="JobCloneSpec")
-            if href is None or spec is None or not allowed(spec, engine.mode):
-                return None
-            info = tree.children[0] if tree.children else tree
-            name = next((c.text for c in info.children if c.name == "JobName"), None)
-            if not shared.jobs:
-                shared.jobs.update(resolve(m.href or "", jobs_list) for m in self._send("GET", jobs_list, "setup").members)
-            self.owners.append(job.origin)
-            payload = as_payload(tree, clone_spec.namespace, "valid JobCloneSpec")
-            answer = self._send(spec.method, href, body=payload.body, content_type=payload.content_type)
-            self._judge("Clone", job.origin, href, answer)
-            if not _ok(answer):
-                return None
-            listed = self._send("GET", jobs_list, "check")
-            fresh = [m for m in listed.members if resolve(m.href or "", jobs_list) not in shared.jobs]
-            shared.jobs.update(resolve(m.href or "", jobs_list) for m in listed.members)
-            named = [m for m in fresh if m.name == name] or fresh
-            if not named:
-                self._diverged(f"the clone {name!r} of {job!r} listed in {jobs_list}; actually it is not", listed)
-            ref = self._send("GET", resolve(named[0].href or "", jobs_list) or "", "setup")
-            alternate = ref.rel("Alternate")
-            url = (resolve(alternate[0].href or "", ref.exchange.url) if alternate else None) or ref.exchange.url
-            clone = _handle(url, self._send("GET", url, "setup"), engine.profile, engine.snapshot.root_url, job.origin)
-            self.handles[clone.entity] = clone
-            self.model[clone.entity] = Counter(self.model.get(job.entity, Counter()))
-            self.changed = True
-            return clone
-
-        def _diverged(self, message: str, shown: Answer | None) -> None:
-            logon = [shared.logon] if shared.logon is not None else []
-            shared.steps = [*logon, *self.trace, *([shown.exchange] if shown is not None else [])]
-            shared.divergence = message
-            shared.owner = self.owners[0] if self.owners else None
-            raise Divergence(message)
-
-        # -- the steps -------------------------------------------------------------------------
-
-        @initialize(target=jobs, data=st.data())
-        def two_jobs_and_a_clone(self, data: st.DataObject) -> object:
-            """The seed jobs as they are now, and a fresh clone of the first (every sequence has a pair
-            that must change apart)."""
-            for job in handles:
-                self.handles[job.entity] = job
-                self.model[job.entity] = self._includes(job)[0]
-            clone = self._clone(handles[0], data)
-            return multiple(*handles, *([clone] if clone else []))
-
-        @rule(job=jobs, rel=st.sampled_from(("Start", "Stop", "Retry")))
-        def run(self, job: JobHandle, rel: str) -> None:
-            """Start, stop or retry: nothing the model tracks may change."""
-            href = job.href(rel)
-            spec = engine.spec_for(rel, href or "")
-            if href is None or spec is None or not allowed(spec, engine.mode):
-                return
-            self.owners.append(job.origin)
-            self._judge(rel, job.origin, href, self._send(spec.method, href), wait=False)
-
-        @rule(target=jobs, job=jobs, data=st.data())
-        def clone(self, job: JobHandle, data: st.DataObject) -> object:
-            made = self._clone(job, data)
-            return made if made is not None else multiple()
-
-        @rule(job=jobs, data=st.data())
-        def add_vm(self, job: JobHandle, data: st.DataObject) -> None:
-            tree = data.draw(valid_body(include_spec, engine.values, alphabet=PLAIN), label="CreateObjectInJobSpec")
-            href = job.href("Create")
-            spec = engine.spec_for("Create", href or "")
-            if href is None or spec is None or not allowed(spec, engine.mode):
-                return
-            ref = next((c.text for c in tree.children if c.name == _REF), None) or "?"
-            payload = as_payload(tree, include_spec.namespace, "valid CreateObjectInJobSpec")
-            self.owners.append(job.origin)
-            answer = self._send(spec.method, href, body=payload.body, content_type=payload.content_type)
-            self._judge("Create", job.origin, href, answer)
-            if _ok(answer):
-                self.model.setdefault(job.entity, Counter())[ref] += 1
-            self.changed = True
-
-        @rule(job=jobs, pick=st.integers(min_value=0, max_value=15))
-        def remove_vm(self, job: JobHandle, pick: int) -> None:
-            _, listed = self._includes(job)
-            if listed is None or not listed.items:
-                return
-            href, state = listed.items[pick % len(listed.items)]
-            deletes = [l.href for l in listed.links if l.rel == "Delete" and l.owner == href and l.href]
-            target = resolve(deletes[0], listed.exchange.url) if deletes else None
-            spec = engine.spec_for("Delete", target) if target else None
-            if target is None or spec is None:
-                return
-            last = sum(self.model.get(job.entity, Counter()).values()) <= 1
-            self.owners.append(job.origin)
-            answer = self._send(spec.method, target)
-            # A job's last VM cannot be removed (delete_jobs_id_includes_id.md): then a refusal is the outcome.
-            self._judge("Delete", job.origin, target, answer, judge=not last)
-            if _ok(answer) and not last:
-                self.model[job.entity][dict(state).get(_REF, "?")] -= 1
-                self.model[job.entity] += Counter()  # drop what reached zero
-            self.changed = True
-
-        @rule()
-        def log_off_and_on(self) -> None:
-            spec = engine.spec_for("Delete", shared.session) if shared.session else None
-            if shared.session is None or spec is None or not allowed(spec, engine.mode):
-                return
-            answer = self._send(spec.method, shared.session)
-            self._judge("Delete", engine.snapshot.meta.get("session_url") or shared.session, shared.session, answer)
-            self._logon()
-
-        @invariant()
-        def jobs_hold_what_the_sequence_left(self) -> None:
-            if not self.changed or shared.token is None:
-                return
-            self.changed = False
-            for entity, expected in sorted(self.model.items()):
-                job = self.handles[entity]
-                actual, got = self._includes(job)
-                if actual != expected:
-                    self._diverged(f"{job!r} to hold the {sum(expected.values())} VM(s) the sequence left it; "
-                                   f"actually {_difference(expected, actual)}", got)
-
     chosen = settings(engine.hypothesis, max_examples=engine.budget.sequences, stateful_step_count=engine.budget.steps)
     try:
-        run_state_machine_as_test(Sequences, settings=chosen)
+        run_state_machine_as_test(lambda: JobSequences(setup), settings=chosen)
     except Stopped:
         raise
     except Divergence:

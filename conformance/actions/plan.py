@@ -63,6 +63,10 @@ def plan(chosen: list[Operation], held: list[Operation], profile: Profile, budge
                      f"Create and Delete of a job's VMs, logoff and logon) from two jobs that offer Clone and Create "
                      f"and a clone of the first, in a session of their own (POST {logon_url}, DELETE at the end), "
                      f"with a GET of each job's VMs after each change")
+        lines.append(f"up to {budget.lifecycles} sequences of up to {budget.steps} steps per lifecycle: every collection "
+                     f"a Create link above posts to whose members offer Delete (and Edit and actions without a body, "
+                     f"where offered), in the crawl's session, with a GET of the collection (and of each edited member) "
+                     f"after each change; what a sequence made and did not delete is deleted at its end")
     for op in held:
         if op.rel == "Delete":
             lines.append(f"{op.key}: unknown ids not sent ({op.spec.safety}; needs --actions all); what the phase "

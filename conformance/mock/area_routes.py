@@ -224,7 +224,9 @@ async def _write(request: Request, docs: Docs, found: Match) -> Response:
         if method == "POST":
             return await _act(request, docs, entry, item, action)
         if method == "PUT" and entry.edit:
-            await _body(request, "Edit")
+            sent = await _body(request, "Edit")
+            if sent is not None:
+                _edit(docs, entry, item, sent)
             return _done(request, entry.edit_status, "Update" + entry.type)
         if method == "DELETE" and entry.delete:
             _remove(docs.est, entry, item)
@@ -270,6 +272,15 @@ def _toggle(docs: Docs, area: Area, item: Item, field: str) -> None:
         docs.est.overrides.setdefault((area.path, item.id), {})[field] = current.text is not True
 
 
+def _edit(docs: Docs, area: Area, item: Item, sent: etree._Element) -> None:
+    """What an edit says of the item's simple fields is what the item shows from then on."""
+    shown = {c.name for c in docs.entity(area, item).children if not c.children and not c.missing}
+    changes = docs.est.overrides.setdefault((area.path, item.id), {})
+    for child in sent:
+        if isinstance(child.tag, str) and len(child) == 0 and etree.QName(child).localname in shown:
+            changes[etree.QName(child).localname] = child.text or ""
+
+
 def _done(request: Request, status: int, operation: str) -> Response:
     if status != 204:
         return _task(request, operation, status)
@@ -279,12 +290,13 @@ def _done(request: Request, status: int, operation: str) -> Response:
 async def _create(request: Request, docs: Docs, area: Area, ids: tuple[str, ...]) -> Response:
     await _body(request, "Create")
     est = docs.est
-    n = len(est.items[area.path]) + 1
-    while True:
+    n = max(len(est.items[area.path]), est.numbers.get(area.path, 0)) + 1
+    while True:  # a deleted item's id is not given to a new one: a client that kept it must find it gone
         item = _new_item(est, area, n, ids[-1] if ids else None)
         if item.id not in est.items[area.path]:
             break
         n += 1
+    est.numbers[area.path] = n
     est.items[area.path][item.id] = item
     if item.parent is not None:
         est.kids[area.path].setdefault(item.parent, []).append(item.id)

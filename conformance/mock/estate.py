@@ -55,6 +55,8 @@ class Estate:
         self._ups: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.overrides: dict[tuple[str, str], dict[str, object]] = {}
         self.created: dict[str, list[str]] = {}
+        self.numbers: dict[str, int] = {}
+        """The last number an item the API made took, per area: never taken again, so an id is never reused."""
         self._named: dict[tuple[str, str], dict[str, list[str]]] = {}
         """Ids of the items the API made, per area, oldest first."""
         """Values writes have set, by item and element name (a toggled schedule)."""

@@ -132,6 +132,14 @@ def actions_html(actions: dict[str, Any] | None) -> str:
     if held:
         parts.append("<p>Held back (not allowed by --actions " + mode + "): "
                      + escape(", ".join(map(str, held))) + "</p>")
+    lifecycles = actions.get("lifecycles", [])
+    if lifecycles:
+        rows = "".join(f"<tr><td>{escape(str(lc['type']))}</td><td><code>{escape(str(lc['template']))}</code></td>"
+                       f"<td>{escape(' '.join(lc['steps']))}</td><td>{lc['sequences']}</td><td>{lc['steps_run']}</td>"
+                       f"<td>{'diverged' if lc.get('diverged') else 'held'}</td></tr>" for lc in lifecycles)
+        parts.append(f"<details open><summary>Lifecycles explored from links ({len(lifecycles)})</summary><table>"
+                     "<tr><th>Type</th><th>Members</th><th>Steps</th><th>Sequences</th><th>Steps run</th>"
+                     f"<th>Model</th></tr>{rows}</table></details>")
     if operations:
         parts.append(f"<details><summary>Operations followed ({len(operations)})</summary><ul>"
                      + "".join(f"<li><code>{escape(str(op))}</code></li>" for op in operations) + "</ul></details>")

@@ -159,6 +159,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "link_types": sorted({f"{r.kind} {l.rel} {l.type or '-'}" for r in snapshot for l in r.links if l.rel}),
         "contract": _contract(snapshot),
         "operations": _operations(snapshot, run.profile),
+        "lifecycles": (snapshot.meta.get("actions") or {}).get("lifecycles", []),
         "schemas": _schemas(settings.schema or run.profile.schemas),
         "coverage": {"undeclared_roots": undeclared_roots(snapshot), "sampling": sampling(run),
                      "other_sessions": snapshot.meta.get("other_sessions") or 0},

@@ -153,6 +153,19 @@ def action_lines(actions: dict[str, Any] | None) -> list[str]:
     lines = [f"actions: --actions {actions['mode']} ({actions['hypothesis_profile']}): "
              f"{len(actions.get('operations', []))} operations followed, {sent or 'no requests'} "
              f"in {actions.get('elapsed_s', 0)} s; {len(actions.get('held_back', []))} held back"]
+    lines += lifecycle_lines(actions.get("lifecycles", []))
     lines += [f"actions: not checked: {note}" for note in actions.get("notes", [])]
     lines += [f"actions: ERROR in the action phase: {error}" for error in actions.get("errors", [])]
+    return lines
+
+
+def lifecycle_lines(lifecycles: list[dict[str, Any]]) -> list[str]:
+    """The lifecycles explored: per type, its steps and how many sequences and steps were tried."""
+    if not lifecycles:
+        return []
+    sequences = sum(lc["sequences"] for lc in lifecycles)
+    lines = [f"actions: {len(lifecycles)} lifecycles explored from links, {sequences} sequences:"]
+    for lc in lifecycles:
+        lines.append(f"  {lc['type']} ({lc['template']}): {' '.join(lc['steps'])}; {lc['sequences']} sequences, "
+                     f"{lc['steps_run']} steps" + ("; diverged (ACT011/ACT012)" if lc.get("diverged") else ""))
     return lines

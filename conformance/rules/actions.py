@@ -3,7 +3,7 @@
 These rules judge the evidence of the action phase (`snapshot.actions`), which only exists when
 `--actions` allowed requests beyond GET; without it they have nothing to judge and are skipped.
 Findings attach to the crawled resource that offered the link, and reproduce with the scenario's
-requests in order up to the one that showed the problem (the whole sequence for ACT010),
+requests in order up to the one that showed the problem (the whole sequence for ACT010 to ACT012),
 passwords in request bodies masked.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from ..actions.evidence import (
-    ActionEvidence, Exchange, Problem, creations, deletions, outcomes, refusals, reversals, sequences, server_errors,
-    task_completion, task_removal, task_soundness,
+    ActionEvidence, Exchange, Problem, creations, deletions, lifecycle_edits, lifecycle_members, outcomes, refusals,
+    reversals, sequences, server_errors, task_completion, task_removal, task_soundness,
 )
 from ..links import Link
 from ..snapshot import Resource
@@ -164,3 +164,30 @@ def sequences_keep_the_model(ctx: RuleContext, res: Resource) -> Iterator[Findin
     found that breaks it, as the requests to replay.
     """
     yield from _judged(ctx, res, sequences, "sequence")
+
+
+@rule("ACT011", Severity.ERROR, fault="deleted_member_reappears", source="delete_jobs_id_includes_id.md",
+      subject="sequences of a type's lifecycle: its members")
+def lifecycles_keep_their_members(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """In any sequence of a type's lifecycle, what the sequence made and did not delete stays listed, and what it deleted stays gone.
+
+    Every type whose links offer Create on a list and Delete on its members (Edit and actions
+    too, where offered) is explored with sequences of those steps, in any order. A member that
+    drops out of its list, or comes back after a later step, leaves a client that trusts the list
+    acting on what is not there (or no longer meant to be). The finding gives the shortest sequence
+    found that shows it, as the requests to replay.
+    """
+    yield from _judged(ctx, res, lifecycle_members, "lifecycle_members")
+
+
+@rule("ACT012", Severity.ERROR, fault="edit_lost_after_create", source="put_jobs_id_actionedit.md",
+      subject="sequences of a type's lifecycle: its edits")
+def lifecycles_keep_their_edits(ctx: RuleContext, res: Resource) -> Iterator[Finding]:
+    """In any sequence of a type's lifecycle, a field an edit set reads back, whatever later steps do, until the next edit.
+
+    The sequences edit the members they made (one plain-text field of the member as GET returns
+    it, or a body of Edit's own element) between creations, actions and deletions of others. An
+    edit answered with success and later lost, or never applied, is a change the client was told
+    was made. The finding gives the shortest sequence found that shows it, as the requests to replay.
+    """
+    yield from _judged(ctx, res, lifecycle_edits, "lifecycle_edits")

@@ -36,7 +36,8 @@ def test_the_clean_mock_keeps_every_promise_within_a_few_seconds(clean):
     assert {key for key, found in judge(snapshot).items() if found} == set()
     assert summary["elapsed_s"] < 10 and elapsed < 20, (summary["elapsed_s"], elapsed)
     checks = Counter(ev.check for ev in snapshot.actions)
-    assert set(checks) == {"valid", "invalid", "task", "task_delete", "create", "delete", "reversible", "sequence"}
+    assert set(checks) == {"valid", "invalid", "task", "task_delete", "create", "delete", "reversible", "sequence",
+                           "lifecycle_members", "lifecycle_edits"}
     for operation in ("Clone jobs/{id}?action=clone", "Create jobs/{id}/includes", "Create backupservers?action=create",
                       "ToggleScheduleEnabled jobs/{id}?action=togglescheduleenabled", "Edit jobs/{id}",
                       "Start jobs/{id}?action=start", "Delete tasks/{id}"):
@@ -141,8 +142,8 @@ def test_a_link_that_does_not_point_where_its_rel_says_is_not_followed():
 
 def test_every_action_rule_names_a_fault_of_its_own():
     actions = [r for r in RULES.values() if r.family == "actions"]
-    assert [r.id for r in actions] == [f"ACT{n:03d}" for n in range(1, 11)]
-    assert len({r.fault for r in actions}) == 10
+    assert [r.id for r in actions] == [f"ACT{n:03d}" for n in range(1, 13)]
+    assert len({r.fault for r in actions}) == 12
 
 
 def test_through_pytest_a_dry_run_on_the_mock_lists_the_plan_in_the_summary(pytester):

@@ -14,11 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...parsing import ParseError, parse_xml
+from ..area_routes import estate_for
 from ..documents import task
+from ..estate import Item
 from ..operations import writable, writes
 from ..render import NAMESPACE
 from ..responses import error_response, reply, view_of
 from ..specs import spec_schema
+from ..surface import Area, load_surface
 from ..tree import Node
 from ..fault_registry import CallNext, Context, Reply, document_fault, exchange_fault, rel_links, reply_fault, request_context
 
@@ -194,4 +197,96 @@ async def _clone_shares_vms(request: Request, call_next: CallNext) -> Response:
         ds.includes[copy_id] = replace(added, id=copy_id, job_id=partner,
                                        order=len(ds.kids("job.includes", partner)))
         ds.children["job.includes"].setdefault(partner, []).append(copy_id)
+    return response
+
+
+def _area_write(request: Request) -> tuple[Area, str, tuple[str, ...]] | None:
+    """(area, 'collection' or 'item', ids) when the request is a Create on an area's collection or
+    a DELETE of one of its items; None for anything else."""
+    method, action = request.method, request_context(request).query.get("action", "create").casefold()
+    found = load_surface().match(request.scope["path"].partition("/api/")[2])
+    if found is None or not isinstance(found.entry, Area):
+        return None
+    if method == "POST" and found.form == "collection" and action == "create":
+        return found.entry, "collection", found.ids
+    if method == "DELETE" and found.form == "item":
+        return found.entry, "item", found.ids
+    return None
+
+
+def _server_write(request: Request) -> tuple[str, str | None] | None:
+    """('create', None) for a backup server connected, ('delete' or 'edit', its id) for one
+    disconnected or edited; None for anything else."""
+    context = request_context(request)
+    parts = _parts(request)
+    if parts[:2] != ["api", "backupservers"]:
+        return None
+    if len(parts) == 2 and request.method == "POST" and context.query.get("action", "").casefold() == "create":
+        return "create", None
+    if len(parts) == 3 and request.method in ("DELETE", "PUT"):
+        return ("delete" if request.method == "DELETE" else "edit"), parts[2]
+    return None
+
+
+def _kept(request: Request, name: str) -> dict[str, list[object]]:
+    state = request.app.state
+    if not hasattr(state, name):
+        setattr(state, name, {})
+    return getattr(state, name)
+
+
+@exchange_fault("deleted_member_reappears", "ACT011",
+                "a backup server disconnected, or an item deleted from a documented area, is back in its list (and "
+                "answers again) once the next one is created there", replay=WRITES)
+async def _deleted_member_reappears(request: Request, call_next: CallNext) -> Response:
+    area, server = _area_write(request), _server_write(request)
+    if area is None and server is None:
+        return await call_next(request)
+    tombstones = _kept(request, "deleted_members")
+    est = estate_for(request) if area is not None else None
+    if server is not None:
+        key, gone = "backupServers", request.app.state.dataset.backup_servers.get(server[1] or "")
+    else:
+        assert area is not None and est is not None
+        key, gone = area[0].path, est.items[area[0].path].get(area[2][-1]) if area[1] == "item" else None
+    response = await call_next(request)
+    if response.status_code >= 300:
+        return response
+    if server is not None and server[0] == "delete" and gone is not None:
+        tombstones.setdefault(key, []).append(gone)
+    elif server is not None and server[0] == "create":
+        for back in tombstones.pop(key, []):
+            writable(request).backup_servers[back.id] = back  # type: ignore[attr-defined]
+    elif area is not None and est is not None and area[1] == "item" and gone is not None:
+        tombstones.setdefault(key, []).append(gone)
+    elif area is not None and est is not None and area[1] == "collection":
+        for back in tombstones.pop(key, []):
+            assert isinstance(back, Item)
+            est.items[key][back.id] = back
+            if back.parent is not None:
+                est.kids[key].setdefault(back.parent, []).append(back.id)
+    return response
+
+
+@exchange_fault("edit_lost_after_create", "ACT012",
+                "connecting a backup server undoes the edits of the servers already there, and creating an item in "
+                "a documented area those of the items already there", replay=WRITES)
+async def _edit_lost_after_create(request: Request, call_next: CallNext) -> Response:
+    area, server = _area_write(request), _server_write(request)
+    before = _kept(request, "servers_before_edit")
+    if server is not None and server[0] == "edit":
+        before.setdefault(server[1] or "", request.app.state.dataset.backup_servers.get(server[1] or ""))
+    response = await call_next(request)
+    if response.status_code >= 300:
+        return response
+    if server is not None and server[0] == "create":
+        servers = writable(request).backup_servers
+        for server_id, was in list(before.items()):
+            if was is not None and server_id in servers:
+                servers[server_id] = was  # type: ignore[assignment]
+        before.clear()
+    if area is not None and area[1] == "collection":
+        est = estate_for(request)
+        for key in [k for k in est.overrides if k[0] == area[0].path]:
+            del est.overrides[key]
     return response
