@@ -23,9 +23,10 @@ from typing import Any
 
 from lxml import etree
 
+from .names import plural
 from .parsing import json_root
 
-__all__ = ["JsonReading", "JsonReader", "plural"]
+__all__ = ["JsonReading", "JsonReader"]
 
 _MAX_FITS = 4096
 """Member sets whose closest root is remembered: what a server sends is a few hundred shapes."""
@@ -36,15 +37,6 @@ whether its type declares them or not: they say nothing, so they are no finding 
 
 _BUILT_IN = frozenset({"http://www.w3.org/2001/XMLSchema", "http://www.w3.org/XML/1998/namespace",
                        "http://www.w3.org/2001/XMLSchema-instance"})
-
-
-def plural(name: str) -> str:
-    """English plural of an element name, as the API names the array of a repeated element."""
-    if name.endswith("y") and name[-2:-1].lower() not in ("a", "e", "i", "o", "u"):
-        return name[:-1] + "ies"
-    if name.endswith(("s", "x", "ch", "sh")):
-        return name + "es"
-    return name + "s"
 
 
 def _lexical(value: Any) -> str:

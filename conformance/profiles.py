@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError
+from .names import plural
 
 __all__ = ["DEFAULT_PROFILE", "SAFETY", "ActionSpec", "ExpectedLinks", "Profile", "available_profiles", "data_dir",
            "load_profile", "path_template", "recorded_profile"]
@@ -99,16 +100,8 @@ class Profile:
         if type_.endswith("Reference"):
             return ("EntityRef",)
         if type_.endswith("List") and len(type_) > 4:
-            return (_plural(type_[:-4]),)
+            return (plural(type_[:-4]),)
         return (type_,)
-
-
-def _plural(noun: str) -> str:
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
-    return noun + "s"
 
 
 def available_profiles() -> dict[str, Path]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 
+from ..names import plural
 from ..profiles import Profile, load_profile
 from .estate import Estate, Item
 from .hrefs import View
@@ -187,10 +188,8 @@ class Docs:
         """The root of an area's entity list: the table's, else the plural the schemas declare."""
         if area.list:
             return area.list
-        root = area.root
-        plural = (f"{root[:-1]}ies" if root.endswith("y") and not root.endswith(("ay", "ey")) else
-                  f"{root}es" if root.endswith("s") else f"{root}s")
-        return plural if plural in facts().roots else None
+        listed = plural(area.root)
+        return listed if listed in facts().roots else None
 
     def entities(self, area: Area, members: Sequence[Item]) -> Node:
         root = self.list_root(area)
