@@ -42,6 +42,12 @@ class TypeFacts:
     children: tuple[Child, ...] | None
     attributes: tuple[str, ...]
     text: str
+    any_order: bool = False
+    """Children drawn from a page's table, in no known order and of no known count: none is a list."""
+
+    def lists(self, child: Child) -> bool:
+        """Whether a child is a list of plain values: a builtin that its documented sequence repeats."""
+        return child.type in _BUILTIN and child.occurs in ("*", "+") and not self.any_order
 
 
 class Facts:
@@ -54,7 +60,8 @@ class Facts:
             children = spec.get("children")
             parsed = None if children is None else tuple(
                 Child(m["name"], m["type"], m["occurs"]) for m in map(_CHILD.fullmatch, children) if m)
-            self.types[name] = TypeFacts(parsed, tuple(spec.get("attributes", ())), spec.get("text", "string"))
+            self.types[name] = TypeFacts(parsed, tuple(spec.get("attributes", ())), spec.get("text", "string"),
+                                         spec.get("order", "sequence") == "any")
 
     def of_root(self, root: str) -> TypeFacts | None:
         return self.types.get(self.roots.get(root, root))
@@ -99,7 +106,7 @@ class Filler:
         names = [c.name for c in found.children]
         if "Links" in names and "Links" in skip:  # a served document leads with its links: what the
             # facts show before them is another shape of the type, left out
-            found = TypeFacts(found.children[names.index("Links"):], found.attributes, found.text)
+            found = TypeFacts(found.children[names.index("Links"):], found.attributes, found.text, found.any_order)
         return self._children(found, root, 0, skip)
 
     def _children(self, spec: TypeFacts, path: str, depth: int, skip: tuple[str, ...] = ("Links",)) -> list[Node]:
@@ -115,6 +122,7 @@ class Filler:
                 continue
             node = self._element(child, f"{path}/{child.name}", depth)
             if node is not None:
+                node.repeated = spec.lists(child)
                 out.append(node)
         return out
 
