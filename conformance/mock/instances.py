@@ -27,6 +27,7 @@ __all__ = ["Facts", "Filler", "facts"]
 
 _CHILD = re.compile(r"(?P<name>[A-Za-z_][\w.-]*) (?P<type>[A-Za-z_][\w.-]*)(?P<occurs>[?*+]?)")
 _BUILTIN = {"string", "boolean", "long", "dateTime", "any", "double", "int"}
+_PLAIN = _BUILTIN - {"any"}
 _MAX_DEPTH = 5
 
 
@@ -47,7 +48,7 @@ class TypeFacts:
 
     def lists(self, child: Child) -> bool:
         """Whether a child is a list of plain values: a builtin that its documented sequence repeats."""
-        return child.type in _BUILTIN and child.occurs in ("*", "+") and not self.any_order
+        return child.type in _PLAIN and child.occurs in ("*", "+") and not self.any_order
 
 
 class Facts:

@@ -3,10 +3,13 @@ holds a list stays an object around its plural array, and a list without items i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from lxml import etree
 
 from conformance.parsing import parse_body
 
@@ -93,3 +96,51 @@ async def test_the_suites_reader_finds_the_same_root_links_and_items_in_json_as_
     assert {(l.rel, l.href, l.type, l.name) for l in from_json.links} == \
         {(l.rel, l.href, l.type, l.name) for l in from_xml.links}
     assert sorted(m.href for m in from_json.members) == sorted(m.href for m in from_xml.members)
+
+
+_PLAIN = frozenset({"string", "boolean", "long", "int", "double", "dateTime"})
+
+
+def _lists_of_plain_values() -> frozenset[str]:
+    """Members the facts declare as lists of plain values: a plain child its documented sequence
+    repeats (`Days`), and an element whose type holds nothing but one (`Tags`, `ExcludedIndexingFolders`)."""
+    from conformance.mock.instances import facts
+
+    types = facts().types
+    repeated = {(name, c.name) for name, t in types.items() if not t.any_order
+                for c in t.children or () if c.type in _PLAIN and c.occurs in ("*", "+")}
+    holders = {name for name, t in types.items() if t.children and len(t.children) == 1
+               and (name, t.children[0].name) in repeated}
+    return frozenset({child for name, child in repeated if name not in holders}
+                     | {c.name for t in types.values() for c in t.children or () if c.type in holders})
+
+
+def _members(value: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
+    if isinstance(value, dict):
+        for key, member in value.items():
+            yield f"{path}.{key}", key, member
+            yield from _members(member, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, entry in enumerate(value):
+            yield from _members(entry, f"{path}[{index}]")
+
+
+async def test_every_list_of_plain_values_is_an_array_of_the_values_the_xml_holds(app, session, walk):
+    """`"Days": ["Sunday"]`, `"Tags": ["..."]`: an array a client iterates, never a value or an object
+    (a name may also be a list of items elsewhere, `"Days": [{...}]` in a report: an array too)."""
+    names = _lists_of_plain_values()
+    seen: set[str] = set()
+    for url, as_xml in (await walk(session)).items():
+        if as_xml.status_code != 200 or not as_xml.headers["content-type"].startswith("application/xml"):
+            continue
+        body = await get_json(session, url)
+        for path, key, member in _members(body):
+            if key in names:
+                assert isinstance(member, list), f"{url} {path}: {member!r}"
+                seen.add(key)
+        from_xml = etree.fromstring(as_xml.content)
+        texts = sorted(e.text or "" for e in from_xml.iter() if etree.QName(e).localname in ("Days", "Tag") and not len(e))
+        found = sorted(str(v) for path, key, member in _members(body) if key in ("Days", "Tags")
+                       and isinstance(member, list) for v in member if not isinstance(v, dict))
+        assert found == texts, url
+    assert {"Days", "Tags", "ExcludedIndexingFolders"} <= seen
