@@ -46,6 +46,11 @@ class TypeFacts:
     any_order: bool = False
     """Children drawn from a page's table, in no known order and of no known count: none is a list."""
 
+    def items(self) -> str | None:
+        """The item of a list type: its one child, a documented type that repeats (`Day` in `Schedule`)."""
+        only = self.children[0] if self.children and len(self.children) == 1 else None
+        return only.name if only and only.type not in _BUILTIN and only.occurs in ("*", "+") else None
+
     def lists(self, child: Child) -> bool:
         """Whether a child is a list of plain values: a builtin that its documented sequence repeats."""
         return child.type in _PLAIN and child.occurs in ("*", "+") and not self.any_order
@@ -137,7 +142,7 @@ class Filler:
             node = el(child.name, self.value(child.name, spec.text, path))
         else:
             kids = self._children(spec, path, depth + 1)
-            node = el(child.name, None, *kids)
+            node = el(child.name, None, *kids, items=spec.items())
         for attribute in spec.attributes:
             if attribute not in ("Href", "Type", "UID"):
                 node.attrs[attribute] = self.value(attribute, "string", path + "@" + attribute)

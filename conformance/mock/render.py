@@ -38,7 +38,7 @@ def _xml(node: Node, out: list[str], depth: int) -> None:
     attrs = "".join(f' {k}="{_escape(scalar_text(v), True)}"' for k, v in node.attrs.items())
     if depth == 0:
         attrs = f' xmlns="{NAMESPACE}"{attrs}'
-    if node.children:
+    if any(not c.missing for c in node.children):
         out.append(f"{pad}<{node.name}{attrs}>\n")
         for child in node.children:
             _xml(child, out, depth + 1)

@@ -144,3 +144,38 @@ async def test_every_list_of_plain_values_is_an_array_of_the_values_the_xml_hold
                        and isinstance(member, list) for v in member if not isinstance(v, dict))
         assert found == texts, url
     assert {"Days", "Tags", "ExcludedIndexingFolders"} <= seen
+
+
+def _lists_of_items() -> dict[str, str]:
+    """Element name -> the plural array of its items, for names the facts declare only as a list
+    of documented items (`Schedule` of `Day`s)."""
+    from conformance.mock.instances import facts
+    from conformance.mock.render import plural
+
+    types = facts().types
+    declared: dict[str, set[str]] = {}
+    for spec in types.values():
+        for c in spec.children or ():
+            declared.setdefault(c.name, set()).add(c.type)
+    out = {}
+    for name, of in declared.items():
+        items = {types[t].children[0].name for t in of if t in types and types[t].children
+                 and len(types[t].children) == 1 and types[t].children[0].occurs in ("*", "+")
+                 and types[t].children[0].type in types}
+        if len(items) == 1 and all(t in types for t in of) and len(of) == 1:
+            out[name] = plural(items.pop())
+    return out
+
+
+async def test_every_list_of_items_the_facts_fill_is_an_object_around_its_plural_array(session, walk):
+    """`"Schedule": {"Days": [{"Name": ..., "Value": ...}]}`, even with one item, as real servers send it."""
+    names = _lists_of_items()
+    seen: set[str] = set()
+    for url, as_xml in (await walk(session)).items():
+        if as_xml.status_code != 200 or not as_xml.headers["content-type"].startswith("application/xml"):
+            continue
+        for path, key, member in _members(await get_json(session, url)):
+            if key in names and isinstance(member, dict):
+                assert list(member) == [names[key]] and isinstance(member[names[key]], list), f"{url} {path}"
+                seen.add(key)
+    assert {"Schedule", "TimePeriods"} <= seen
