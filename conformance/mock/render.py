@@ -105,7 +105,7 @@ def _json_object(node: Node) -> dict[str, Any]:
 
     A list of plain values is a flat array, `[]` when empty, as real servers send it: a run of
     repeated values under their element's name (`"Days": ["Sunday", ...]`), an element holding
-    nothing but one under its own name (`"ExcludedIndexingFolders": ["%windir%", ...]`, not an
+    nothing but one under its own name (`"ExcludedIndexingFolders": ["/proc", ...]`, not an
     object around `Paths`).
 
     Every element that holds a list stays an object around its plural array, nested or not
