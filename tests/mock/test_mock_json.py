@@ -1,5 +1,6 @@
 """Specification of the mock's JSON: the shapes real servers send, where every element that
-holds a list stays an object around its plural array, and a list without items is an empty array."""
+holds a list of items stays an object around its plural array, a list of plain values is a flat
+array of them, and a list without items is an empty array."""
 
 from __future__ import annotations
 
