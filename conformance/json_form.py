@@ -4,7 +4,8 @@ The API's JSON is a serialisation of the same types as its XML, by a fixed conve
 element (the document is the root's content), attributes and child elements alike as members,
 attributes unprefixed (`Href`, `Type`), repeated children as one array (named as the element, or
 its plural: `Days`, `Refs`, `ObjectInJobs`), a list element as an array of its items (`"Links":
-[...]`) or as an object around them (`"Refs": {"Refs": [...]}`), text beside attributes as `Value`,
+[...]`, `"ExcludedIndexingFolders": ["/proc"]` for its `Path`s) or as an object around them
+(`"Refs": {"Refs": [...]}`), text beside attributes as `Value`,
 and `null` for an absent optional member (an empty list may also come as `[]` or `null`).
 
 Reading the JSON back along the schema's own declarations gives the XML element its XML form would

@@ -9,7 +9,7 @@ from typing import Any
 from .hrefs import View
 from .kinds import KINDS
 from .model import JobInclude
-from .tree import Node, absent, el
+from .tree import Node, absent, el, values
 
 __all__ = ["FIELDS", "object_in_job"]
 
@@ -18,28 +18,68 @@ def _when(name: str, value: datetime | None) -> Node:
     return absent(name) if value is None else el(name, value)
 
 
-def _guest_processing() -> Node:
-    """Application-aware processing as a job configured without it reports it."""
+_WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_YEAR = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+         "November", "December")
+_SKIPPED = {"Windows": ("%SystemRoot%\\Temp", "C:\\$Recycle.Bin", "C:\\System Volume Information"),
+            "Linux": ("/proc", "/sys", "/tmp", "/var/tmp")}
+"""The folders a VM's file indexing leaves out: the guest's temporary and system ones."""
+
+
+def _indexing(system: str, indexed: bool) -> Node:
+    """File indexing of one kind of guest: off, or of every folder but the skipped ones.
+
+    Both lists are always there, empty or not, as servers send them (`[]` in JSON)."""
+    skipped = _SKIPPED[system] if indexed else ()
+    return el(f"{system}GuestFSIndexingOptions", None,
+              el("FileSystemIndexingMode", "ExceptSpecifiedFolders" if indexed else "Disabled"),
+              el("IncludedIndexingFolders", None, *values("Path")),
+              el("ExcludedIndexingFolders", None, *values("Path", *skipped)))
+
+
+def _guest_processing(indexed: bool = False) -> Node:
+    """Guest processing as a job configured without application awareness reports it: no VSS, no
+    SQL log backup, no guest credentials; the job indexes no files, each of its VMs its own."""
     return el("GuestProcessingOptions", None,
-              el("VssSnapshotOptions", None, el("VssSnapshotMode", "Disabled"), el("IsCopyOnly", False)))
+              el("VssSnapshotOptions", None, el("VssSnapshotMode", "Disabled"), el("IsCopyOnly", False)),
+              _indexing("Windows", indexed), _indexing("Linux", indexed),
+              el("SqlBackupOptions", None, el("TransactionLogsProcessing", "Never"), el("BackupLogsFrequencyMin", 15),
+                 el("UseDbBackupRetention", True), el("RetainDays", 15)),
+              el("WindowsCredentialsId", ""), el("LinuxCredentialsId", ""))
 
 
 def object_in_job(v: View, inc: JobInclude, *extra: Node) -> Node:
     """A VM in a job, embedded in the job's entity or served on its own (then with links)."""
     return el("ObjectInJob", None, *extra, el("ObjectInJobId", inc.id), el("HierarchyObjRef", inc.hierarchy_ref),
-              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order), _guest_processing(),
+              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order), _guest_processing(indexed=True),
               Type="ObjectInJob", Href=v.href(f"jobs/{inc.job_id}/includes/{inc.id}"))
 
 
 _JOB_INFO = {"Backup": "BackupJobInfo", "Replica": "ReplicaJobInfo", "BackupCopy": "BackupCopyJobInfo"}
 
 
+def _hours(holder: str) -> Node:
+    """A week of hours a schedule may use (`<Day Name="Sunday">1,1,...</Day>`): every hour of every day."""
+    return el(holder, None, *(el("Day", ",".join("1" * 24), Name=day) for day in _WEEK), items="Day")
+
+
 def _schedule(job: Any) -> Node:
-    """A daily schedule at 22:00 with three retries: what a job made with the defaults carries."""
+    """What a job made with the defaults carries: every kind of schedule, the daily one at 22:00 on
+    every day alone enabled (when the job is scheduled), with three retries."""
+    at = "22:00:00.0000000+00:00"
     return el("JobScheduleOptions", None, el("Standart", None,
-              el("RetryOptions", None, el("RetryTimes", 3), el("RetryTimeout", 10), el("RetrySpecified", True)),
-              el("OptionsDaily", None, el("Kind", "Everyday"), el("Time", "22:00:00.0000000+00:00"),
-                 el("TimeOffsetUtc", 0), Enabled=job.schedule_configured)))
+              el("RetryOptions", None, el("RetryTimes", 3), el("RetryTimeout", 10), el("RetrySpecified", True),
+                 el("RetrySpecified1", True)),
+              el("WaitForBackupCompletion", True), el("BackupCompetitionWaitingPeriodMin", 180),
+              el("OptionsDaily", None, el("Kind", "Everyday"), *values("Days", *_WEEK), el("Time", at),
+                 el("TimeOffsetUtc", 0), Enabled=job.schedule_configured),
+              el("OptionsMonthly", None, el("Time", at), el("TimeOffsetUtc", 0), el("DayNumberInMonth", "Fourth"),
+                 el("DayOfWeek", "Saturday"), *values("Months", *_YEAR), el("DayOfMonth", 1), Enabled=False),
+              el("OptionsPeriodically", None, el("Kind", "Hours"), el("FullPeriod", 1), _hours("Schedule"),
+                 Enabled=False),
+              el("OptionsContinuous", None, _hours("Schedule"), Enabled=False),
+              el("OptionsBackupWindow", None, _hours("TimePeriods"), Enabled=False),
+              el("OptionsDaisyChaining", None, el("PreviousJobUid", ""), Enabled=False)))
 
 
 def _retention() -> list[Node]:

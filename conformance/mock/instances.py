@@ -27,6 +27,7 @@ __all__ = ["Facts", "Filler", "facts"]
 
 _CHILD = re.compile(r"(?P<name>[A-Za-z_][\w.-]*) (?P<type>[A-Za-z_][\w.-]*)(?P<occurs>[?*+]?)")
 _BUILTIN = {"string", "boolean", "long", "dateTime", "any", "double", "int"}
+_PLAIN = _BUILTIN - {"any"}
 _MAX_DEPTH = 5
 
 
@@ -42,6 +43,17 @@ class TypeFacts:
     children: tuple[Child, ...] | None
     attributes: tuple[str, ...]
     text: str
+    any_order: bool = False
+    """Children drawn from a page's table, in no known order and of no known count: none is a list."""
+
+    def items(self) -> str | None:
+        """The item of a list type: its one child, a documented type that repeats (`Day` in `Schedule`)."""
+        only = self.children[0] if self.children and len(self.children) == 1 else None
+        return only.name if only and only.type not in _BUILTIN and only.occurs in ("*", "+") else None
+
+    def lists(self, child: Child) -> bool:
+        """Whether a child is a list of plain values: a builtin that its documented sequence repeats."""
+        return child.type in _PLAIN and child.occurs in ("*", "+") and not self.any_order
 
 
 class Facts:
@@ -54,7 +66,8 @@ class Facts:
             children = spec.get("children")
             parsed = None if children is None else tuple(
                 Child(m["name"], m["type"], m["occurs"]) for m in map(_CHILD.fullmatch, children) if m)
-            self.types[name] = TypeFacts(parsed, tuple(spec.get("attributes", ())), spec.get("text", "string"))
+            self.types[name] = TypeFacts(parsed, tuple(spec.get("attributes", ())), spec.get("text", "string"),
+                                         spec.get("order", "sequence") == "any")
 
     def of_root(self, root: str) -> TypeFacts | None:
         return self.types.get(self.roots.get(root, root))
@@ -99,7 +112,7 @@ class Filler:
         names = [c.name for c in found.children]
         if "Links" in names and "Links" in skip:  # a served document leads with its links: what the
             # facts show before them is another shape of the type, left out
-            found = TypeFacts(found.children[names.index("Links"):], found.attributes, found.text)
+            found = TypeFacts(found.children[names.index("Links"):], found.attributes, found.text, found.any_order)
         return self._children(found, root, 0, skip)
 
     def _children(self, spec: TypeFacts, path: str, depth: int, skip: tuple[str, ...] = ("Links",)) -> list[Node]:
@@ -115,6 +128,7 @@ class Filler:
                 continue
             node = self._element(child, f"{path}/{child.name}", depth)
             if node is not None:
+                node.repeated = spec.lists(child)
                 out.append(node)
         return out
 
@@ -128,7 +142,7 @@ class Filler:
             node = el(child.name, self.value(child.name, spec.text, path))
         else:
             kids = self._children(spec, path, depth + 1)
-            node = el(child.name, None, *kids)
+            node = el(child.name, None, *kids, items=spec.items())
         for attribute in spec.attributes:
             if attribute not in ("Href", "Type", "UID"):
                 node.attrs[attribute] = self.value(attribute, "string", path + "@" + attribute)

@@ -59,12 +59,16 @@ class JsonTree:
 
     def __init__(self, doc: Any):
         self.order: dict[int, list[str]] = {}
+        self.arrays: set[int] = set()
+        """Nodes read from an array beside other arrays (`IncludedIndexingFolders` and
+        `ExcludedIndexingFolders`): written back as the array they were, empty or not."""
         self.root = self._node(doc, json_root(doc))
 
     def _node(self, value: Any, name: str) -> Node:
         if isinstance(value, list):
             node = Node(name, items=name)
             node.children = [self._node(item, _singular(name)) for item in value]
+            self.arrays.add(id(node))
             return node
         if not isinstance(value, dict):
             return Node(name, text=value)
@@ -90,6 +94,8 @@ class JsonTree:
         """The JSON value of a (possibly edited) node."""
         if node.missing:
             return None
+        if id(node) in self.arrays:
+            return [self.value(child) for child in node.children]
         if not node.children and not node.attrs and node.items is None and id(node) not in self.order:
             return node.text
         if node.name == "Links" and node.items == "Link":
@@ -105,7 +111,7 @@ class JsonTree:
         if node.text is not None and node.attrs:
             fields["Value"] = node.text
         if node.items is not None:
-            fields[node.items] = items or None
+            fields[node.items] = items  # an array it was read from, `[]` when it had nothing
         order = self.order.get(id(node), [])
         known = [key for key in order if key in fields]
         return {key: fields[key] for key in [*known, *(k for k in fields if k not in order)]}

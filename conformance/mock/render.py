@@ -38,7 +38,7 @@ def _xml(node: Node, out: list[str], depth: int) -> None:
     attrs = "".join(f' {k}="{_escape(scalar_text(v), True)}"' for k, v in node.attrs.items())
     if depth == 0:
         attrs = f' xmlns="{NAMESPACE}"{attrs}'
-    if node.children:
+    if any(not c.missing for c in node.children):
         out.append(f"{pad}<{node.name}{attrs}>\n")
         for child in node.children:
             _xml(child, out, depth + 1)
@@ -73,9 +73,23 @@ def _json_link(node: Node) -> dict[str, Any]:
     return {k: _json_scalar(node.attrs[k]) for k in _LINK_KEYS if k in node.attrs}
 
 
+def _run(children: list[Node], name: str) -> list[Any]:
+    """The values of a list of plain values: every repeated sibling of this name that is set."""
+    return [_json_scalar(c.text) if c.text is not None else "" for c in children
+            if c.name == name and c.repeated and not c.missing]
+
+
+def _holds_values(node: Node) -> bool:
+    """Whether an element holds nothing but one list of plain values (`<Tags>` of `<Tag>`s)."""
+    return (bool(node.children) and not node.attrs and all(c.repeated for c in node.children)
+            and len({c.name for c in node.children}) == 1)
+
+
 def _json_value(node: Node) -> Any:
     if node.missing:
         return None
+    if _holds_values(node):
+        return _run(node.children, node.children[0].name)
     if node.children or node.items:
         return _json_object(node)
     if node.attrs:
@@ -89,6 +103,11 @@ def _json_value(node: Node) -> Any:
 def _json_object(node: Node) -> dict[str, Any]:
     """Elements become properties, a repeated item becomes a plural array, Links an array of objects.
 
+    A list of plain values is a flat array, `[]` when empty, as real servers send it: a run of
+    repeated values under their element's name (`"Days": ["Sunday", ...]`), an element holding
+    nothing but one under its own name (`"ExcludedIndexingFolders": ["/proc", ...]`, not an
+    object around `Paths`).
+
     Every element that holds a list stays an object around its plural array, nested or not
     (`"Entities": {"Repositories": {"Repositories": [...]}}`, `"Refs": {"Refs": [...]}` in a query
     result, `{"Refs": [...]}` as a document), and a list without items is an empty array, as real
@@ -99,7 +118,9 @@ def _json_object(node: Node) -> dict[str, Any]:
     """
     body: dict[str, Any] = {}
     for child in node.children:
-        if child.name != "Links" and child.name != node.items:
+        if child.repeated:
+            body.setdefault(child.name, _run(node.children, child.name))
+        elif child.name != "Links" and child.name != node.items:
             body[child.name] = _json_value(child)
     if node.items:
         body[plural(node.items)] = [_json_value(c) for c in node.children

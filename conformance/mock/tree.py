@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Union
 
-__all__ = ["Node", "Scalar", "absent", "el", "link", "links", "walk"]
+__all__ = ["Node", "Scalar", "absent", "el", "link", "links", "values", "walk"]
 
 Scalar = Union[str, int, float, bool, datetime]
 
@@ -18,7 +18,11 @@ class Node:
 
     `items` names the child element that repeats as a list (`Ref` in `EntityReferences`), which
     JSON renders as a pluralised array even when it holds one item, and as `[]` when it holds none.
-    `missing` marks an optional value that is not set: XML leaves it out, JSON shows `null`. Trees are built fresh
+    `missing` marks an optional value that is not set: XML leaves it out, JSON shows `null`.
+    `repeated` marks a plain value that is one of a list of them: its run of siblings of one name
+    (`<Days>` in `<OptionsDaily>`) is one JSON array under that name, and an element that holds
+    nothing but such a run (`<Tags>` of `<Tag>`s) is that array itself, as real servers send them;
+    a `missing` one stands for a list of none (XML: no element; JSON: `[]`). Trees are built fresh
     for each response, so a fault may change one in place.
     """
 
@@ -28,6 +32,7 @@ class Node:
     text: Scalar | None = None
     items: str | None = None
     missing: bool = False
+    repeated: bool = False
 
     def child(self, name: str) -> Node | None:
         """The first child with this name, if any."""
@@ -48,6 +53,13 @@ def el(name: str, text: Scalar | None = None, /, *children: Node, items: str | N
 def absent(name: str) -> Node:
     """An optional element with no value."""
     return Node(name, missing=True)
+
+
+def values(name: str, *texts: Scalar) -> list[Node]:
+    """A list of plain values, each an element of this name; none gives the empty list's placeholder."""
+    if not texts:
+        return [Node(name, missing=True, repeated=True)]
+    return [Node(name, text=text, repeated=True) for text in texts]
 
 
 def link(rel: str, href: str, type: str | None = None, name: str | None = None) -> Node:

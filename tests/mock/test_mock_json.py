@@ -1,12 +1,16 @@
 """Specification of the mock's JSON: the shapes real servers send, where every element that
-holds a list stays an object around its plural array, and a list without items is an empty array."""
+holds a list of items stays an object around its plural array, a list of plain values is a flat
+array of them, and a list without items is an empty array."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from lxml import etree
 
 from conformance.parsing import parse_body
 
@@ -93,3 +97,86 @@ async def test_the_suites_reader_finds_the_same_root_links_and_items_in_json_as_
     assert {(l.rel, l.href, l.type, l.name) for l in from_json.links} == \
         {(l.rel, l.href, l.type, l.name) for l in from_xml.links}
     assert sorted(m.href for m in from_json.members) == sorted(m.href for m in from_xml.members)
+
+
+_PLAIN = frozenset({"string", "boolean", "long", "int", "double", "dateTime"})
+
+
+def _lists_of_plain_values() -> frozenset[str]:
+    """Members the facts declare as lists of plain values: a plain child its documented sequence
+    repeats (`Days`), and an element whose type holds nothing but one (`Tags`, `ExcludedIndexingFolders`)."""
+    from conformance.mock.instances import facts
+
+    types = facts().types
+    repeated = {(name, c.name) for name, t in types.items() if not t.any_order
+                for c in t.children or () if c.type in _PLAIN and c.occurs in ("*", "+")}
+    holders = {name for name, t in types.items() if t.children and len(t.children) == 1
+               and (name, t.children[0].name) in repeated}
+    return frozenset({child for name, child in repeated if name not in holders}
+                     | {c.name for t in types.values() for c in t.children or () if c.type in holders})
+
+
+def _members(value: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
+    if isinstance(value, dict):
+        for key, member in value.items():
+            yield f"{path}.{key}", key, member
+            yield from _members(member, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, entry in enumerate(value):
+            yield from _members(entry, f"{path}[{index}]")
+
+
+async def test_every_list_of_plain_values_is_an_array_of_the_values_the_xml_holds(app, session, walk):
+    """`"Days": ["Sunday"]`, `"Tags": ["..."]`: an array a client iterates, never a value or an object
+    (a name may also be a list of items elsewhere, `"Days": [{...}]` in a report: an array too)."""
+    names = _lists_of_plain_values()
+    seen: set[str] = set()
+    for url, as_xml in (await walk(session)).items():
+        if as_xml.status_code != 200 or not as_xml.headers["content-type"].startswith("application/xml"):
+            continue
+        body = await get_json(session, url)
+        for path, key, member in _members(body):
+            if key in names:
+                assert isinstance(member, list), f"{url} {path}: {member!r}"
+                seen.add(key)
+        from_xml = etree.fromstring(as_xml.content)
+        texts = sorted(e.text or "" for e in from_xml.iter() if etree.QName(e).localname in ("Days", "Tag") and not len(e))
+        found = sorted(str(v) for path, key, member in _members(body) if key in ("Days", "Tags")
+                       and isinstance(member, list) for v in member if not isinstance(v, dict))
+        assert found == texts, url
+    assert {"Days", "Tags", "ExcludedIndexingFolders"} <= seen
+
+
+def _lists_of_items() -> dict[str, str]:
+    """Element name -> the plural array of its items, for names the facts declare only as a list
+    of documented items (`Schedule` of `Day`s)."""
+    from conformance.mock.instances import facts
+    from conformance.mock.render import plural
+
+    types = facts().types
+    declared: dict[str, set[str]] = {}
+    for spec in types.values():
+        for c in spec.children or ():
+            declared.setdefault(c.name, set()).add(c.type)
+    out = {}
+    for name, of in declared.items():
+        items = {types[t].children[0].name for t in of if t in types and types[t].children
+                 and len(types[t].children) == 1 and types[t].children[0].occurs in ("*", "+")
+                 and types[t].children[0].type in types}
+        if len(items) == 1 and all(t in types for t in of) and len(of) == 1:
+            out[name] = plural(items.pop())
+    return out
+
+
+async def test_every_list_of_items_the_facts_fill_is_an_object_around_its_plural_array(session, walk):
+    """`"Schedule": {"Days": [{"Name": ..., "Value": ...}]}`, even with one item, as real servers send it."""
+    names = _lists_of_items()
+    seen: set[str] = set()
+    for url, as_xml in (await walk(session)).items():
+        if as_xml.status_code != 200 or not as_xml.headers["content-type"].startswith("application/xml"):
+            continue
+        for path, key, member in _members(await get_json(session, url)):
+            if key in names and isinstance(member, dict):
+                assert list(member) == [names[key]] and isinstance(member[names[key]], list), f"{url} {path}"
+                seen.add(key)
+    assert {"Schedule", "TimePeriods"} <= seen

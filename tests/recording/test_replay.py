@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -149,3 +150,15 @@ def test_mock_replay_serves_a_recording_on_a_real_socket(recorded):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("body", [
+    {"FileSystemIndexingMode": "Disabled", "IncludedIndexingFolders": [], "ExcludedIndexingFolders": ["/tmp", "/proc"]},
+    {"Kind": "Everyday", "Days": [], "Enabled": True},
+    {"Refs": [], "Links": None},
+])
+def test_a_recorded_json_body_a_fault_edits_keeps_its_lists_as_they_came(body):
+    """Arrays of plain values, beside each other or alone, empty or not, are written back as arrays."""
+    from conformance.mock.recorded_trees import json_tree
+
+    assert json.loads(json_tree(json.dumps(body).encode()).dumps()) == body

@@ -140,3 +140,27 @@ def test_a_recursive_type_nested_past_reason_is_a_finding_not_a_crash(schemas: S
     task = {"Links": [], "Result": result, "Type": "Task", "Href": f"{HOST}/tasks/task-1"}
     verdict = _judge(schemas, task)
     assert verdict.validated and verdict.errors == ("$: nested too deeply to be read onto the schema's types",)
+
+
+def _job_with_lists(excluded: object) -> dict:
+    indexing = {"FileSystemIndexingMode": "ExceptSpecifiedFolders", "IncludedIndexingFolders": [],
+                "ExcludedIndexingFolders": excluded}
+    return {"JobScheduleOptions": {"Standart": {"RetryOptions": {"RetryTimes": 3},
+                                                "OptionsDaily": {"Kind": "Everyday", "Days": ["Sunday", "Monday"],
+                                                                 "Enabled": True},
+                                                "OptionsMonthly": {"Months": [], "Enabled": False}}},
+            "JobInfo": {"BackupJobInfo": {"GuestProcessingOptions": {"WindowsGuestFSIndexingOptions": indexing}}},
+            "Name": "Nightly", "UID": f"urn:veeam:Job:{JOB}", "Links": _links(),
+            "Href": f"{HOST}/jobs/{JOB}?format=Entity", "Type": "Job"}
+
+
+def test_lists_of_plain_values_as_servers_send_them_validate(schemas: SchemaSet) -> None:
+    """A run of repeated values and an element of nothing but values are flat arrays, empty or not."""
+    verdict = _judge(schemas, _job_with_lists(["/proc", "/tmp"]))
+    assert verdict.validated and verdict.errors == ()
+
+
+def test_a_list_of_values_given_as_one_value_is_named_by_its_path(schemas: SchemaSet) -> None:
+    verdict = _judge(schemas, _job_with_lists("/proc"))
+    path = "$.JobInfo.BackupJobInfo.GuestProcessingOptions.WindowsGuestFSIndexingOptions.ExcludedIndexingFolders"
+    assert verdict.errors == (f"{path}: a value where the schema declares ExcludedIndexingFolders with members",)
