@@ -6,9 +6,10 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from ..names import plural
 from .tree import Node, Scalar
 
-__all__ = ["JSON", "NAMESPACE", "XML", "plural", "render", "scalar_text", "to_json", "to_xml"]
+__all__ = ["JSON", "NAMESPACE", "XML", "render", "scalar_text", "to_json", "to_xml"]
 
 NAMESPACE = "http://www.veeam.com/ent/v1.0"
 XML = "application/xml; charset=utf-8"
@@ -54,15 +55,6 @@ def to_xml(root: Node) -> bytes:
     out = ['<?xml version="1.0" encoding="utf-8"?>\n']
     _xml(root, out, 0)
     return "".join(out).encode("utf-8")
-
-
-def plural(name: str) -> str:
-    """English plural of an element name, as the JSON arrays are named (`Refs`, `Repositories`)."""
-    if name.endswith("y") and name[-2:-1].lower() not in ("a", "e", "i", "o", "u"):
-        return name[:-1] + "ies"
-    if name.endswith(("s", "x", "ch", "sh")):
-        return name + "es"
-    return name + "s"
 
 
 def _json_scalar(value: Scalar) -> Any:

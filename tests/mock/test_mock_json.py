@@ -151,7 +151,7 @@ def _lists_of_items() -> dict[str, str]:
     """Element name -> the plural array of its items, for names the facts declare only as a list
     of documented items (`Schedule` of `Day`s)."""
     from conformance.mock.instances import facts
-    from conformance.mock.render import plural
+    from conformance.names import plural
 
     types = facts().types
     declared: dict[str, set[str]] = {}
