@@ -77,7 +77,8 @@ def test_the_registry_names_each_fault_with_the_rule_it_breaks_and_a_description
     expected |= {"clone_crashes_on_bytes": "ACT001", "vm_spec_unchecked": "ACT002", "start_answers_200": "ACT003",
                  "clone_task_related_nowhere": "ACT004", "start_task_never_finishes": "ACT005",
                  "task_delete_ignored": "ACT006", "created_server_unlisted": "ACT007", "deleted_vm_lingers": "ACT008",
-                 "edit_appends_to_description": "ACT009", "clone_shares_vms": "ACT010"}
+                 "edit_appends_to_description": "ACT009", "clone_shares_vms": "ACT010",
+                 "deleted_member_reappears": "ACT011", "edit_lost_after_create": "ACT012"}
     assert {name: f.rule for name, f in FAULTS.items()} == expected
     assert all(isinstance(f, Fault) and f.name == name and f.description for name, f in FAULTS.items())
     with pytest.raises(TypeError):
