@@ -13,6 +13,10 @@ import pytest
 
 from nested_runs import pytest_runtest_makereport  # noqa: F401  (a hook: a failure shows a nested run's tail)
 
+# What the vendor-example, capture and surface tests judged is printed at the end of the run, so a run
+# shows coverage, not only a pass (run_summary: the lines travel in reports, so xdist workers' too).
+pytest_plugins = ["run_summary"]
+
 # The plugin and command runs of these tests start the mock with the key resources alone: they test
 # the machinery (reports, options, selection), not the breadth of the contract, and the full mock has
 # five times the resource types. The tests of the breadth (the surface test, the clean mock's run, the
@@ -21,18 +25,3 @@ os.environ.setdefault("CONFORMANCE_MOCK_SURFACE", "key")
 # Likewise their runs leave out the action phase unless a test asks for it (`--actions all`): the
 # action rules are proven by the tests under tests/actions and the fault matrix, in-process.
 os.environ.setdefault("CONFORMANCE_ACTIONS", "none")
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """What the vendor-example, capture and surface tests judged, so a run shows coverage, not only a pass."""
-    from test_captures import captures_key
-    from test_documented_surface import surface_key
-    from test_vendor_examples import vendor_examples_key
-
-    for title, key in (("vendor examples", vendor_examples_key), ("bodies captured from live servers", captures_key),
-                       ("documented surface served by the mock", surface_key)):
-        lines = config.stash.get(key, None)
-        if lines:
-            terminalreporter.section(title)
-            for line in lines:
-                terminalreporter.write_line(line)

@@ -23,10 +23,10 @@ from conformance.offline import FileVerdict, check_file, snapshot_of_file
 from conformance.profiles import load_profile
 from conformance.rules import RULES, RuleContext, run_rule
 from conformance.schema import load_schemas
+from run_summary import summarise
 
 _PROJECT = Path(__file__).resolve().parents[1]
 DEFECTS_FILE = Path(__file__).with_name("capture_defects.toml")
-captures_key = pytest.StashKey[list[str]]()
 
 SERVER_OF = {
     "15_surfer_jobs_refs.json": "9.5 U4",
@@ -101,7 +101,7 @@ def judged(request: pytest.FixtureRequest) -> dict[str, FileVerdict]:
         known = sum(len(found) for name, v in verdicts.items() for r, _, found in v.results
                     if r == rule_id and (name, r) in defects())
         lines.append(f"  found: {count:4}  {rule_id}, {known} of them listed defects of the servers ({DEFECTS_FILE.name})")
-    request.config.stash[captures_key] = lines
+    summarise(request.config, "bodies captured from live servers", lines)
     return verdicts
 
 

@@ -27,9 +27,9 @@ from lxml import etree
 from conformance.actions.strategies import as_payload, read_spec, valid_body
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
 from conformance.profiles import data_dir, load_profile
+from run_summary import summarise
 from vendor_pages import pages_folder
 
-surface_key = pytest.StashKey[list[str]]()
 
 _ROOT = "http://mock.test/api/"
 _NS = "{http://www.veeam.com/ent/v1.0}"
@@ -266,7 +266,7 @@ def _table(results: dict[str, str | None], docs: list[Documented]) -> list[str]:
 def test_the_mock_serves_every_documented_template_operation_and_query_type(request: pytest.FixtureRequest) -> None:
     docs = documented()
     results = _run(docs)
-    request.config.stash[surface_key] = _table(results, docs)
+    summarise(request.config, "documented surface served by the mock", _table(results, docs))
     departures = _departures()
     missing = {name: why for name, why in results.items() if why is not None and name not in departures}
     assert missing == {}

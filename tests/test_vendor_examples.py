@@ -18,10 +18,10 @@ from conformance.offline import FileVerdict, check_file
 from conformance.profiles import load_profile
 from conformance.rules.selection import select_rules
 from conformance.schema import load_schemas
+from run_summary import summarise
 from vendor_pages import Example, defects, examples, pages_folder
 
 DEFECTS_FILE = Path(__file__).with_name("vendor_defects.toml")
-vendor_examples_key = pytest.StashKey[list[str]]()
 
 pytestmark = pytest.mark.skipif(pages_folder() is None, reason="the vendor's v1.7 pages are not on this machine "
                                 "(set CONFORMANCE_VENDOR_PAGES to their folder)")
@@ -56,7 +56,7 @@ def judged(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         known = sum(len(found) for name, v in verdicts.items() for r, _, found in v.results
                     if r == rule_id and (name, r) in listed)
         lines.append(f"  found:   {count:4}  {rule_id}, {known} of them listed defects of the pages ({DEFECTS_FILE.name})")
-    request.config.stash[vendor_examples_key] = lines
+    summarise(request.config, "vendor examples", lines)
     return verdicts
 
 
