@@ -247,8 +247,16 @@ def chosen_by_options(config: pytest.Config, items: Sequence[pytest.Item]) -> li
         kept = [item for item in kept if expr.evaluate(KeywordMatcher.from_item(item))]
     if markexpr:
         expr = Expression.compile(markexpr)
-        kept = [item for item in kept if expr.evaluate(MarkMatcher.from_markers(item.iter_markers()))]
+        kept = [item for item in kept if expr.evaluate(_mark_matcher(MarkMatcher, item))]
     return kept
+
+
+def _mark_matcher(matcher: Any, item: pytest.Item) -> Any:
+    """pytest's own mark matcher for an item: built from the item's markers where pytest offers
+    `from_markers`, from the item itself in the older releases the project supports."""
+    if hasattr(matcher, "from_markers"):
+        return matcher.from_markers(item.iter_markers())
+    return matcher.from_item(item)
 
 
 _RESULT = "conformance_result"

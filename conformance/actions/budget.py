@@ -56,8 +56,8 @@ class Budget:
 
 
 BUDGETS: dict[str, Budget] = {
-    "conformance-ci": Budget(valid=1, invalid=1, hrefs=1, creates=1, reversals=1, sequences=5, steps=5,
-                             lifecycles=2, polls=8, poll_interval=1.0, task_deletes=1),
+    "conformance-ci": Budget(valid=1, invalid=1, hrefs=1, creates=1, reversals=1, sequences=20, steps=6,
+                             lifecycles=4, polls=8, poll_interval=1.0, task_deletes=1),
     "conformance-dev": Budget(valid=4, invalid=4, hrefs=2, creates=2, reversals=2, sequences=30, steps=8,
                               lifecycles=20, polls=15, poll_interval=1.0, task_deletes=3),
     "conformance-deep": Budget(valid=25, invalid=20, hrefs=10, creates=10, reversals=5, sequences=300, steps=20,
