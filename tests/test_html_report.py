@@ -278,7 +278,7 @@ def test_a_skipped_item_is_a_dash_in_the_matrix_with_its_reason():
     assert '<td class=n>–<' in matrix and "(–: --actions none)" in matrix
     assert '<td class=n title="ACT002 on Task: not run">–<' in matrix
     assert '<td class=f title="LNK004 on Task: failed"><a href="#finding-LNK004">✗</a><' in matrix
-    assert "<td>✓<" in matrix and "2 item(s): --actions none" in matrix
+    assert "<td>✓<" in matrix and "2 rule x type pair(s): --actions none" in matrix
 
 
 PAGE = ('<body><h1 id="title">T</h1><p>generated</p><div id="environment-header"><h2>Environment</h2></div>'

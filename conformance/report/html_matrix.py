@@ -89,7 +89,7 @@ def matrix_html(results: Mapping[ItemKey, Any], log: ItemLog | None = None) -> s
     # Grouped by what the reason says, not by how many: "12 linked resource(s) not checked" and "3 ..." are one line.
     reasons = Counter(_COUNTED.sub("", why) or "no result recorded" for outcome, why in cells.values()
                       if outcome in ("not run", "not applicable"))
-    not_run = "".join(f"<li>{n} item(s): {escape(why)}</li>" for why, n in sorted(reasons.items()))
+    not_run = "".join(f"<li>{n} rule x type pair(s): {escape(why)}</li>" for why, n in sorted(reasons.items()))
     return (f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>'
             '<p class="legend">✓ passed · ✗ failed (click: its findings) · ~ waived (baseline or below '
