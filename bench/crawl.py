@@ -16,12 +16,12 @@ import tracemalloc
 
 import httpx
 
-from conformance.client import Target, build_client
-from conformance.crawler import Limits, crawl
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.crawl.client import Target, build_client
+from conformance.crawl.crawler import Limits, crawl
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
 from conformance.mock.server import MockServer
-from conformance.profiles import load_profile
-from conformance.schema import load_schemas
 
 
 def _crawl(app, url: str, schemas, in_process: bool) -> tuple[int, float]:

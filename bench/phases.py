@@ -64,7 +64,7 @@ class _Clock:
 def one(size: int, folder: Path, surface: str = "documented") -> dict[str, Any]:
     """One run in this process; its figures as plain data."""
     from conformance.cli import build_parser
-    from conformance.run_command import pytest_args
+    from conformance.cli.run_command import pytest_args
 
     results = folder / "results.json"
     ns = build_parser().parse_args(["run", "--size", str(size), "--surface", surface, "--max-resources", "1000000",

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import httpx
 
-from conformance.anonymize import anonymize_recording
-from conformance.client import Target, build_client
-from conformance.crawler import Limits, crawl
+from conformance.contract.profiles import load_profile
+from conformance.crawl.client import Target, build_client
+from conformance.crawl.crawler import Limits, crawl
+from conformance.crawl.probes import PROBES
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, create_replay_app, generate_dataset
-from conformance.probes import PROBES
-from conformance.profiles import load_profile
-from conformance.recorder import Recorder
 from conformance.recording import ORIGIN, RecordingWriter
+from conformance.recording.anonymize import anonymize_recording
+from conformance.recording.recorder import Recorder
 
 ROOT = "http://bench.test/api/"
 PROBES_READ_ONLY = [p for p in PROBES if p != "method"]
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--surface", default="documented", choices=("documented", "key"))
     args = parser.parse_args()
     profile = load_profile("v1_7")
-    from conformance.schema import load_schemas
+    from conformance.contract.schema import load_schemas
 
     schemas = load_schemas(profile.schemas)
     app = create_app(generate_dataset(args.size), password=DEFAULT_PASSWORD, surface=args.surface)

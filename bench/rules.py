@@ -26,18 +26,19 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance import profiles, urls  # noqa: E402
-from conformance.client import Target, build_client  # noqa: E402
-from conformance.crawler import Limits, crawl  # noqa: E402
+from conformance.contract import profiles  # noqa: E402
+from conformance.model import urls  # noqa: E402
+from conformance.contract.profiles import load_profile  # noqa: E402
+from conformance.contract.schema import load_schemas  # noqa: E402
+from conformance.crawl.client import Target, build_client  # noqa: E402
+from conformance.crawl.crawler import Limits, crawl  # noqa: E402
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset  # noqa: E402
-from conformance.profiles import load_profile  # noqa: E402
+from conformance.model.snapshot import Snapshot  # noqa: E402
 from conformance.report.html import summary_html  # noqa: E402
 from conformance.report.results import build_results, write_results  # noqa: E402
 from conformance.rules import RULES, run_rule  # noqa: E402
-from conformance.runner import ItemResult, Run  # noqa: E402
-from conformance.schema import load_schemas  # noqa: E402
-from conformance.settings import OPTIONS, Settings  # noqa: E402
-from conformance.snapshot import Snapshot  # noqa: E402
+from conformance.run.runner import ItemResult, Run  # noqa: E402
+from conformance.run.settings import OPTIONS, Settings  # noqa: E402
 
 PROFILE = load_profile("v1_7")
 

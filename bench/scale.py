@@ -32,10 +32,10 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
-from conformance.profiles import load_profile
-from conformance.schema import load_schemas
-from conformance.snapshot import Snapshot
+from conformance.model.snapshot import Snapshot
 
 _NOW = "2026-01-01T00:00:00Z"
 _BUDGET = "1000000"

@@ -18,12 +18,12 @@ import time
 
 import httpx
 
-from conformance.client import Target, build_client
-from conformance.crawler import Limits, crawl
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.crawl.client import Target, build_client
+from conformance.crawl.crawler import Limits, crawl
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
-from conformance.parsing import parse_xml
-from conformance.profiles import load_profile
-from conformance.schema import load_schemas
+from conformance.model.parsing import parse_xml
 
 ROOT = "http://mock.test/api/"
 

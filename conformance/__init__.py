@@ -18,11 +18,11 @@ __all__ = ["Finding", "Link", "Resource", "RuleContext", "Severity", "Snapshot",
 
 _HOMES = {
     "Finding": "conformance.rules._catalog",
-    "Link": "conformance.links",
-    "Resource": "conformance.snapshot",
+    "Link": "conformance.model.links",
+    "Resource": "conformance.model.snapshot",
     "RuleContext": "conformance.rules._catalog",
     "Severity": "conformance.rules._catalog",
-    "Snapshot": "conformance.snapshot",
+    "Snapshot": "conformance.model.snapshot",
     "rule": "conformance.rules._catalog",
 }
 

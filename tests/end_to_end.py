@@ -9,14 +9,14 @@ from collections.abc import Iterable
 import httpx
 
 from conformance.actions import run_actions
-from conformance.client import MEDIA_TYPES, Target, build_client
-from conformance.crawler import Limits, crawl
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.crawl.client import MEDIA_TYPES, Target, build_client
+from conformance.crawl.crawler import Limits, crawl
+from conformance.crawl.probes import PROBES
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
-from conformance.probes import PROBES
-from conformance.profiles import load_profile
+from conformance.model.snapshot import Snapshot
 from conformance.rules import Finding, RuleContext, evaluate
-from conformance.schema import load_schemas
-from conformance.snapshot import Snapshot
 
 MOCK_ROOT = "http://mock.test/api/"
 

@@ -4,8 +4,10 @@ for pytest-xdist in every benchmark that started a run."""
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
-import importlib.util
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,9 +47,24 @@ def test_a_bench_script_runs_from_another_folder_and_prints_its_figures(script: 
     assert any(char.isdigit() for char in out.stdout), out.stdout
 
 
+@functools.cache
+def _importable_elsewhere() -> dict[str, str]:
+    """Each script's name -> what a Python started outside the project imports by that name (the
+    tests' own folders, on this session's path, hide nothing from a user)."""
+    names = [path.stem for path in _scripts("bench") + _scripts("tools")]
+    code = ("import importlib.util, json, sys; "
+            "print(json.dumps({n: str(s.origin or list(s.submodule_search_locations)) "
+            "for n in sys.argv[1:] if (s := importlib.util.find_spec(n))}))")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT.anchor, capture_output=True, text=True,
+                         check=True, env=env)
+    return json.loads(out.stdout)
+
+
 @pytest.mark.parametrize("script", _scripts("bench") + _scripts("tools"), ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_no_script_beside_the_package_has_the_name_of_a_module_it_could_hide(script: Path):
     name = script.stem
     assert name not in sys.stdlib_module_names
     assert name not in importlib.metadata.packages_distributions(), f"{script.name} hides an installed package"
-    assert importlib.util.find_spec(name) is None, f"{script.name} hides {importlib.util.find_spec(name).origin}"
+    hidden = _importable_elsewhere().get(name)
+    assert hidden is None, f"{script.name} hides {hidden}"

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from conformance.offline import snapshot_of_file
-from conformance.profiles import load_profile
-from conformance.rules import RULES, RuleContext, run_rule
-from conformance.schema import load_schemas
 from vendor_pages import pages_folder
+
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.rules import RULES, RuleContext, run_rule
+from conformance.run.offline import snapshot_of_file
 
 FROM_ONE_BODY = ("TYP006", "TYP007", "TYP008", "REL010")
 

@@ -18,12 +18,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-
-from conformance.offline import FileVerdict, check_file, snapshot_of_file
-from conformance.profiles import load_profile
-from conformance.rules import RULES, RuleContext, run_rule
-from conformance.schema import load_schemas
 from run_summary import summarise
+
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.rules import RULES, RuleContext, run_rule
+from conformance.run.offline import FileVerdict, check_file, snapshot_of_file
 
 _PROJECT = Path(__file__).resolve().parents[1]
 DEFECTS_FILE = Path(__file__).with_name("capture_defects.toml")

@@ -23,13 +23,12 @@ import httpx
 import pytest
 from hypothesis import Phase, find, settings
 from lxml import etree
-
-from conformance.actions.strategies import as_payload, read_spec, valid_body
-from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
-from conformance.profiles import data_dir, load_profile
 from run_summary import summarise
 from vendor_pages import pages_folder
 
+from conformance.actions.strategies import as_payload, read_spec, valid_body
+from conformance.contract.profiles import data_dir, load_profile
+from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
 
 _ROOT = "http://mock.test/api/"
 _NS = "{http://www.veeam.com/ent/v1.0}"

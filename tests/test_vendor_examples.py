@@ -13,13 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from conformance.offline import FileVerdict, check_file
-from conformance.profiles import load_profile
-from conformance.rules.selection import select_rules
-from conformance.schema import load_schemas
 from run_summary import summarise
 from vendor_pages import Example, defects, examples, pages_folder
+
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.rules.selection import select_rules
+from conformance.run.offline import FileVerdict, check_file
 
 DEFECTS_FILE = Path(__file__).with_name("vendor_defects.toml")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from conformance.offline import PROPERTY, fragment_reason
-from conformance.parsing import ParseError, parse_body
+from conformance.model.parsing import ParseError, parse_body
+from conformance.run.offline import PROPERTY, fragment_reason
 
 __all__ = ["Example", "defects", "examples", "pages_folder"]
 

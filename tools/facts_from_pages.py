@@ -4,7 +4,7 @@ The facts of a representation are the names of its elements, their order, how of
 their attributes and the kind of value they hold. This tool reads them off every example body of
 the vendor's pages (whole documents and the parts pages show alone), adds the value kinds the
 pages' parameter tables state, and writes them as `schemas/<version>/facts.toml`, from which
-`python3 -m conformance.schemagen` writes the XSDs. Elements the pages never show whole are
+`python3 -m conformance.contract.schemagen` writes the XSDs. Elements the pages never show whole are
 taken from an existing XSD folder given with `--keep`, so nothing declared before is lost.
 
     python3 tools/facts_from_pages.py PAGES_FOLDER --keep schemas/v1_7 -o schemas/v1_7/facts.toml
@@ -116,7 +116,7 @@ def render(facts: Facts, stated: dict[str, set[str]], kept_roots: dict[str, str]
     lines = [
         "# Schema facts of the Enterprise Manager REST API v1.7: the elements of every representation and",
         "# request body the documentation shows, their order, how often they occur, their attributes and",
-        "# the kind of value they hold. `python3 -m conformance.schemagen` writes the XSDs from this table.",
+        "# the kind of value they hold. `python3 -m conformance.contract.schemagen` writes the XSDs from this table.",
         "#",
         "# [roots]: the root elements a document may have, each with its type.",
         "# [types.<T>]: `children` in document order, each \"Name Type\" with ? (optional), * (any number)",

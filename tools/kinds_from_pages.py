@@ -22,7 +22,7 @@ from lxml import etree
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from vendor_pages import examples  # noqa: E402
 
-from conformance.parsing import parse_body  # noqa: E402
+from conformance.model.parsing import parse_body  # noqa: E402
 
 _ALWAYS = {"Up", "Alternate"}
 

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-    from ..client import Target
-    from ..profiles import Profile
-    from ..schema import SchemaSet
-    from ..snapshot import Snapshot
+    from ..contract.profiles import Profile
+    from ..contract.schema import SchemaSet
+    from ..crawl.client import Target
+    from ..model.snapshot import Snapshot
 
 __all__ = ["HYPOTHESIS_PROFILES", "run_actions"]
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from .. import operations
-from ..links import Link
-from ..profiles import ActionSpec, Profile, path_template
-from ..snapshot import Snapshot
-from ..urls import resolve
+from ..contract import operations
+from ..contract.profiles import ActionSpec, Profile, path_template
+from ..model.links import Link
+from ..model.snapshot import Snapshot
+from ..model.urls import resolve
 
 __all__ = ["Operation", "Target", "allowed", "discover"]
 

@@ -25,20 +25,34 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit, urlunsplit
 
-from hypothesis import given, seed, settings, strategies as st
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ..client import Target as Credentials
-from ..links import Link
-from ..profiles import ActionSpec, Profile
-from ..snapshot import Snapshot
-from ..urls import is_gettable, resolve
+from ..contract.profiles import ActionSpec, Profile
+from ..crawl.client import Target as Credentials
+from ..model.links import Link
+from ..model.snapshot import Snapshot
+from ..model.urls import is_gettable, resolve
 from .budget import Budget
 from .discovery import Operation, Target, allowed
 from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .strategies import (
-    INVALID_KINDS, XML, Case, Element, Payload, SpecModel, action_case, as_payload, href_case, invalid_body,
-    read_spec, tree_of, unknown_action, unknown_id, valid_body,
+    INVALID_KINDS,
+    XML,
+    Case,
+    Element,
+    Payload,
+    SpecModel,
+    action_case,
+    as_payload,
+    href_case,
+    invalid_body,
+    read_spec,
+    tree_of,
+    unknown_action,
+    unknown_id,
+    valid_body,
 )
 from .wire import Answer, Stopped, Wire
 

@@ -3,7 +3,7 @@
 An `Exchange` is one request and what came back; an `ActionEvidence` groups the exchanges of one
 scenario (a valid request, an invalid one, a Task followed to its end, a creation, a deletion, a
 reversal, a sequence of actions) with the facts it established; both are records of the data layer
-(`conformance.records`), kept in the snapshot. The judgments below are the properties themselves: the rules report what they return, and the action phase asks them whether
+(`conformance.model.records`), kept in the snapshot. The judgments below are the properties themselves: the rules report what they return, and the action phase asks them whether
 an example failed, so that hypothesis can shrink it. Nothing here sends a request.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ..records import ActionEvidence, Exchange, State
+from ..model.records import ActionEvidence, Exchange, State
 
 __all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "State", "problems", "same_resource", "show_body"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..profiles import ActionSpec, path_template
-from ..snapshot import Snapshot
+from ..contract.profiles import ActionSpec, path_template
+from ..model.snapshot import Snapshot
 from .discovery import Operation, allowed
 from .engine import collection_of
 

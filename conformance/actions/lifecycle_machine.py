@@ -20,14 +20,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, consumes, get_state_machine_test, initialize, invariant, multiple, precondition,
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    get_state_machine_test,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
     rule,
 )
 from hypothesis.strategies import SearchStrategy
 
-from ..urls import resolve
+from ..model.urls import resolve
 from .discovery import Operation
 from .engine import Engine, _ok
 from .evidence import ActionEvidence, Exchange, problems, same_resource

@@ -22,17 +22,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule, run_state_machine_as_test,
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
 )
 
-from ..profiles import Profile
-from ..urls import resolve
+from ..contract.profiles import Profile
+from ..model.urls import resolve
 from .discovery import Operation, allowed, misdirected
 from .engine import Engine, _ok, collection_of
-from .evidence import ActionEvidence, Exchange, problems
-from .evidence import same_resource
+from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .strategies import PLAIN, SpecModel, as_payload, valid_body
 from .wire import Answer, Stopped
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..profiles import Profile
+from ..contract.profiles import Profile
 from .budget import Budget
 from .discovery import Operation
 from .strategies import INVALID_KINDS, read_spec, unknown_action, unknown_id

@@ -156,7 +156,7 @@ def _schema(source: str) -> object:
 
     path = Path(source)
     if path.is_dir():
-        from ..schema import _top_files
+        from ..contract.schema import _top_files
 
         entries = _top_files(path)
         path = next((p for p in entries if p.name == "api.xsd"), entries[0])

@@ -18,12 +18,12 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from ..client import SESSION_HEADER
-from ..guard import describe_error
-from ..links import Link
-from ..parsing import ParseError, parse_body
-from ..schema import SchemaSet, judge
-from ..urls import resolve
+from ..contract.schema import SchemaSet, judge
+from ..crawl.client import SESSION_HEADER
+from ..crawl.guard import describe_error
+from ..model.links import Link
+from ..model.parsing import ParseError, parse_body
+from ..model.urls import resolve
 from .evidence import Exchange, State, show_body
 
 __all__ = ["Answer", "Stopped", "Wire"]

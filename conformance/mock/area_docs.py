@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from ..names import plural
-from ..profiles import Profile, load_profile
+from ..contract.profiles import Profile, load_profile
+from ..model.names import plural
 from .estate import Estate, Item
 from .hrefs import View
 from .instances import Filler, facts

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..profiles import data_dir
+from ..contract.profiles import data_dir
 from .tree import Node, el
 
 __all__ = ["Facts", "Filler", "facts"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..parsing import json_root, parse_xml
+from ..model.parsing import json_root, parse_xml
 from .tree import Node
 
 __all__ = ["JsonTree", "json_tree", "xml_tree"]

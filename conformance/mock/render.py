@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..names import plural
+from ..model.names import plural
 from .tree import Node, Scalar
 
 __all__ = ["JSON", "NAMESPACE", "XML", "render", "scalar_text", "to_json", "to_xml"]

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..parsing import ParseError, media_kind
+from ..model.parsing import ParseError, media_kind
 from ..recording import ENDED, NONE, ORIGIN, SESSION, Exchange, Recording, url_key
 from .app import DEFAULT_PASSWORD, PASSWORD_ENV, Guard, api_error, fault_layers, http_error
 from .auth import COOKIE, HEADER, IDLE, LogonSession, Sessions, resolve_version

@@ -8,8 +8,8 @@ from functools import lru_cache
 from lxml import etree
 from starlette.requests import Request
 
-from ..parsing import ParseError, parse_xml
-from ..profiles import data_dir
+from ..contract.profiles import data_dir
+from ..model.parsing import ParseError, parse_xml
 from .render import NAMESPACE
 from .responses import ApiError
 

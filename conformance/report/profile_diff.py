@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from ..profiles import Profile, available_profiles
+from ..contract.profiles import Profile, available_profiles
 
 __all__ = ["CATEGORIES", "Departure", "ProfileDiff", "diff_profiles", "profile_diff_html", "profile_diff_text"]
 

@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..profiles import Profile
+from ..contract.profiles import Profile
+from ..model.snapshot import Snapshot
 from ..rules import RULES, Finding, Severity
-from ..snapshot import Snapshot
 from .gate import by_severity, split
 from .sampling import sampling
 from .text import stop_reason, undeclared_roots, verdict

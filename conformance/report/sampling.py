@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..frontier import BUDGET, SAMPLING
+from ..crawl.frontier import BUDGET, SAMPLING
 from ..rules.profile import budget_gaps
 
 __all__ = ["limit", "sampling", "sampling_lines"]

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from ..links import Link
-from ..reproduce import Replay, Request
-from ..snapshot import Resource, Snapshot
-from ..urls import url_template
+from ..model.links import Link
+from ..model.reproduce import Replay, Request
+from ..model.snapshot import Resource, Snapshot
+from ..model.urls import url_template
 
 if TYPE_CHECKING:
-    from ..profiles import Profile
+    from ..contract.profiles import Profile
 
 __all__ = ["RULES", "Finding", "Rule", "RuleContext", "Severity", "evaluate", "left_out_note", "rule", "run_rule"]
 

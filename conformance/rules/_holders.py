@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..links import Link
-from ..snapshot import Resource
-from ..urls import resolve
+from ..model.links import Link
+from ..model.snapshot import Resource
+from ..model.urls import resolve
 
 __all__ = ["Holder", "entity_form", "holders"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from ..links import Link
-from ..parsing import media_kind
-from ..snapshot import Resource
-from ..urls import path, query
+from ..model.links import Link
+from ..model.parsing import media_kind
+from ..model.snapshot import Resource
+from ..model.urls import path, query
 
 __all__ = ["family", "owner_url", "path_of", "query_of", "root_element"]
 

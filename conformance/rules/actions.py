@@ -13,11 +13,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from ..actions.evidence import (
-    ActionEvidence, Exchange, Problem, creations, deletions, lifecycle_edits, lifecycle_members, outcomes, refusals,
-    reversals, sequences, server_errors, task_completion, task_removal, task_soundness,
+    ActionEvidence,
+    Exchange,
+    Problem,
+    creations,
+    deletions,
+    lifecycle_edits,
+    lifecycle_members,
+    outcomes,
+    refusals,
+    reversals,
+    sequences,
+    server_errors,
+    task_completion,
+    task_removal,
+    task_soundness,
 )
-from ..links import Link
-from ..snapshot import Resource
+from ..model.links import Link
+from ..model.snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
 

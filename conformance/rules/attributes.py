@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..snapshot import Resource
-from ..urls import is_absolute, on_site, origin, site, url_problem
+from ..model.snapshot import Resource
+from ..model.urls import is_absolute, on_site, origin, site, url_problem
 from ._catalog import Finding, RuleContext, Severity, rule
-
 
 _absolute = is_absolute
 

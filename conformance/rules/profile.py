@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from ..snapshot import Resource, Snapshot
-from ..urls import resolve
+from ..model.snapshot import Resource, Snapshot
+from ..model.urls import resolve
 from ._catalog import Finding, RuleContext, Severity, rule
 from ._shapes import family, root_element
 
 if TYPE_CHECKING:
-    from ..profiles import Profile
+    from ..contract.profiles import Profile
 
 _SOURCE = "links.md"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from ..links import Link
-from ..parsing import media_kind
-from ..reproduce import SESSION_HEADER, Request
-from ..snapshot import Resource
-from ..urls import resolve
+from ..model.links import Link
+from ..model.parsing import media_kind
+from ..model.reproduce import SESSION_HEADER, Request
+from ..model.snapshot import Resource
+from ..model.urls import resolve
 from ._catalog import Finding, RuleContext, Severity, rule
 from ._shapes import path_of, query_of
 

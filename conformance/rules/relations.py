@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..urls import is_gettable, path
+from ..contract.operations import misdirected, misnamed
+from ..model.links import Link
+from ..model.snapshot import Resource
+from ..model.urls import is_gettable, path
+from ._catalog import Finding, RuleContext, Severity, rule
 from ._holders import holders
 from ._shapes import family, owner_url, path_of, query_of
-from ..links import Link
-from ..operations import misdirected, misnamed
-from ..snapshot import Resource
-from ._catalog import Finding, RuleContext, Severity, rule
 
 
 @rule("REL001", Severity.ERROR, fault="dangling_link", source="links.md",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from ..parsing import media_kind
-from ..reproduce import SESSION_HEADER, Request
-from ..snapshot import Resource
+from ..model.parsing import media_kind
+from ..model.reproduce import SESSION_HEADER, Request
+from ..model.snapshot import Resource
 from ._catalog import Finding, RuleContext, Severity, rule
 
 

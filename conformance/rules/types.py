@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from ..profiles import path_template
-from ..snapshot import Resource
-from ..urls import is_gettable, path, resolve
+from ..contract.profiles import path_template
+from ..model.snapshot import Resource
+from ..model.urls import is_gettable, path, resolve
 from ._catalog import Finding, RuleContext, Severity, rule
 from ._holders import entity_form, holders
 from ._shapes import family, path_of, query_of, root_element

@@ -6,18 +6,17 @@ import time
 from collections import Counter
 
 import pytest
+from end_to_end import crawl_mock, failing, judge
 from hypothesis import settings
 
 from conformance.actions.budget import BUDGETS, PROFILES, profile_settings
 from conformance.actions.discovery import allowed, discover, select
 from conformance.actions.evidence import ActionEvidence, Exchange, problems
 from conformance.cli import build_parser
-from conformance.profiles import load_profile
-from conformance.run_command import pytest_args
+from conformance.cli.run_command import pytest_args
+from conformance.contract.profiles import load_profile
+from conformance.model.snapshot import Snapshot
 from conformance.rules import RULES
-from conformance.snapshot import Snapshot
-
-from end_to_end import crawl_mock, failing, judge
 
 pytest_plugins = ["pytester"]
 

@@ -8,17 +8,16 @@ edit lost after a later creation) is reported as the shortest sequence of reques
 from __future__ import annotations
 
 import pytest
+from action_helpers import NS, XML, links, spec, text, xml
+from end_to_end import crawl_mock, judge
 from lxml import etree
 
 from conformance.actions.discovery import discover
 from conformance.actions.lifecycle import lifecycles
 from conformance.actions.lifecycle_machine import EDITS, MEMBERS
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
 from conformance.report.html_coverage import actions_html
 from conformance.report.text import action_lines
-
-from action_helpers import NS, XML, links, spec, text, xml
-from end_to_end import crawl_mock, judge
 
 LIFECYCLE_RULES = {"ACT011", "ACT012"}
 

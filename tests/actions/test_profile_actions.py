@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from conformance.actions.discovery import discover
+from conformance.contract.profiles import data_dir, load_profile, path_template
 from conformance.errors import ProfileError
-from conformance.links import Link
-from conformance.profiles import data_dir, load_profile, path_template
-from conformance.snapshot import Resource, Snapshot
+from conformance.model.links import Link
+from conformance.model.snapshot import Resource, Snapshot
 
 BASE = (data_dir("profiles") / "v1_7.toml").read_text(encoding="utf-8")
 

@@ -13,17 +13,17 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from end_to_end import Recording
 
 from conformance.actions import run_actions
-from conformance.client import Target
+from conformance.contract.profiles import load_profile
+from conformance.crawl.client import Target
 from conformance.mock import DEFAULT_PASSWORD, create_app, generate_dataset
 from conformance.mock.server import MockServer
-from conformance.profiles import load_profile
+from conformance.model.snapshot import Snapshot
 from conformance.rules import RuleContext, evaluate
-from conformance.runner import close_run, start_run
-from conformance.settings import OPTIONS, PASSWORD_ENV, Settings
-from conformance.snapshot import Snapshot
-from end_to_end import Recording
+from conformance.run.runner import close_run, start_run
+from conformance.run.settings import OPTIONS, PASSWORD_ENV, Settings
 
 
 @pytest.fixture

@@ -7,15 +7,30 @@ import re
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conformance.actions.strategies import (
-    INVALID_KINDS, PLAIN, XML, Simple, as_payload, invalid_body, not_a_value, read_spec, simple_value, tree_of,
-    unknown_action, unknown_id, valid_body, xsd_integer, xsd_pattern, xsd_string,
+    INVALID_KINDS,
+    PLAIN,
+    XML,
+    Simple,
+    as_payload,
+    invalid_body,
+    not_a_value,
+    read_spec,
+    simple_value,
+    tree_of,
+    unknown_action,
+    unknown_id,
+    valid_body,
+    xsd_integer,
+    xsd_pattern,
+    xsd_string,
 )
-from conformance.profiles import data_dir
-from conformance.schema import load_schemas
+from conformance.contract.profiles import data_dir
+from conformance.contract.schema import load_schemas
 
 SCHEMAS = data_dir("schemas") / "v1_7"
 SPECS = ("JobCloneSpec", "CreateObjectInJobSpec", "BackupServerSpec")

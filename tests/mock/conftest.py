@@ -8,11 +8,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-
-from conformance.profiles import load_profile
 import pytest
 from lxml import etree
 
+from conformance.contract.profiles import load_profile
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
 
 BASE = "http://mock.test"

@@ -190,7 +190,7 @@ async def test_a_schedule_switched_on_runs_next_an_hour_after_the_moment_of_the_
 # -- a run's mock: one moment, named in its reproductions -------------------------------------------
 
 def _settings(**changes):
-    from conformance.settings import OPTIONS, Settings
+    from conformance.run.settings import OPTIONS, Settings
 
     values = {opt.name: opt.default for opt in OPTIONS}
     values.update(target="mock", mock_size=5, **changes)
@@ -199,7 +199,7 @@ def _settings(**changes):
 
 @pytest.mark.parametrize("pinned", [None, NOW])
 def test_a_runs_mock_is_generated_for_one_moment_that_the_reproductions_start_it_with(pinned):
-    from conformance.runner import close_run, prepare_run
+    from conformance.run.runner import close_run, prepare_run
 
     run = prepare_run(_settings(mock_now=pinned))
     try:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from conformance.parsing import parse_body
+from conformance.model.parsing import parse_body
 
 pytestmark = pytest.mark.anyio
 JSON = {"Accept": "application/json"}
@@ -151,7 +151,7 @@ def _lists_of_items() -> dict[str, str]:
     """Element name -> the plural array of its items, for names the facts declare only as a list
     of documented items (`Schedule` of `Day`s)."""
     from conformance.mock.instances import facts
-    from conformance.names import plural
+    from conformance.model.names import plural
 
     types = facts().types
     declared: dict[str, set[str]] = {}

@@ -10,15 +10,16 @@ import threading
 from pathlib import Path
 
 import httpx
+
 from conformance.cli import main
-from conformance.client import Target, build_client
-from conformance.crawler import crawl
+from conformance.contract.profiles import load_profile
+from conformance.contract.schema import load_schemas
+from conformance.crawl.client import Target, build_client
+from conformance.crawl.crawler import crawl
+from conformance.crawl.probes import PROBES
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
 from conformance.mock.replay import create_replay_app
-from conformance.probes import PROBES
-from conformance.profiles import load_profile
-from conformance.schema import load_schemas
-from conformance.snapshot import Snapshot
+from conformance.model.snapshot import Snapshot
 
 NOW = "2026-01-01T00:00:00Z"
 """The moment every recorded mock is generated for, so two recordings of it hold the same bodies."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import shutil
 
-from conformance.anonymize import Anonymizer
-from conformance.cli import main
-
 from end_to_end import failing, judge
 from recording_steps import crawl_replay, files_of
+
+from conformance.cli import main
+from conformance.recording.anonymize import Anonymizer
 
 
 def _sealed(*found: tuple[str, str, bool]) -> Anonymizer:

@@ -8,17 +8,25 @@ import json
 from pathlib import Path
 
 import pytest
-
-from conformance.client import Target
-from conformance.cli import main
-from conformance.mock import DEFAULT_PASSWORD
-from conformance.recorder import MASK, Recorder, token_forms
-from conformance.recording import (
-    BODIES, FORMAT, INDEX, LEFT_OUT, ORIGIN, Exchange, Recording, RecordingError, RecordingWriter, url_key,
-)
-
 from nested_runs import told
 from recording_steps import HeldAfter, files_of, record
+
+from conformance.cli import main
+from conformance.crawl.client import Target
+from conformance.mock import DEFAULT_PASSWORD
+from conformance.recording import (
+    BODIES,
+    FORMAT,
+    INDEX,
+    LEFT_OUT,
+    ORIGIN,
+    Exchange,
+    Recording,
+    RecordingError,
+    RecordingWriter,
+    url_key,
+)
+from conformance.recording.recorder import MASK, Recorder, token_forms
 
 
 def _index(folder: Path) -> dict:
@@ -166,8 +174,8 @@ def test_check_and_diff_tell_a_recording_from_saved_files(recorded, tmp_path, ca
 
 
 def test_the_check_of_an_incomplete_recording_is_incomplete_and_a_replay_is_judged_read_only(tmp_path):
-    from conformance.runner import close_run, prepare_run
-    from conformance.settings import resolve_args
+    from conformance.run.runner import close_run, prepare_run
+    from conformance.run.settings import resolve_args
 
     out = tmp_path / "rec"
     assert record(out, "--deadline", "0.05") == 2
@@ -232,7 +240,7 @@ def test_a_recording_is_checked_with_the_budgets_it_was_recorded_with(recorded, 
     member the recording left out."""
     import shutil
 
-    from conformance import run_command
+    from conformance.cli import run_command
 
     folder = tmp_path / "rec"
     shutil.copytree(recorded, folder)

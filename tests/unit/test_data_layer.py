@@ -1,6 +1,6 @@
-"""The data layer depends on nothing: the snapshot and its records import no module that talks to a
-server, the rules none that sends a request, and no module of the package imports one that imports
-it back."""
+"""The package's folders follow the flow: each imports only the folders below it (the table here, the
+picture in docs/design.md), the data layer imports nothing that talks to a server, the rules nothing
+that sends a request, and no module imports one that imports it back."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ import conformance
 
 PACKAGE = Path(conformance.__file__).parent
 
-SENDING = ("conformance.client", "conformance.guard", "conformance.crawler", "conformance.probes",
-           "conformance.runner", "conformance.plugin", "conformance.mock", "conformance.actions.engine",
+SENDING = ("conformance.crawl", "conformance.run", "conformance.plugin", "conformance.mock", "conformance.actions.engine",
            "conformance.actions.wire", "conformance.actions.machine", "hypothesis", "starlette", "uvicorn")
 """Modules that send requests or serve them, and the libraries only they need."""
 
@@ -30,7 +29,7 @@ def imported_by(*modules: str) -> set[str]:
 
 
 @pytest.mark.parametrize("modules, forbidden", [
-    (("conformance.snapshot", "conformance.records"), (*SENDING, "conformance.actions")),
+    (("conformance.model.snapshot", "conformance.model.records"), (*SENDING, "conformance.actions")),
     (("conformance.rules",), SENDING),
 ], ids=["snapshot and records", "rules"])
 def test_the_data_layer_and_the_rules_import_nothing_that_talks_to_a_server(modules, forbidden):
@@ -123,12 +122,73 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_module_imports_one_that_imports_it_back():
     graph = import_graph()
-    assert "conformance.snapshot" in graph and graph["conformance.mock.responses"]  # the graph was read
+    assert "conformance.model.snapshot" in graph and graph["conformance.mock.responses"]  # the graph was read
     assert circles(graph) == []
 
 
 def test_a_circle_is_found_where_there_is_one():
     # the snapshot once loaded probe records from the probes, which import the snapshot
     graph = import_graph()
-    graph["conformance.snapshot"] = graph["conformance.snapshot"] | {"conformance.probes"}
-    assert any({"conformance.snapshot", "conformance.probes"} <= set(group) for group in circles(graph))
+    graph["conformance.model.snapshot"] = graph["conformance.model.snapshot"] | {"conformance.crawl.probes"}
+    assert any({"conformance.model.snapshot", "conformance.crawl.probes"} <= set(group) for group in circles(graph))
+
+
+MAY_IMPORT = {
+    "model": set(),
+    "contract": {"model"},
+    "crawl": {"model", "contract"},
+    "recording": {"model", "contract", "crawl"},
+    "mock": {"model", "contract", "recording"},
+    "actions": {"model", "contract", "crawl"},
+    "rules": {"model", "contract", "actions"},
+    "report": {"model", "contract", "crawl", "rules"},
+    "run": {"model", "contract", "crawl", "recording", "mock", "actions", "rules", "report"},
+    "plugin": {"model", "rules", "report", "run"},
+    "cli": {"contract", "recording", "mock", "rules", "report", "run", "plugin"},
+}
+"""Folder -> the folders its modules may import, in the order of the flow (docs/design.md). Every
+module may import the package itself and `conformance.errors`, the errors every stage raises."""
+
+SHARED = {"conformance", "conformance.errors", "conformance.__main__"}
+
+
+def folder_of(module: str) -> str:
+    return module.split(".")[1] if module not in SHARED else ""
+
+
+def folder_edges(graph: dict[str, set[str]]) -> set[tuple[str, str, str, str]]:
+    """(folder, folder it imports, a module, the module it imports) for every import across folders."""
+    return {(folder_of(module), folder_of(target), module, target)
+            for module, targets in graph.items() for target in targets
+            if folder_of(module) and folder_of(target) and folder_of(module) != folder_of(target)}
+
+
+def forbidden(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{module} imports {target} ({source} may import {sorted(MAY_IMPORT[source]) or 'nothing'})"
+                  for source, dest, module, target in folder_edges(graph) if dest not in MAY_IMPORT[source])
+
+
+def test_every_folder_of_the_package_has_its_place_in_the_flow():
+    folders = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+    loose = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__", "__main__", "errors"}
+    assert folders == set(MAY_IMPORT) and not loose
+
+
+def test_each_folder_imports_only_the_folders_below_it():
+    assert forbidden(import_graph()) == []
+
+
+def test_an_import_against_the_flow_is_found():
+    # the snapshot reading a crawl's client, say to fetch a link's target on demand
+    graph = import_graph()
+    graph["conformance.model.snapshot"] = graph["conformance.model.snapshot"] | {"conformance.crawl.client"}
+    assert forbidden(graph) == ["conformance.model.snapshot imports conformance.crawl.client "
+                                "(model may import nothing)"]
+
+
+def test_the_design_draws_the_folders_in_the_order_they_may_import_one_another():
+    design = (PACKAGE.parent / "docs" / "design.md").read_text(encoding="utf-8")
+    picture = design.split("## Data flow", 1)[1].split("```")[1]
+    drawn = [line.split()[0].rstrip("/") for line in picture.splitlines() if line[2:3].isalpha()]
+    assert drawn == list(MAY_IMPORT)
+    assert all(MAY_IMPORT[folder] <= set(drawn[:at]) for at, folder in enumerate(drawn))

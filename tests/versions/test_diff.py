@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conformance.cli import main
-from conformance.profiles import load_profile
-from conformance.report.diff import diff_html, diff_results, diff_text, load_results
-
 from nested_runs import told
 from version_steps import implied_changes
+
+from conformance.cli import main
+from conformance.contract.profiles import load_profile
+from conformance.report.diff import diff_html, diff_results, diff_text, load_results
 
 
 def _conformance(*args: str, cwd: Path) -> subprocess.Popen:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from conformance.contract.profiles import load_profile
+from conformance.contract.versioning import choose_profile, supported_versions, version_key
 from conformance.mock import DEFAULT_PASSWORD, create_app, generate_dataset
 from conformance.mock.server import MockServer
-from conformance.profiles import load_profile
-from conformance.runner import load_inputs, resume_run
-from conformance.settings import resolve_args
-from conformance.snapshot import Snapshot
-from conformance.versioning import choose_profile, supported_versions, version_key
+from conformance.model.snapshot import Snapshot
+from conformance.run.runner import load_inputs, resume_run
+from conformance.run.settings import resolve_args
 
 ROOT_XML = b"""<EnterpriseManager xmlns="http://www.veeam.com/ent/v1.0"><SupportedVersions>
 <SupportedVersion Name="v1_7"/><SupportedVersion Name="v1_5"/><SupportedVersion Name="v1_6"/>

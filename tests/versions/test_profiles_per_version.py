@@ -7,15 +7,14 @@ from dataclasses import replace
 from functools import cache
 
 import pytest
+from end_to_end import crawl_mock, failing, judge
 
 from conformance.cli import main
+from conformance.contract.profiles import ExpectedLinks, available_profiles, data_dir, load_profile
 from conformance.errors import ProfileError
-from conformance.links import Link
-from conformance.profiles import ExpectedLinks, available_profiles, data_dir, load_profile
+from conformance.model.links import Link
+from conformance.model.snapshot import Resource, Snapshot
 from conformance.rules import RULES, RuleContext, run_rule
-from conformance.snapshot import Resource, Snapshot
-
-from end_to_end import crawl_mock, failing, judge
 
 VERSIONS = ("v1_5", "v1_6", "v1_7")
 

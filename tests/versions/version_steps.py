@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from lxml import etree
 
-from conformance.profiles import Profile
+from conformance.contract.profiles import Profile
 
 NS = {"v": "http://www.veeam.com/ent/v1.0"}
 

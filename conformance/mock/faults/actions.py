@@ -13,17 +13,26 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...parsing import ParseError, parse_xml
+from ...model.parsing import ParseError, parse_xml
 from ..area_routes import estate_for
 from ..documents import task
 from ..estate import Item
+from ..fault_registry import (
+    CallNext,
+    Context,
+    Reply,
+    document_fault,
+    exchange_fault,
+    rel_links,
+    reply_fault,
+    request_context,
+)
 from ..operations import writable, writes
 from ..render import NAMESPACE
 from ..responses import error_response, reply, view_of
 from ..specs import spec_schema
 from ..surface import Area, load_surface
 from ..tree import Node
-from ..fault_registry import CallNext, Context, Reply, document_fault, exchange_fault, rel_links, reply_fault, request_context
 
 __all__: list[str] = []
 
