@@ -56,7 +56,7 @@ from .strategies import (
 )
 from .wire import Answer, Stopped, Wire
 
-__all__ = ["Engine"]
+__all__ = ["Divergence", "Engine", "run_exploration"]
 
 _FIRST_POLL = 0.05
 """Seconds before the first poll of a real server's Task; each later poll waits twice as long, up to
@@ -72,6 +72,26 @@ def _seed(key: str) -> int:
 
 class _Falsified(AssertionError):
     """An example broke a property; hypothesis shrinks on it."""
+
+
+class Divergence(AssertionError):
+    """The server's state parted from the model of a sequence."""
+
+
+def run_exploration(test: Callable[[], object], errors: list[str], what: str, *, found: Callable[[], bool],
+            ends: type[BaseException] = Divergence) -> None:
+    """Run one hypothesis exploration. The phase's budget running out (`Stopped`) stops the phase;
+    the property failing (`ends`) is what the exploration was after; anything else, a flaky server or
+    a fault of the suite's own, is said in `errors` unless a finding was already kept: never silent."""
+    try:
+        test()
+    except Stopped:
+        raise
+    except ends:
+        pass
+    except Exception as exc:
+        if not found():
+            errors.append(f"{what}: {type(exc).__name__}: {str(exc)[:300]}")
 
 
 def _ok(answer: Answer) -> bool:
@@ -163,15 +183,7 @@ class Engine:
             # The same examples on every run, seeded by what is explored: hypothesis would digest the
             # source of `prop` at every call instead (a sixth of the phase), the same for every key.
             test = seed(_seed(key))(test)
-        try:
-            test()
-        except Stopped:
-            raise
-        except _Falsified:
-            pass
-        except Exception as exc:  # flaky servers, or a fault of the suite's own: said, never silent
-            if not failing:
-                self.errors.append(f"{key}: {type(exc).__name__}: {str(exc)[:300]}")
+        run_exploration(test, self.errors, key, found=lambda: bool(failing), ends=_Falsified)
         self.evidence.extend(kept)
         if failing:
             self.evidence.extend(failing[0])

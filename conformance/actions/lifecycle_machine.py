@@ -37,7 +37,7 @@ from hypothesis.strategies import SearchStrategy
 
 from ..model.urls import resolve
 from .discovery import Operation
-from .engine import Engine, _ok
+from .engine import Divergence, Engine, _ok, run_exploration
 from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .lifecycle import Lifecycle, lifecycles
 from .strategies import PLAIN, Element, as_payload, tree_of, valid_body, xsd_string
@@ -56,10 +56,6 @@ server's answers are slow next to hypothesis's patience)."""
 def _editable(name: str) -> bool:
     """Not a secret, and not an identifier (a client changes what a resource says, not what names it)."""
     return name not in _SECRET and not name.endswith(("Id", "Uid", "UID"))
-
-
-class Divergence(AssertionError):
-    """The server's state parted from the model of the sequence."""
 
 
 @dataclass(frozen=True)
@@ -379,15 +375,7 @@ def _explore(run: LifecycleRun, chosen: settings) -> None:
     # One key per lifecycle in the example database (the dev and deep profiles replay failures first).
     key = f"conformance:lifecycle {run.lifecycle.template}".encode()
     test._hypothesis_internal_database_key = key  # type: ignore[attr-defined]
-    try:
-        test()
-    except Stopped:
-        raise
-    except Divergence:
-        pass
-    except Exception as exc:  # flaky servers, or a fault of the suite's own: said, never silent
-        if not run.divergence:
-            run.engine.errors.append(f"lifecycle of {run.lifecycle.type}: {type(exc).__name__}: {str(exc)[:300]}")
+    run_exploration(test, run.engine.errors, f"lifecycle of {run.lifecycle.type}", found=lambda: bool(run.divergence))
 
 
 def explore_lifecycles(engine: Engine, ops: list[Operation]) -> list[dict[str, Any]]:

@@ -37,19 +37,15 @@ from hypothesis.stateful import (
 from ..contract.profiles import Profile
 from ..model.urls import resolve
 from .discovery import Operation, allowed, misdirected
-from .engine import Engine, _ok, collection_of
+from .engine import Divergence, Engine, _ok, collection_of, run_exploration
 from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .strategies import PLAIN, SpecModel, as_payload, valid_body
-from .wire import Answer, Stopped
+from .wire import Answer
 
 __all__ = ["Divergence", "JobHandle", "JobSequences", "explore_sequences", "seeds"]
 
 _REF = "HierarchyObjRef"
 _RELS = ("Start", "Stop", "Retry", "Clone", "Create")
-
-
-class Divergence(AssertionError):
-    """The server's state parted from the model of the sequence."""
 
 
 @dataclass(frozen=True)
@@ -336,14 +332,8 @@ def explore_sequences(engine: Engine, ops: list[Operation]) -> None:
     wire = engine.wire
     chosen = settings(engine.hypothesis, max_examples=engine.budget.sequences, stateful_step_count=engine.budget.steps)
     try:
-        run_state_machine_as_test(lambda: JobSequences(setup), settings=chosen)
-    except Stopped:
-        raise
-    except Divergence:
-        pass
-    except Exception as exc:  # flaky servers, or a fault of the suite's own: said, never silent
-        if not shared.divergence:
-            engine.errors.append(f"sequences: {type(exc).__name__}: {str(exc)[:300]}")
+        run_exploration(lambda: run_state_machine_as_test(lambda: JobSequences(setup), settings=chosen), engine.errors,
+                "sequences", found=lambda: bool(shared.divergence))
     finally:
         if shared.token and shared.session:
             wire.send("action", "DELETE", shared.session, token=shared.token)
