@@ -7,6 +7,8 @@ A module calls `summarise(config, title, lines)`; the next report made on that p
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import pytest
@@ -21,6 +23,19 @@ _PROPERTY = "run-summary"
 def summarise(config: pytest.Config, title: str, lines: list[str]) -> None:
     """Say `lines` under `title` at the end of the run."""
     config.stash.setdefault(_PENDING, {})[title] = list(lines)
+
+
+def found_lines(verdicts: Mapping[str, Any], listed: Collection[tuple[str, str]], whose: str, file: str) -> list[str]:
+    """One line per rule that found something in saved files (`FileVerdict`s by name): how many
+    findings, and how many of them are defects listed in `file` (`listed`: (name, rule) pairs)."""
+    found: Counter[str] = Counter()
+    known: Counter[str] = Counter()
+    for name, verdict in verdicts.items():
+        for rule_id, _, findings in verdict.results:
+            found[rule_id] += len(findings)
+            known[rule_id] += len(findings) if (name, rule_id) in listed else 0
+    return [f"  found:   {found[rule_id]:4}  {rule_id}, {known[rule_id]} of them listed defects of {whose} ({file})"
+            for rule_id in sorted(found) if found[rule_id]]
 
 
 @pytest.hookimpl(wrapper=True)

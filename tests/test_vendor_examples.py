@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from run_summary import summarise
+from run_summary import found_lines, summarise
 from vendor_pages import Example, defects, examples, pages_folder
 
 from conformance.contract.profiles import load_profile
@@ -45,17 +45,12 @@ def judged(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
         ex.name: check_file(_file_of(ex, folder), profile, schemas, schema_only if ex.role == "request" else None)
         for ex in every if ex.complete
     }
-    by_rule = Counter(rule_id for v in verdicts.values() for rule_id, _, found in v.results for _ in found)
     fragments = Counter(ex.fragment for ex in every if not ex.complete)
     lines = [f"vendor examples: {len(every)} bodies on the v1.7 pages; {len(verdicts)} whole ones judged "
              f"({sum(ex.role == 'request' for ex in every if ex.complete)} request bodies by the schema rule), "
              f"{sum(fragments.values())} fragments skipped"]
     lines += [f"  skipped: {count:4}  {reason}" for reason, count in fragments.most_common()]
-    listed = defects()
-    for rule_id, count in sorted(by_rule.items()):
-        known = sum(len(found) for name, v in verdicts.items() for r, _, found in v.results
-                    if r == rule_id and (name, r) in listed)
-        lines.append(f"  found:   {count:4}  {rule_id}, {known} of them listed defects of the pages ({DEFECTS_FILE.name})")
+    lines += found_lines(verdicts, defects(), "the pages", DEFECTS_FILE.name)
     summarise(request.config, "vendor examples", lines)
     return verdicts
 
