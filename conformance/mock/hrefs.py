@@ -37,11 +37,13 @@ def base_url(scheme: str, host: str, headers: Mapping[str, str]) -> str:
 @dataclass(frozen=True, slots=True)
 class View:
     """What every document builder needs: the data, the API root URL of this request, and the
-    contract of the API version the caller's session speaks."""
+    contract of the API version the caller's session speaks. `shared` when the app has no faults
+    (nothing changes a tree once built), so builders may hand out subtrees they keep."""
 
     ds: Dataset
     base: str
     contract: Contract = contract_of(None)
+    shared: bool = False
 
     def href(self, path: str) -> str:
         return self.base + path

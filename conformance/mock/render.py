@@ -32,22 +32,52 @@ def _escape(text: str, quote: bool = False) -> str:
     return text.replace('"', "&quot;") if quote else text
 
 
+def _attr(value: Scalar) -> str:
+    """An attribute value as written between quotes; most need no escaping, and are checked first."""
+    text = value if type(value) is str else scalar_text(value)
+    if "&" in text or "<" in text or ">" in text or '"' in text:
+        return _escape(text, True)
+    return text
+
+
+def _text(value: Scalar) -> str:
+    text = value if type(value) is str else scalar_text(value)
+    if "&" in text or "<" in text or ">" in text:
+        return _escape(text)
+    return text
+
+
 def _xml(node: Node, out: list[str], depth: int) -> None:
+    """The element at this depth; a shared subtree is rendered once per depth and kept."""
     if node.missing:
         return
+    memo = node.memo
+    if memo is None:
+        _element(node, out, depth)
+        return
+    text = memo.get(depth)
+    if text is None:
+        part: list[str] = []
+        _element(node, part, depth)
+        text = memo[depth] = "".join(part)
+    out.append(text)
+
+
+def _element(node: Node, out: list[str], depth: int) -> None:
     pad = "  " * depth
-    attrs = "".join(f' {k}="{_escape(scalar_text(v), True)}"' for k, v in node.attrs.items())
+    attrs = "".join([f' {k}="{_attr(v)}"' for k, v in node.attrs.items()]) if node.attrs else ""
     if depth == 0:
         attrs = f' xmlns="{NAMESPACE}"{attrs}'
-    if any(not c.missing for c in node.children):
+    children = node.children
+    if children and not all(c.missing for c in children):
         out.append(f"{pad}<{node.name}{attrs}>\n")
-        for child in node.children:
+        for child in children:
             _xml(child, out, depth + 1)
         out.append(f"{pad}</{node.name}>\n")
     elif node.text is None:
         out.append(f"{pad}<{node.name}{attrs} />\n")
     else:
-        out.append(f"{pad}<{node.name}{attrs}>{_escape(scalar_text(node.text))}</{node.name}>\n")
+        out.append(f"{pad}<{node.name}{attrs}>{_text(node.text)}</{node.name}>\n")
 
 
 def to_xml(root: Node) -> bytes:
@@ -78,6 +108,16 @@ def _holds_values(node: Node) -> bool:
 
 
 def _json_value(node: Node) -> Any:
+    """A member's value; a shared subtree's is made once and kept (json.dumps only reads it)."""
+    memo = node.memo
+    if memo is None:
+        return _json_fresh(node)
+    if "json" not in memo:
+        memo["json"] = _json_fresh(node)
+    return memo["json"]
+
+
+def _json_fresh(node: Node) -> Any:
     if node.missing:
         return None
     if _holds_values(node):
