@@ -16,7 +16,7 @@ __all__ = ["FIELDS", "object_in_job"]
 
 
 @cache
-def _kept(build: Callable[..., Node], *args: Any) -> Node:
+def _one_copy(build: Callable[..., Node], *args: Any) -> Node:
     """The one shared copy of a subtree that depends on its arguments alone."""
     return shared(build(*args))
 
@@ -24,7 +24,7 @@ def _kept(build: Callable[..., Node], *args: Any) -> Node:
 def _constant(v: View, build: Callable[..., Node], *args: Any) -> Node:
     """A subtree every job or VM with these arguments carries alike: built and rendered once where
     the app shares subtrees (a job's VMs are thousands of them), else fresh for faults to change."""
-    return _kept(build, *args) if v.shared else build(*args)
+    return _one_copy(build, *args) if v.kept is not None else build(*args)
 
 
 def _when(name: str, value: datetime | None) -> Node:
@@ -118,8 +118,13 @@ def _retention(v: View) -> list[Node]:
     return [_constant(v, _storage), _constant(v, _gfs), _constant(v, _simple_retention)]
 
 
+def _embedded(v: View, inc: JobInclude) -> Node:
+    """A VM as its job's entity shows it, kept while it stays."""
+    return v.keep(("ObjectInJob in its job", inc.id), inc, lambda: object_in_job(v, inc))
+
+
 def _job(v: View, job: Any) -> list[Node]:
-    includes = [object_in_job(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
+    includes = [_embedded(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
     if job.job_type == "BackupCopy":  # what it copies is linked, not listed: none in the mock
         details = [el("LinkedJobIncludes", None, items="LinkedJobObject"), el("LinkedBackupIncludes", None),
                    el("LinkedBackupRepositoryIncludes", None, items="LinkedBackupRepository")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Union
 
 from ..names import plural
 from .tree import Node, Scalar
@@ -47,7 +47,12 @@ def _text(value: Scalar) -> str:
     return text
 
 
-def _xml(node: Node, out: list[str], depth: int) -> None:
+Pieces = Union[str, tuple["Pieces", ...]]
+"""Rendered XML: text, or the pieces of a shared subtree, which stay as they are (one copy, however
+many documents hold them) until a document is joined."""
+
+
+def _xml(node: Node, out: list[Pieces], depth: int) -> None:
     """The element at this depth; a shared subtree is rendered once per depth and kept."""
     if node.missing:
         return
@@ -55,15 +60,15 @@ def _xml(node: Node, out: list[str], depth: int) -> None:
     if memo is None:
         _element(node, out, depth)
         return
-    text = memo.get(depth)
-    if text is None:
-        part: list[str] = []
+    pieces = memo.get(depth)
+    if pieces is None:
+        part: list[Pieces] = []
         _element(node, part, depth)
-        text = memo[depth] = "".join(part)
-    out.append(text)
+        pieces = memo[depth] = _compact(part)
+    out.append(pieces)
 
 
-def _element(node: Node, out: list[str], depth: int) -> None:
+def _element(node: Node, out: list[Pieces], depth: int) -> None:
     pad = "  " * depth
     attrs = "".join([f' {k}="{_attr(v)}"' for k, v in node.attrs.items()]) if node.attrs else ""
     if depth == 0:
@@ -80,11 +85,37 @@ def _element(node: Node, out: list[str], depth: int) -> None:
         out.append(f"{pad}<{node.name}{attrs}>{_text(node.text)}</{node.name}>\n")
 
 
+def _compact(part: list[Pieces]) -> Pieces:
+    """Runs of text joined into one, the pieces of shared subtrees kept apart."""
+    out: list[Pieces] = []
+    run: list[str] = []
+    for piece in part:
+        if isinstance(piece, str):
+            run.append(piece)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(piece)
+    if run:
+        out.append("".join(run))
+    return out[0] if len(out) == 1 and isinstance(out[0], str) else tuple(out)
+
+
+def _flatten(pieces: list[Pieces] | tuple[Pieces, ...], out: list[str]) -> list[str]:
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            _flatten(piece, out)
+    return out
+
+
 def to_xml(root: Node) -> bytes:
     """UTF-8 XML with a declaration; the root carries the API namespace as the default one."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    out: list[Pieces] = ['<?xml version="1.0" encoding="utf-8"?>\n']
     _xml(root, out, 0)
-    return "".join(out).encode("utf-8")
+    return "".join(_flatten(out, [])).encode("utf-8")
 
 
 def _json_scalar(value: Scalar) -> Any:
