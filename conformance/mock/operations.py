@@ -14,7 +14,6 @@ so one dataset can back several apps (as the tests do) without one seeing anothe
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -67,10 +66,15 @@ class Writes:
     next_runs: dict[str, datetime | None] = field(default_factory=dict)
 
     def new_id(self) -> str:
-        """A GUID that follows the seed, so a replayed sequence of requests makes the same ids."""
+        """A GUID that follows the seed, so a replayed sequence of requests makes the same ids: the
+        digest's first 16 bytes as a version 4 UUID (`uuid.UUID(bytes=..., version=4)`, set here by
+        hand, twice as fast: a clone makes one per VM)."""
         self.count += 1
-        digest = hashlib.sha256(f"{self.seed}:write:{self.count}".encode()).digest()
-        return str(uuid.UUID(bytes=digest[:16], version=4))
+        raw = bytearray(hashlib.sha256(f"{self.seed}:write:{self.count}".encode()).digest()[:16])
+        raw[6] = raw[6] & 0x0F | 0x40
+        raw[8] = raw[8] & 0x3F | 0x80
+        text = raw.hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def writes(request: Request) -> Writes:
@@ -163,8 +167,8 @@ async def _clone(request: Request, job: Any) -> None:
     ds.children["server.jobs"].setdefault(job.server_id, []).append(clone_id)
     copies = []
     for include_id in ds.kids("job.includes", job.id):
-        copy_id = w.new_id()
-        ds.includes[copy_id] = replace(ds.includes[include_id], id=copy_id, job_id=clone_id)
+        copy_id, vm = w.new_id(), ds.includes[include_id]
+        ds.includes[copy_id] = JobInclude(copy_id, clone_id, vm.name, vm.hierarchy_ref, vm.order)
         copies.append(copy_id)
     ds.children["job.includes"][clone_id] = copies
     w.created["jobs"].append(clone_id)
