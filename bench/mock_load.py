@@ -44,6 +44,8 @@ _CLONE_PARTS = {  # what each kind of job's clone spec asks besides the name
 _INCLUDE = (f'<CreateObjectInJobSpec xmlns="{_NS}"><HierarchyObjRef>urn:VMware:Vm:{{host}}.vm-{{n}}</HierarchyObjRef>'
             '<HierarchyObjName>{name}</HierarchyObjName></CreateObjectInJobSpec>')
 _XML = {"Content-Type": "application/xml"}
+_JOB_REF = re.compile(r'<Ref Type="JobReference" Href="([^"]*)"')
+"""The Href of each job of the list (a `Ref`'s own, not its links'), found without trying every Href."""
 
 
 def _include_named(listed: str, name: str) -> str | None:
@@ -118,7 +120,7 @@ class Client:
     async def a_job(self) -> str:
         """Half the time the client's own among the first four jobs listed (the estate's own, where
         added VMs pile up and every clone copies them all), else any job, clones included."""
-        jobs = re.findall(r'Href="([^"]*/jobs/[^"?/]*)"', (await self.load.send(self.http, "GET", "jobs")).text)
+        jobs = _JOB_REF.findall((await self.load.send(self.http, "GET", "jobs")).text)
         if not jobs:
             raise IndexError("no job listed")
         return jobs[self.n % min(4, len(jobs))] if self.rng.random() < 0.5 else self.rng.choice(jobs)
