@@ -56,7 +56,9 @@ class Kept:
         if entry is not None and entry[0] == deps:
             self._entries.move_to_end(key)
             return entry[1]
-        if self._passing or (self._depth == 0 and entry is None and self._first(key)):
+        if self._passing:
+            return build()
+        if self._depth == 0 and entry is None and self._first(key):
             return self._build(build, passing=True)
         node = shared(self._build(build, passing=False))
         if entry is not None:
