@@ -85,8 +85,9 @@ def _element(node: Node, out: list[Pieces], depth: int) -> None:
         out.append(f"{pad}<{node.name}{attrs}>{_text(node.text)}</{node.name}>\n")
 
 
-def _compact(part: list[Pieces]) -> Pieces:
-    """Runs of text joined into one, the pieces of shared subtrees kept apart."""
+def _compact(part: list[Pieces]) -> tuple[Pieces, ...]:
+    """Runs of text joined into one, the pieces of shared subtrees kept apart (a tuple, which the
+    shared parent's own compacting keeps apart in turn: no text is copied into another's)."""
     out: list[Pieces] = []
     run: list[str] = []
     for piece in part:
@@ -99,7 +100,7 @@ def _compact(part: list[Pieces]) -> Pieces:
         out.append(piece)
     if run:
         out.append("".join(run))
-    return out[0] if len(out) == 1 and isinstance(out[0], str) else tuple(out)
+    return tuple(out)
 
 
 def _flatten(pieces: list[Pieces] | tuple[Pieces, ...], out: list[str]) -> list[str]:
