@@ -50,7 +50,7 @@ class Node:
 def el(name: str, text: Scalar | None = None, /, *children: Node, items: str | None = None,
        **attrs: Scalar | None) -> Node:
     """An element; attributes given as None are left out, so optional ones read naturally."""
-    if None in attrs.values():
+    if attrs and None in attrs.values():
         attrs = {k: v for k, v in attrs.items() if v is not None}
     return Node(name, attrs, list(children), text, items)
 
