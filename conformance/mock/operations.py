@@ -40,9 +40,12 @@ MAX_CLONED_VMS = 50_000
 """VMs that clones hold, together: a clone copies its source's VMs, so without this bound VMs added to
 a job multiply by every clone made of it (a thousand clones of a job with 1,500 VMs are 1.5 million).
 Beyond it the oldest clones go, whole, as beyond `MAX_CLONES`."""
-MAX_ADDED_VMS = 10_000
+MAX_ADDED_VMS = 1_000
 """VMs added through a job's includes that the mock keeps: beyond them the oldest added goes, unless
-it is its job's last, so a client adding VMs in a loop cannot grow the mock without end either."""
+it is its job's last, so a client adding VMs in a loop cannot grow the mock without end either, nor
+a job's documents and the time to serve them: its entity and its list carry every VM it holds (about
+1.7 kB each in XML), and every clone of it copies them. (With 10,000, VMs added to a few jobs over
+ten minutes of load made them about 1,000 VMs each, and every request slower.)"""
 _NEXT_RUN = timedelta(hours=1)
 """When a schedule switched on runs next, if it had no time set aside: this long after the data's `now`."""
 _CLONE_INFO = {"Backup": "BackupJobCloneInfo", "Replica": "ReplicaJobCloneInfo", "BackupCopy": "BackupCopyJobCloneInfo"}
