@@ -39,8 +39,8 @@ def base_url(scheme: str, host: str, headers: Mapping[str, str]) -> str:
 @dataclass(frozen=True, slots=True)
 class View:
     """What every document builder needs: the data, the API root URL of this request, and the
-    contract of the API version the caller's session speaks. `kept` is the app's store of the
-    subtrees it keeps (`kept`) where nothing changes a tree once built (an app without faults)."""
+    contract of the API version the caller's session speaks. `kept` is the app's store of subtrees
+    kept between responses (see `kept`); None where a tree may change once built (an app with faults)."""
 
     ds: Dataset
     base: str

@@ -26,8 +26,8 @@ __all__ = ["KEPT_WEIGHT", "Kept"]
 
 KEPT_WEIGHT = 12_000
 """Items (references, entities, VMs) an app keeps at most, counting a list as its items: beyond
-them the least recently served go, so the memory kept stays bounded (about 4 kB an item at most,
-a VM with its links) whatever is asked."""
+them the least recently served go, so the memory kept stays bounded whatever is asked (about 50 MB:
+a VM with its links, the largest item, takes about 4 kB with its text)."""
 SEEN = 4096
 """Documents asked for once that an app remembers (their keys alone), to keep them the second time."""
 
