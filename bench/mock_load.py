@@ -11,8 +11,10 @@ must stay fast, whatever the mix and however long it runs.
 
     python bench/mock_load.py --clients 64 --seconds 60
 
-Prints the mock's RSS before, at its peak and after; the requests by outcome; and the latency
-percentiles of every request (p50, p90, p99, the slowest).
+Prints the mock's RSS before, at its peak and after; the requests by outcome and per second; the
+latency percentiles of every request (p50, p90, p99, the slowest); the CPU the mock and the clients
+took (they share the machine's cores, so a latency is the mock's time and the clients' queue); and
+the latency of each kind of request. Runs of any length (`--seconds 600`) print the same.
 """
 
 from __future__ import annotations
