@@ -2,7 +2,8 @@
 
 Records never change in place: a write adds a record, removes one or replaces it with a changed
 copy (`operations`). So a subtree built from records holds for as long as they are the ones it was
-built from: its entry keeps them (its `deps`), and it is built again only when they differ. A
+built from: its entry keeps them (its `deps`; of a parent's list of children, which writes change
+in place, a copy of the ids), and it is built again only when they differ. A
 write thus costs the responses after it the subtrees of what it changed and nothing else: a VM
 added to a job rebuilds the job's lists around the VMs they already had, and a clone adds one
 reference to the list of jobs, whose other references are kept.

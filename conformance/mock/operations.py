@@ -88,7 +88,9 @@ def writes(request: Request) -> Writes:
 
 
 def writable(request: Request) -> Dataset:
-    """The app's dataset, ready to change: copied on the first write, caches dropped on every one."""
+    """The app's dataset, ready to change: copied on the first write, the query rows and report
+    figures built from whole tables dropped on every one (the documents `kept` between responses tell
+    a change by themselves)."""
     state, w = request.app.state, writes(request)
     if not w.copied:
         ds = state.dataset
