@@ -11,14 +11,17 @@ must stay fast, whatever the mix and however long it runs.
 
     python bench/mock_load.py --clients 64 --seconds 60
 
-Prints the mock's RSS before, at its peak and after; the requests by outcome; and the latency
-percentiles of every request (p50, p90, p99, the slowest).
+Prints the mock's RSS before, at its peak and after; the requests by outcome and per second; the
+latency percentiles of every request (p50, p90, p99, the slowest); the CPU the mock and the clients
+took (they share the machine's cores, so a latency is the mock's time and the clients' queue); and
+the latency of each kind of request. Runs of any length (`--seconds 600`) print the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import socket
@@ -26,7 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
@@ -41,14 +44,39 @@ _CLONE_PARTS = {  # what each kind of job's clone spec asks besides the name
                    "<JobFileName>clone</JobFileName><RepositoryUid>{repository}</RepositoryUid>"),
 }
 _INCLUDE = (f'<CreateObjectInJobSpec xmlns="{_NS}"><HierarchyObjRef>urn:VMware:Vm:{{host}}.vm-{{n}}</HierarchyObjRef>'
-            '<HierarchyObjName>load-vm-{n}</HierarchyObjName></CreateObjectInJobSpec>')
+            '<HierarchyObjName>{name}</HierarchyObjName></CreateObjectInJobSpec>')
 _XML = {"Content-Type": "application/xml"}
+_JOB_REF = re.compile(r'<Ref Type="JobReference" Href="([^"]*)"')
+"""The Href of each job of the list (a `Ref`'s own, not its links'), found without trying every Href."""
+
+
+def _include_named(listed: str, name: str) -> str | None:
+    """The Href of the `ObjectInJob` of a job's list whose `Name` is this one (its Href is on the element,
+    its name in a child)."""
+    at = listed.find(f"<Name>{name}</Name>")
+    start = listed.rfind("<ObjectInJob ", 0, at) if at >= 0 else -1
+    found = re.compile(r'<ObjectInJob [^>]*Href="([^"]*)"').match(listed, start) if start >= 0 else None
+    return found.group(1) if found else None
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has taken so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _kind(method: str, url: str) -> str:
+    """What a request asks for, by method and the shape of its URL (ids left out)."""
+    path, _, query = url.partition("?")
+    shape = "/".join(part if not re.fullmatch(r"[0-9a-f-]{36}", part) else "{id}"
+                     for part in path.split("/api/")[-1].strip("/").split("/"))
+    return f"{method} {shape}" + (f"?{query.split('&')[0].split('=')[0]}={query.split('=')[-1]}" if query else "")
 
 
 def _rss_mb(pid: int) -> float:
@@ -65,11 +93,14 @@ class Load:
         self.base, self.until = base, time.monotonic() + seconds
         self.counts: Counter[str] = Counter()
         self.latencies: list[float] = []
+        self.by_kind: defaultdict[str, list[float]] = defaultdict(list)
 
     async def send(self, client: httpx.AsyncClient, method: str, url: str, **kwargs) -> httpx.Response:
         started = time.perf_counter()
         answer = await client.request(method, url, **kwargs)
-        self.latencies.append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        self.latencies.append(took)
+        self.by_kind[_kind(method, url)].append(took)
         self.counts["5xx" if answer.status_code >= 500 else f"{answer.status_code // 100}xx"] += 1
         return answer
 
@@ -91,7 +122,7 @@ class Client:
     async def a_job(self) -> str:
         """Half the time the client's own among the first four jobs listed (the estate's own, where
         added VMs pile up and every clone copies them all), else any job, clones included."""
-        jobs = re.findall(r'Href="([^"]*/jobs/[^"?/]*)"', (await self.load.send(self.http, "GET", "jobs")).text)
+        jobs = _JOB_REF.findall((await self.load.send(self.http, "GET", "jobs")).text)
         if not jobs:
             raise IndexError("no job listed")
         return jobs[self.n % min(4, len(jobs))] if self.rng.random() < 0.5 else self.rng.choice(jobs)
@@ -118,12 +149,13 @@ class Client:
         if create is None:
             return
         self.made += 1
+        name = f"load-{self.n}-vm-{self.made}"
         answer = await self.load.send(self.http, "POST", create.group(1) or create.group(2), headers=_XML,
-                                      content=_INCLUDE.format(host=f"load{self.n}", n=self.made))
-        listed = await self.load.send(self.http, "GET", (create.group(1) or create.group(2)))
-        mine = re.findall(r'Href="([^"]*/includes/[^"?/]*)"[^>]*Name="load-vm-' + str(self.made) + '"', listed.text)
+                                      content=_INCLUDE.format(host=f"load{self.n}", n=self.made, name=name))
+        listed = (await self.load.send(self.http, "GET", (create.group(1) or create.group(2)))).text
+        mine = _include_named(listed, name)
         if answer.status_code == 202 and mine:
-            self.added.append(mine[0])
+            self.added.append(mine)
 
     async def remove(self) -> None:
         if self.added:
@@ -188,17 +220,24 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        before = _rss_mb(mock.pid)
+        before, mock_cpu, own_cpu = _rss_mb(mock.pid), _cpu_seconds(mock.pid), time.process_time()
         started = time.monotonic()
         load, peak = asyncio.run(_load(mock.pid, base, args.clients, args.seconds))
         after = _rss_mb(mock.pid)
         took = time.monotonic() - started
+        mock_cpu, own_cpu = _cpu_seconds(mock.pid) - mock_cpu, time.process_time() - own_cpu
         lat = load.latencies
         print(f"mock RSS: {before:.0f} MB before, {max(peak, after):.0f} MB at its peak, {after:.0f} MB after "
               f"{took:.0f} s of {args.clients} clients (peak / before = {max(peak, after) / before:.2f})")
         print(f"requests: {len(lat)} ({len(lat) / took:.0f}/s), {dict(sorted(load.counts.items()))}")
         print(f"latency: p50 {_percentile(lat, 50) * 1e3:.0f} ms, p90 {_percentile(lat, 90) * 1e3:.0f} ms, "
               f"p99 {_percentile(lat, 99) * 1e3:.0f} ms, slowest {max(lat) * 1e3:.0f} ms")
+        print(f"CPU: the mock {mock_cpu:.0f} s ({mock_cpu / took:.0%} of a core), "
+              f"the clients {own_cpu:.0f} s ({own_cpu / took:.0%} of a core)")
+        print("by request: count, p50 / p99 / slowest in ms")
+        for kind, times in sorted(load.by_kind.items(), key=lambda pair: -len(pair[1])):
+            print(f"  {kind:42} {len(times):7} {_percentile(times, 50) * 1e3:6.0f} {_percentile(times, 99) * 1e3:6.0f} "
+                  f"{max(times) * 1e3:6.0f}")
     finally:
         mock.terminate()
         mock.wait()

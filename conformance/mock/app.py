@@ -23,6 +23,7 @@ from .auth import COOKIE, HEADER, IDLE, LATEST, LogonSession, Sessions, resolve_
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
 from .faults import Fault, select
+from .kept import Kept
 from .kinds import KINDS, Kind, find_kind
 from .model import Dataset
 from .query import QueryError
@@ -157,7 +158,8 @@ async def collection(request: Request) -> Response:
         return await _start(request, kind, None)
     v = view_of(request)
     objs = kind.items(v.ds).values()
-    return reply(request, entity_list(v, kind, objs) if _entity_form(request) else references(v, kind, objs))
+    key = ("all",)
+    return reply(request, entity_list(v, kind, objs, key) if _entity_form(request) else references(v, kind, objs, key))
 
 
 async def item(request: Request) -> Response:
@@ -182,7 +184,8 @@ async def sub_collection(request: Request) -> Response:
     v = view_of(request)
     child = KINDS[sub.kind]
     objs = [child.items(v.ds)[i] for i in v.ds.kids(sub.relation, obj.id)]
-    return reply(request, entity_list(v, child, objs) if _entity_form(request) else references(v, child, objs))
+    key = (kind.path, obj.id, sub.segment)
+    return reply(request, entity_list(v, child, objs, key) if _entity_form(request) else references(v, child, objs, key))
 
 
 async def job_includes(request: Request) -> Response:
@@ -369,4 +372,5 @@ def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), us
                                   os.environ.get(PASSWORD_ENV, DEFAULT_PASSWORD), session_idle, monotonic)
     app.state.tasks = TaskBoard(ds.tasks)
     app.state.cache = {}
+    app.state.kept = Kept()
     return app

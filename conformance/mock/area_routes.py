@@ -118,6 +118,7 @@ async def surface_endpoint(request: Request) -> Response:
         raise ApiError(404, f"no resource at {request.url.path} in API {docs.v.contract.version}")
     if request.method == "GET":
         return _read(request, docs, found)
+    request.app.state.cache.clear()  # the query service's rows of the areas are read off the estate writes change
     return await _write(request, docs, found)
 
 

@@ -82,12 +82,18 @@ def _include_links(v: View, job: Job, inc: JobInclude) -> Node:
 
 def object_in_job_doc(v: View, job: Job, inc: JobInclude) -> Node:
     """One VM of a job, with Up to the job and Delete on itself."""
-    return object_in_job(v, inc, _include_links(v, job, inc))
+    return v.keep(("ObjectInJob", inc.id), (inc, job), lambda: object_in_job(v, inc, _include_links(v, job, inc)))
 
 
 def objects_in_job(v: View, job: Job) -> Node:
-    items = [object_in_job_doc(v, job, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
-    return el("ObjectsInJob", None, *items, items="ObjectInJob")
+    """The VMs of a job; kept while the job and its VMs stay (a VM is only added or removed)."""
+    ids = tuple(v.ds.kids("job.includes", job.id))
+
+    def build() -> Node:
+        return el("ObjectsInJob", None, *(object_in_job_doc(v, job, v.ds.includes[i]) for i in ids),
+                  items="ObjectInJob")
+
+    return v.keep(("ObjectsInJob", job.id), (job, ids), build, 1 + len(ids))
 
 
 def error(status: int, message: str) -> Node:

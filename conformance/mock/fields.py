@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from .hrefs import View
 from .kinds import KINDS
 from .model import JobInclude
-from .tree import Node, absent, el, values
+from .tree import Node, absent, el, shared, values
 
 __all__ = ["FIELDS", "object_in_job"]
+
+
+@cache
+def _one_copy(build: Callable[..., Node], *args: Any) -> Node:
+    """The one shared copy of a subtree that depends on its arguments alone."""
+    return shared(build(*args))
+
+
+def _constant(v: View, build: Callable[..., Node], *args: Any) -> Node:
+    """A subtree every job or VM with these arguments carries alike: built and rendered once where
+    the app shares subtrees (a job's VMs are thousands of them), else fresh for faults to change."""
+    return _one_copy(build, *args) if v.kept is not None else build(*args)
 
 
 def _when(name: str, value: datetime | None) -> Node:
@@ -51,7 +64,8 @@ def _guest_processing(indexed: bool = False) -> Node:
 def object_in_job(v: View, inc: JobInclude, *extra: Node) -> Node:
     """A VM in a job, embedded in the job's entity or served on its own (then with links)."""
     return el("ObjectInJob", None, *extra, el("ObjectInJobId", inc.id), el("HierarchyObjRef", inc.hierarchy_ref),
-              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order), _guest_processing(indexed=True),
+              el("Name", inc.name), el("DisplayName", inc.name), el("Order", inc.order),
+              _constant(v, _guest_processing, True),
               Type="ObjectInJob", Href=v.href(f"jobs/{inc.job_id}/includes/{inc.id}"))
 
 
@@ -63,7 +77,7 @@ def _hours(holder: str) -> Node:
     return el(holder, None, *(el("Day", ",".join("1" * 24), Name=day) for day in _WEEK), items="Day")
 
 
-def _schedule(job: Any) -> Node:
+def _schedule(configured: bool) -> Node:
     """What a job made with the defaults carries: every kind of schedule, the daily one at 22:00 on
     every day alone enabled (when the job is scheduled), with three retries."""
     at = "22:00:00.0000000+00:00"
@@ -72,7 +86,7 @@ def _schedule(job: Any) -> Node:
                  el("RetrySpecified1", True)),
               el("WaitForBackupCompletion", True), el("BackupCompetitionWaitingPeriodMin", 180),
               el("OptionsDaily", None, el("Kind", "Everyday"), *values("Days", *_WEEK), el("Time", at),
-                 el("TimeOffsetUtc", 0), Enabled=job.schedule_configured),
+                 el("TimeOffsetUtc", 0), Enabled=configured),
               el("OptionsMonthly", None, el("Time", at), el("TimeOffsetUtc", 0), el("DayNumberInMonth", "Fourth"),
                  el("DayOfWeek", "Saturday"), *values("Months", *_YEAR), el("DayOfMonth", 1), Enabled=False),
               el("OptionsPeriodically", None, el("Kind", "Hours"), el("FullPeriod", 1), _hours("Schedule"),
@@ -82,31 +96,46 @@ def _schedule(job: Any) -> Node:
               el("OptionsDaisyChaining", None, el("PreviousJobUid", ""), Enabled=False)))
 
 
-def _retention() -> list[Node]:
-    """What a backup job keeps: storage options, no GFS, and seven restore points."""
-    def gfs(period: str, pick: str, value: str) -> Node:
-        return el(period, None, el("Enabled", False), el("RetentionPeriod", 1), el(pick, value))
+def _storage() -> Node:
+    return el("AdvancedStorageOptions", None, el("PasswordKeyId", ""))
 
-    return [el("AdvancedStorageOptions", None, el("PasswordKeyId", "")),
-            el("GfsRetentionPolicy", None, gfs("Weekly", "SelectedDay", "Sunday"),
-               gfs("Monthly", "SelectedWeek", "First"), gfs("Yearly", "SelectedMonth", "January"), Enabled=False),
-            el("SimpleRetentionPolicy", None, el("RetainCycles", 7), el("RetainDaysToKeep", 7),
-               el("RetainLimitType", "Cycles"))]
+
+def _gfs() -> Node:
+    def period(name: str, pick: str, value: str) -> Node:
+        return el(name, None, el("Enabled", False), el("RetentionPeriod", 1), el(pick, value))
+
+    return el("GfsRetentionPolicy", None, period("Weekly", "SelectedDay", "Sunday"),
+              period("Monthly", "SelectedWeek", "First"), period("Yearly", "SelectedMonth", "January"), Enabled=False)
+
+
+def _simple_retention() -> Node:
+    return el("SimpleRetentionPolicy", None, el("RetainCycles", 7), el("RetainDaysToKeep", 7),
+              el("RetainLimitType", "Cycles"))
+
+
+def _retention(v: View) -> list[Node]:
+    """What a backup job keeps: storage options, no GFS, and seven restore points."""
+    return [_constant(v, _storage), _constant(v, _gfs), _constant(v, _simple_retention)]
+
+
+def _embedded(v: View, inc: JobInclude) -> Node:
+    """A VM as its job's entity shows it, kept while it stays."""
+    return v.keep(("ObjectInJob in its job", inc.id), inc, lambda: object_in_job(v, inc))
 
 
 def _job(v: View, job: Any) -> list[Node]:
-    includes = [object_in_job(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
+    includes = [_embedded(v, v.ds.includes[i]) for i in v.ds.kids("job.includes", job.id)]
     if job.job_type == "BackupCopy":  # what it copies is linked, not listed: none in the mock
         details = [el("LinkedJobIncludes", None, items="LinkedJobObject"), el("LinkedBackupIncludes", None),
                    el("LinkedBackupRepositoryIncludes", None, items="LinkedBackupRepository")]
     else:
         details = [el("Includes", None, *includes, items="ObjectInJob")]
     if job.job_type == "Backup":
-        details += [_guest_processing(), *_retention()]
+        details += [_constant(v, _guest_processing, False), *_retention(v)]
     info = el(_JOB_INFO[job.job_type], None, *details)
     return [el("JobType", job.job_type), el("Platform", job.platform), el("Description", job.description),
             el("ScheduleConfigured", job.schedule_configured), el("ScheduleEnabled", job.schedule_enabled),
-            _when("NextRun", job.next_run), _schedule(job), el("JobInfo", None, info)]
+            _when("NextRun", job.next_run), _constant(v, _schedule, job.schedule_configured), el("JobInfo", None, info)]
 
 
 def _session(v: View, s: Any) -> list[Node]:

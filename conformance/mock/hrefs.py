@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from .kept import Kept
 from .kinds import Kind
 from .model import Dataset
+from .tree import Node
 from .versions import Contract, contract_of
 
 __all__ = ["View", "base_url"]
@@ -37,14 +39,23 @@ def base_url(scheme: str, host: str, headers: Mapping[str, str]) -> str:
 @dataclass(frozen=True, slots=True)
 class View:
     """What every document builder needs: the data, the API root URL of this request, and the
-    contract of the API version the caller's session speaks."""
+    contract of the API version the caller's session speaks. `kept` is the app's store of subtrees
+    kept between responses (see `kept`); None where a tree may change once built (an app with faults)."""
 
     ds: Dataset
     base: str
     contract: Contract = contract_of(None)
+    kept: Kept | None = field(default=None, compare=False)
 
     def href(self, path: str) -> str:
         return self.base + path
+
+    def keep(self, key: tuple[Hashable, ...], deps: object, build: Callable[[], Node], weight: int = 1) -> Node:
+        """`build()`, or the subtree kept under `key` for this origin and API version while it was
+        built from the same `deps` (the records it shows); `weight` counts the items it holds."""
+        if self.kept is None:
+            return build()
+        return self.kept.node((self.base, self.contract.version, self.contract.areas, *key), deps, build, weight)
 
     def item(self, kind: Kind, id_: str) -> str:
         return f"{self.base}{kind.path}/{id_}"

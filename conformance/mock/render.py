@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Union
 
 from ..model.names import plural
 from .tree import Node, Scalar
@@ -32,29 +32,91 @@ def _escape(text: str, quote: bool = False) -> str:
     return text.replace('"', "&quot;") if quote else text
 
 
-def _xml(node: Node, out: list[str], depth: int) -> None:
+def _attr(value: Scalar) -> str:
+    """An attribute value as written between quotes; most need no escaping, and are checked first."""
+    text = value if type(value) is str else scalar_text(value)
+    if "&" in text or "<" in text or ">" in text or '"' in text:
+        return _escape(text, True)
+    return text
+
+
+def _text(value: Scalar) -> str:
+    text = value if type(value) is str else scalar_text(value)
+    if "&" in text or "<" in text or ">" in text:
+        return _escape(text)
+    return text
+
+
+Pieces = Union[str, tuple["Pieces", ...]]
+"""Rendered XML: text, or the pieces of a shared subtree, which stay as they are (one copy, however
+many documents hold them) until a document is joined."""
+
+
+def _xml(node: Node, out: list[Pieces], depth: int) -> None:
+    """The element at this depth; a shared subtree is rendered once per depth and kept."""
     if node.missing:
         return
+    memo = node.memo
+    if memo is None:
+        _element(node, out, depth)
+        return
+    pieces = memo.get(depth)
+    if pieces is None:
+        part: list[Pieces] = []
+        _element(node, part, depth)
+        pieces = memo[depth] = _compact(part)
+    out.append(pieces)
+
+
+def _element(node: Node, out: list[Pieces], depth: int) -> None:
     pad = "  " * depth
-    attrs = "".join(f' {k}="{_escape(scalar_text(v), True)}"' for k, v in node.attrs.items())
+    attrs = "".join([f' {k}="{_attr(v)}"' for k, v in node.attrs.items()]) if node.attrs else ""
     if depth == 0:
         attrs = f' xmlns="{NAMESPACE}"{attrs}'
-    if any(not c.missing for c in node.children):
+    children = node.children
+    if children and not all(c.missing for c in children):
         out.append(f"{pad}<{node.name}{attrs}>\n")
-        for child in node.children:
+        for child in children:
             _xml(child, out, depth + 1)
         out.append(f"{pad}</{node.name}>\n")
     elif node.text is None:
         out.append(f"{pad}<{node.name}{attrs} />\n")
     else:
-        out.append(f"{pad}<{node.name}{attrs}>{_escape(scalar_text(node.text))}</{node.name}>\n")
+        out.append(f"{pad}<{node.name}{attrs}>{_text(node.text)}</{node.name}>\n")
+
+
+def _compact(part: list[Pieces]) -> tuple[Pieces, ...]:
+    """Runs of text joined into one, the pieces of shared subtrees kept apart (a tuple, which the
+    shared parent's own compacting keeps apart in turn: no text is copied into another's)."""
+    out: list[Pieces] = []
+    run: list[str] = []
+    for piece in part:
+        if isinstance(piece, str):
+            run.append(piece)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(piece)
+    if run:
+        out.append("".join(run))
+    return tuple(out)
+
+
+def _flatten(pieces: list[Pieces] | tuple[Pieces, ...], out: list[str]) -> list[str]:
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            _flatten(piece, out)
+    return out
 
 
 def to_xml(root: Node) -> bytes:
     """UTF-8 XML with a declaration; the root carries the API namespace as the default one."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    out: list[Pieces] = ['<?xml version="1.0" encoding="utf-8"?>\n']
     _xml(root, out, 0)
-    return "".join(out).encode("utf-8")
+    return "".join(_flatten(out, [])).encode("utf-8")
 
 
 def _json_scalar(value: Scalar) -> Any:
@@ -78,6 +140,16 @@ def _holds_values(node: Node) -> bool:
 
 
 def _json_value(node: Node) -> Any:
+    """A member's value; a shared subtree's is made once and kept (json.dumps only reads it)."""
+    memo = node.memo
+    if memo is None:
+        return _json_fresh(node)
+    if "json" not in memo:
+        memo["json"] = _json_fresh(node)
+    return memo["json"]
+
+
+def _json_fresh(node: Node) -> Any:
     if node.missing:
         return None
     if _holds_values(node):

@@ -91,7 +91,8 @@ def view_of(conn: HTTPConnection) -> View:
     contract = contract_of(session.version if session is not None else state.api_version)
     if getattr(state, "surface", SURFACES[0]) != SURFACES[0]:
         contract = replace(contract, areas=False)
-    view = View(state.dataset, base_url(conn.url.scheme, host, conn.headers), contract)
+    kept = None if state.faults else getattr(state, "kept", None)
+    view = View(state.dataset, base_url(conn.url.scheme, host, conn.headers), contract, kept)
     conn.scope[_VIEW] = (session, view)
     return view
 

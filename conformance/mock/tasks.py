@@ -20,6 +20,9 @@ FINAL = "Finished"
 KEEP_FINISHED = 1000
 """Finished tasks started here that are kept; older ones age out, as the product's do, so a mock
 under load keeps bounded memory."""
+KEEP_RUNNING = 1000
+"""Tasks started here and still running (nobody polled them to the end) that are kept: beyond them
+the oldest goes, so clients that never poll cannot grow the mock without end either."""
 
 
 class TaskBoard:
@@ -29,6 +32,10 @@ class TaskBoard:
         self._tasks: dict[str, Task] = dict(past)
         self._next = len(past) + 1
         self._pending: dict[str, int] = {}
+        """Polls each running task started here still needs, oldest first."""
+        self._finished: dict[str, None] = {}
+        """Finished tasks started here, the longest finished first (an ordered set): aging out takes
+        the first, whatever the number of tasks, so starting one costs the same under any load."""
         self.past = frozenset(self._tasks)
         """Ids of the dataset's own tasks (not started through this app)."""
 
@@ -46,13 +53,17 @@ class TaskBoard:
         self._tasks[task.id] = task
         if steps:
             self._pending[task.id] = steps
+        else:
+            self._finished[task.id] = None
         self._age_out()
         return task
 
     def _age_out(self) -> None:
-        finished = [id_ for id_ in self._tasks if id_ not in self.past and id_ not in self._pending]
-        for id_ in finished[:max(0, len(finished) - KEEP_FINISHED)]:
-            del self._tasks[id_]
+        for waiting, keep in ((self._finished, KEEP_FINISHED), (self._pending, KEEP_RUNNING)):
+            while len(waiting) > keep:
+                oldest = next(iter(waiting))
+                del waiting[oldest]
+                self._tasks.pop(oldest, None)
 
     def observe(self, id_: str) -> Task | None:
         """The task as a poll sees it: one step further, `Finished` once its steps are done."""
@@ -62,8 +73,11 @@ class TaskBoard:
             if self._pending[key] <= 0:
                 del self._pending[key]
                 self._tasks[key] = replace(self._tasks[key], state=FINAL)
+                self._finished[key] = None
+                self._age_out()
         return self._tasks.get(key)
 
     def remove(self, id_: str) -> bool:
         self._pending.pop(id_.lower(), None)
+        self._finished.pop(id_.lower(), None)
         return self._tasks.pop(id_.lower(), None) is not None

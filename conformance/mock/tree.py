@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Union
+from typing import Any, Union
 
-__all__ = ["Node", "Scalar", "absent", "el", "link", "links", "values", "walk"]
+__all__ = ["Node", "Scalar", "absent", "el", "link", "links", "shared", "values", "walk"]
 
 Scalar = Union[str, int, float, bool, datetime]
 
@@ -23,7 +23,8 @@ class Node:
     (`<Days>` in `<OptionsDaily>`) is one JSON array under that name, and an element that holds
     nothing but such a run (`<Tags>` of `<Tag>`s) is that array itself, as real servers send them;
     a `missing` one stands for a list of none (XML: no element; JSON: `[]`). Trees are built fresh
-    for each response, so a fault may change one in place.
+    for each response, so a fault may change one in place; only an app without faults serves
+    `shared` subtrees, built once, which nothing changes and whose rendering `memo` keeps.
     """
 
     name: str
@@ -33,6 +34,8 @@ class Node:
     items: str | None = None
     missing: bool = False
     repeated: bool = False
+    memo: dict[int | str, Any] | None = field(default=None, compare=False, repr=False)
+    """What the renderer made of a shared subtree, by format and depth; None on a fresh one."""
 
     def child(self, name: str) -> Node | None:
         """The first child with this name, if any."""
@@ -47,7 +50,9 @@ class Node:
 def el(name: str, text: Scalar | None = None, /, *children: Node, items: str | None = None,
        **attrs: Scalar | None) -> Node:
     """An element; attributes given as None are left out, so optional ones read naturally."""
-    return Node(name, {k: v for k, v in attrs.items() if v is not None}, list(children), text, items)
+    if attrs and None in attrs.values():
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+    return Node(name, attrs, list(children), text, items)
 
 
 def absent(name: str) -> Node:
@@ -70,6 +75,12 @@ def link(rel: str, href: str, type: str | None = None, name: str | None = None) 
 def links(*items: Node | None) -> Node:
     """A `<Links>` holder; None entries (links that do not apply) are skipped."""
     return Node("Links", children=[i for i in items if i is not None], items="Link")
+
+
+def shared(node: Node) -> Node:
+    """Mark a subtree as served in many responses: the renderer renders it once per format and depth."""
+    node.memo = {}
+    return node
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 import httpx
 import pytest
 
@@ -222,3 +225,12 @@ async def test_vms_added_beyond_a_cap_go_oldest_first_and_a_job_keeps_its_last(a
     ds = app.state.dataset
     names = [ds.includes[i].name for i in ds.kids("job.includes", job.id)]
     assert len(names) == generated + 3 and names[-3:] == ["vm-2", "vm-3", "vm-4"]
+
+
+def test_ids_made_by_writes_follow_the_seed_as_version_4_uuids():
+    from conformance.mock.operations import Writes
+
+    writes = Writes(7)
+    for n in range(1, 500):
+        digest = hashlib.sha256(f"7:write:{n}".encode()).digest()
+        assert writes.new_id() == str(uuid.UUID(bytes=digest[:16], version=4))

@@ -22,3 +22,11 @@ def test_sessions_beyond_the_cap_close_the_oldest_first(monkeypatch):
     first, second, third = (sessions.open("v1_7") for _ in range(3))
     assert sessions.all() == [second, third]
     assert sessions.of_request({"x-restsvcsessionid": first.token}, {}) is None
+
+
+def test_running_tasks_nobody_polls_age_out_beyond_a_cap_oldest_first(monkeypatch):
+    monkeypatch.setattr(tasks, "KEEP_RUNNING", 2)
+    board = TaskBoard({"task-1": TaskBoard({}).start("Past", None, None, steps=0)})
+    running = [board.start("Start", "Job", str(i)).id for i in range(4)]
+    assert [task.id for task in board.all()] == ["task-1", *running[-2:]]
+    assert board.get(running[0]) is None and board.observe(running[-1]).state == "Running"

@@ -150,3 +150,15 @@ async def test_query_results_render_as_json_too(session):
     result = (await session.get("/api/query?type=Repository&pageSize=1", headers={"Accept": "application/json"})).json()
     assert len(result["Refs"]["Refs"]) == 1 and result["PagingInfo"]["PageNum"] == 1
     assert [l["Rel"] for l in result["PagingInfo"]["Links"]][0] == "First"
+
+
+async def test_a_query_finds_what_writes_made_after_it_was_asked_once(app, session):
+    server = next(iter(app.state.dataset.backup_servers))
+    query = "/api/query?type=Credentials&format=Refs&pageSize=1000"
+    before = names(xml(await session.get(query)))
+    body = f'<CredentialsInfoSpec xmlns="{NS["v"]}"><Username>queried-after</Username></CredentialsInfoSpec>'
+    made = await session.post(f"/api/backupServers/{server}/credentials", content=body,
+                              headers={"Content-Type": "application/xml"})
+    assert made.status_code == 201, made.text
+    after = names(xml(await session.get(query)))
+    assert len(after) == len(before) + 1 and set(before) < set(after)
