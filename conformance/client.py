@@ -112,9 +112,19 @@ def _proxy(url: str) -> str | None:
 
 
 def network_transport(target: Target) -> httpx.AsyncBaseTransport:
-    """The transport that talks to the target: its TLS, its pool, the environment's proxy."""
+    """The transport that talks to the target: its TLS, its pool, the environment's proxy.
+
+    A target reached directly over plain HTTP (the embedded mock, a lab server) gets the lean
+    transport (`transport.LeanTransport`): there the client's own CPU is what a run waits for. Over
+    TLS or through a proxy, httpx's transport carries the certificates and the proxy as configured.
+    """
+    proxy = _proxy(target.url)
+    if proxy is None and urlsplit(target.url).scheme == "http":
+        from .transport import LeanTransport
+
+        return LeanTransport(max_connections=target.concurrency)
     limits = httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency)
-    return httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=_proxy(target.url))
+    return httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=proxy)
 
 
 def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
