@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,13 +33,15 @@ HYPOTHESIS_PROFILES = ("conformance-ci", "conformance-dev", "conformance-deep")
 
 async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: Target, profile: Profile,
                       schemas: SchemaSet | None, mode: str, hypothesis_profile: str = "conformance-ci",
-                      dry_run: bool = False, on_mock: bool = False, probe_patch: bool = False) -> dict[str, Any]:
+                      dry_run: bool = False, on_mock: bool = False, probe_patch: bool = False,
+                      connect: Callable[[], httpx.AsyncClient] | None = None) -> dict[str, Any]:
     """Follow the crawl's operation links as `mode` allows; evidence goes to `snapshot.actions`,
     a summary to `snapshot.meta["actions"]` (returned too).
 
     `client` must still carry the crawl's session. `on_mock`: the target's tasks move on per poll,
     so polls are not spaced out. `probe_patch` only tells the dry-run plan that the protocol
-    probe would have sent PATCH.
+    probe would have sent PATCH. `connect`, when given, makes a client like `client` for the phase's
+    own thread, whose requests then never wait for the crawl's event loop (`wire.Wire`).
     """
     from .budget import BUDGETS, profile_settings
     from .discovery import discover, select
@@ -65,7 +68,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     from .machine import explore_sequences
     from .wire import Stopped, Wire
 
-    wire = Wire(client, asyncio.get_running_loop(), schemas, target.max_body, target.timeout)
+    wire = Wire(client, asyncio.get_running_loop(), schemas, target.max_body, target.timeout, connect=connect)
     known = {op.action.lower() for op in ops if op.action} | {rel.lower() for rel in profile.rel_vocabulary}
     taken = {part.lower() for res in snapshot for part in httpx.URL(res.url).path.split("/") if part}
     engine = Engine(wire, snapshot, profile, budget, profile_settings(hypothesis_profile), mode, credentials=target,
@@ -80,6 +83,8 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
                 summary["lifecycles"] = explore_lifecycles(engine, chosen)
         except Stopped:
             engine.errors.append("interrupted")
+        finally:
+            wire.close()
 
     try:
         await asyncio.to_thread(work)
