@@ -212,6 +212,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items.extend(added)
     # Tell the reporters, so "collected N items" counts these too (they come from no file).
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
+    from .heap import settle
+
+    settle()  # the run's objects and its items live to its end: kept out of the collections until then
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -313,6 +316,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     handoff = config.stash.get(handoff_key, None)
     if handoff is not None:  # after the workers are gone
         handoff.release()
+    from .heap import release
+
+    release()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

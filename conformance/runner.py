@@ -384,6 +384,9 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
     async def actions(client: Any, snapshot: Snapshot) -> None:
         """The action phase, in the crawl's session (before its logoff); a dry run only lists it."""
         from .actions import run_actions
+        from .heap import settle
+
+        settle()  # the snapshot is made: the phase's collections need not walk it again
 
         await run_actions(client, snapshot, target=run.target, profile=run.profile, schemas=run.schemas, mode=mode,
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
@@ -419,6 +422,9 @@ async def _server_choice(client: Any, target: Target) -> ProfileChoice | None:
 
 
 def close_run(run: Run | None) -> None:
+    from .heap import release
+
+    release()
     if run is not None and run.mock is not None:
         run.mock.stop()
         run.mock = None
