@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-import httpx
-
 from ..records import ActionEvidence, Exchange, State
+from ..urls import path
 
 __all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "State", "problems", "same_resource", "show_body"]
 
@@ -53,7 +52,7 @@ def same_resource(a: str | None, b: str | None) -> bool:
     """Whether two URLs name one resource: same path (case-insensitive), any form (`?format=`)."""
     if not a or not b:
         return False
-    return httpx.URL(a).path.rstrip("/").lower() == httpx.URL(b).path.rstrip("/").lower()
+    return path(a).rstrip("/").lower() == path(b).rstrip("/").lower()
 
 
 def _first(ev: ActionEvidence, purpose: str = "action") -> Exchange | None:
