@@ -32,7 +32,7 @@ from .discovery import Operation
 from .engine import Engine, _ok
 from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .lifecycle import Lifecycle, lifecycles
-from .strategies import PLAIN, Element, as_payload, tree_of, valid_body, xsd_string
+from .strategies import PLAIN, Element, as_payload, tree_of, xsd_string
 from .wire import Answer, Stopped
 
 __all__ = ["Divergence", "LifecycleMachine", "LifecycleRun", "Member", "explore_lifecycles"]
@@ -238,7 +238,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         model = self.engine.spec_model(spec.body)
         if model is None or member.url not in self.alive:
             return
-        drawn = None if self.lc.edit_whole else data.draw(valid_body(model, self.engine.values, alphabet=PLAIN),
+        drawn = None if self.lc.edit_whole else data.draw(self.engine.valid_trees(model, alphabet=PLAIN),
                                                            label=spec.body)
         self.run.steps += 1
         before = self._entity(member.url)
@@ -395,7 +395,7 @@ def explore_lifecycles(engine: Engine, ops: list[Operation]) -> list[dict[str, A
         if lc.create_spec.choice:
             value = dict(engine.entity(lc.owner).state).get(lc.create_spec.choice)
             choose = lc.create_spec.choices.get(value or "")
-        bodies = valid_body(model, engine.values, choose, PLAIN) if model is not None else None
+        bodies = engine.valid_trees(model, choose, PLAIN) if model is not None else None
         run = LifecycleRun(engine, lc, bodies, model.namespace if model is not None else "")
         started = time.perf_counter()
         _explore(run, settings(engine.hypothesis, max_examples=_examples(engine.budget.lifecycles, lc),
