@@ -16,8 +16,8 @@ from .reproduce import SESSION_HEADER
 from .urls import same_origin, url_problem
 
 __all__ = [
-    "MEDIA_TYPES", "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
-    "logon", "network_transport", "normalise_root", "tls_context",
+    "MEDIA_TYPES", "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "guarded_transport",
+    "logoff", "logon", "network_transport", "normalise_root", "tls_context",
 ]
 
 
@@ -127,19 +127,24 @@ def network_transport(target: Target) -> httpx.AsyncBaseTransport:
     return httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=proxy)
 
 
+def guarded_transport(target: Target, inner: httpx.AsyncBaseTransport | None = None) -> GuardedTransport:
+    """The target's transport (or `inner`) under the guard, which holds every request to the
+    target's origin and budgets: what every request of a run goes through."""
+    budget = RequestBudget(target.url, max_body=target.max_body, deadline=target.timeout)
+    return GuardedTransport(inner or network_transport(target), budget)
+
+
 def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The one client every phase shares: pooling and TLS set once, and every request through the
-    guard (`guard.GuardedTransport`), which holds it to the target's origin and budgets.
+    guard (`guarded_transport`).
 
     The client reads no proxy from the environment itself (it would bypass the guard with a
     transport of its own); the guarded transport is given the environment's proxy instead.
     """
-    inner = transport or network_transport(target)
-    budget = RequestBudget(target.url, max_body=target.max_body, deadline=target.timeout)
     return httpx.AsyncClient(
         base_url=target.url,
         timeout=httpx.Timeout(target.timeout),
-        transport=GuardedTransport(inner, budget),
+        transport=guarded_transport(target, transport),
         trust_env=False,
         headers={"Accept": target.accept, "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
         follow_redirects=False,

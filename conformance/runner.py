@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .client import MEDIA_TYPES, Target, build_client, fetch, network_transport, normalise_root, tls_context
+from .client import (MEDIA_TYPES, Target, build_client, fetch, guarded_transport, network_transport, normalise_root,
+                     tls_context)
 from .crawler import CrawlProgress, Limits, crawl, incomplete
 from .errors import ConformanceError, OptionError
 from .mock.versions import SURFACES
@@ -391,7 +392,7 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
         await run_actions(client, snapshot, target=run.target, profile=run.profile, schemas=run.schemas, mode=mode,
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
                           on_mock=run.mock is not None, probe_patch=mode != "none",
-                          connect=lambda: build_client(run.target))
+                          connect=lambda: guarded_transport(run.target))
 
     after_walk = actions if mode != "none" or settings.dry_run else None
     recorder = run.recorder

@@ -34,14 +34,15 @@ HYPOTHESIS_PROFILES = ("conformance-ci", "conformance-dev", "conformance-deep")
 async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: Target, profile: Profile,
                       schemas: SchemaSet | None, mode: str, hypothesis_profile: str = "conformance-ci",
                       dry_run: bool = False, on_mock: bool = False, probe_patch: bool = False,
-                      connect: Callable[[], httpx.AsyncClient] | None = None) -> dict[str, Any]:
+                      connect: Callable[[], httpx.AsyncBaseTransport] | None = None) -> dict[str, Any]:
     """Follow the crawl's operation links as `mode` allows; evidence goes to `snapshot.actions`,
     a summary to `snapshot.meta["actions"]` (returned too).
 
     `client` must still carry the crawl's session. `on_mock`: the target's tasks move on per poll,
     so polls are not spaced out. `probe_patch` only tells the dry-run plan that the protocol
-    probe would have sent PATCH. `connect`, when given, makes a client like `client` for the phase's
-    own thread, whose requests then never wait for the crawl's event loop (`wire.Wire`).
+    probe would have sent PATCH. `connect`, when given, makes a transport like `client`'s (the
+    target's, under the same guard) for the phase's own thread, whose requests then never wait for
+    the crawl's event loop (`wire.Wire`).
     """
     from .budget import BUDGETS, profile_settings
     from .discovery import discover, select
