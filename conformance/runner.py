@@ -268,10 +268,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
     import os
 
     from .mock import DEFAULT_PASSWORD, PASSWORD_ENV as MOCK_PASSWORD_ENV, create_app, generate_dataset
-    from .mock.server import MockProcess, MockServer, can_fork
-
-    # A process of its own where it can: the mock's CPU then runs beside the client's, on another core.
-    serving = MockProcess if can_fork() else MockServer
+    from .mock.server import MockServer
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
     if settings.mock_replay is not None:
@@ -282,7 +279,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
                                     password=password)
         except (ValueError, ConformanceError) as exc:
             raise OptionError(f"mock: {exc}") from exc
-        server = serving(app).start()
+        server = MockServer(app).start()
         return server, server.url, password
     try:
         dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
@@ -290,7 +287,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
                          api_version=profile.api_version, surface=settings.mock_surface)
     except ValueError as exc:
         raise OptionError(f"mock: {exc}") from exc
-    server = serving(app).start()
+    server = MockServer(app).start()
     return server, server.url, password
 
 

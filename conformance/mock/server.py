@@ -1,10 +1,7 @@
-"""Serving an app on a real socket: in a background thread for tests, in a process of its own for a
-run, or in the foreground for the CLI."""
+"""Serving an app on a real socket: in a background thread for tests, or in the foreground for the CLI."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import sys
 import threading
@@ -12,7 +9,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-__all__ = ["MockProcess", "MockServer", "can_fork", "serve"]
+__all__ = ["MockServer", "serve"]
 
 _START_TIMEOUT = 10.0
 
@@ -86,75 +83,6 @@ class MockServer:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
-
-
-def can_fork() -> bool:
-    """Whether a server can be forked off this process: on Linux, from a process with no other thread
-    (a thread holding a lock at the fork would leave it held forever in the child)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
-
-
-class MockProcess(MockServer):
-    """Serves an app in a child process forked off this one: the app's CPU runs beside the client's
-    on another core and never waits for this process's interpreter lock, nor makes it wait.
-
-    The app is built here, so this process keeps it to read (its dataset, a replay's recording);
-    requests change the child's copy. The child ends when `stop` closes its lifeline pipe, or when
-    this process ends however it ends (the pipe closes with it), so no server outlives its run.
-    Use it where `can_fork()`; `MockServer` serves in a thread anywhere.
-    """
-
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(app, host, port)
-        self.pid: int | None = None
-        self._lifeline: int | None = None
-
-    def start(self) -> MockProcess:
-        """Bind and listen here (connections queue until the child accepts them), fork, and return."""
-        if self.pid is not None:
-            raise RuntimeError("the mock server is already running")
-        sock = _bind(self.host, self.port)
-        sock.listen(socket.SOMAXCONN)
-        self.port = sock.getsockname()[1]
-        server = _server(self.app)
-        readable, self._lifeline = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: serve until the lifeline closes, and never return into the caller
-            code = 1
-            try:
-                os.close(self._lifeline)
-                threading.Thread(target=_exit_when_closed, args=(readable,), daemon=True).start()
-                server.run(sockets=[sock])
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(readable)
-        sock.close()
-        self.pid = pid
-        self.url = _url(self.host, self.port)
-        return self
-
-    def stop(self) -> None:
-        """Close the lifeline and wait for the child; one that does not end is killed."""
-        if self._lifeline is not None:
-            os.close(self._lifeline)
-            self._lifeline = None
-        if self.pid is not None:
-            deadline = time.monotonic() + _START_TIMEOUT
-            while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
-                if time.monotonic() > deadline:
-                    os.kill(self.pid, signal.SIGKILL)
-                    os.waitpid(self.pid, 0)
-                    break
-                time.sleep(0.005)
-            self.pid = None
-
-
-def _exit_when_closed(fd: int) -> None:
-    """In the child: block until the parent closes its end of the pipe, then end the process at once."""
-    while os.read(fd, 1):
-        pass
-    os._exit(0)
 
 
 def serve(app: Any, host: str, port: int) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
-import time
 
 import httpx
 import pytest
@@ -54,57 +52,3 @@ def test_serve_prints_the_url_and_stops_cleanly_on_ctrl_c():
         assert "Traceback" not in proc.stderr.read()
     finally:
         proc.kill()
-
-
-_FORKED = ("import sys\n"
-           "from conformance.mock import create_app, generate_dataset\n"
-           "from conformance.mock.server import MockProcess\n"
-           "server = MockProcess(create_app(generate_dataset(5))).start()\n"
-           "print(server.url, server.pid, flush=True)\n"
-           "sys.stdin.readline()\n"
-           "{end}\n")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(") ", 1)[1][0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the mock is forked on Linux only")
-@pytest.mark.parametrize("end", ["server.stop()", "import os; os._exit(0)"])
-def test_a_forked_server_serves_and_ends_with_its_run_however_the_run_ends(end):
-    """`stop` ends the child; a run that dies without stopping it takes it along (its lifeline closes)."""
-    proc = subprocess.Popen([sys.executable, "-c", _FORKED.format(end=end)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        url, pid = proc.stdout.readline().split()
-        assert httpx.get(url, timeout=5).status_code == 200
-        proc.stdin.write("\n")
-        proc.stdin.flush()
-        assert proc.wait(timeout=10) == 0
-        deadline = time.monotonic() + 10
-        while _alive(int(pid)) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert not _alive(int(pid))
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(url, timeout=2)
-    finally:
-        proc.kill()
-
-
-def test_a_forked_server_is_only_forked_from_a_process_without_other_threads():
-    from conformance.mock.server import can_fork
-
-    started = threading.Event()
-    done = threading.Event()
-    helper = threading.Thread(target=lambda: (started.set(), done.wait()), daemon=True)
-    helper.start()
-    started.wait()
-    try:
-        assert not can_fork()
-    finally:
-        done.set()
-        helper.join()
