@@ -91,6 +91,11 @@ class Run:
     choice: ProfileChoice | None = None
     """Which profile judges the run and why; None until the server's version has picked it."""
 
+    def transport(self) -> Any:
+        """A transport to the target, unguarded (`client.guarded_transport` guards it): to the
+        embedded mock's app in this process, else over the network."""
+        return self.mock.transport() if self.mock is not None else network_transport(self.target)
+
     def adopt(self, choice: ProfileChoice) -> None:
         """Judge with the chosen profile (and its schemas, unless --schema gave others), and say why."""
         self.choice = choice
@@ -263,12 +268,13 @@ def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
-    """The embedded mock on a free port, speaking the profile's API version, its data generated for
-    `--conformance-mock-now` or else the moment it starts (the app's dataset says which)."""
+    """The embedded mock, called in this process (`mock.embedded.EmbeddedMock`), speaking the profile's
+    API version, its data generated for `--conformance-mock-now` or else the moment it starts (the
+    app's dataset says which)."""
     import os
 
     from .mock import DEFAULT_PASSWORD, PASSWORD_ENV as MOCK_PASSWORD_ENV, create_app, generate_dataset
-    from .mock.server import MockServer
+    from .mock.embedded import EmbeddedMock
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
     if settings.mock_replay is not None:
@@ -279,7 +285,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
                                     password=password)
         except (ValueError, ConformanceError) as exc:
             raise OptionError(f"mock: {exc}") from exc
-        server = MockServer(app).start()
+        server = EmbeddedMock(app)
         return server, server.url, password
     try:
         dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
@@ -287,7 +293,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
                          api_version=profile.api_version, surface=settings.mock_surface)
     except ValueError as exc:
         raise OptionError(f"mock: {exc}") from exc
-    server = MockServer(app).start()
+    server = EmbeddedMock(app)
     return server, server.url, password
 
 
@@ -389,11 +395,13 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
         await run_actions(client, snapshot, target=run.target, profile=run.profile, schemas=run.schemas, mode=mode,
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
                           on_mock=run.mock is not None, probe_patch=mode != "none",
-                          connect=lambda: guarded_transport(run.target))
+                          connect=lambda: guarded_transport(run.target, run.transport()))
 
     after_walk = actions if mode != "none" or settings.dry_run else None
     recorder = run.recorder
-    transport = recorder.transport(network_transport(run.target)) if recorder is not None else None
+    transport = run.transport()
+    if recorder is not None:
+        transport = recorder.transport(transport)
     async with build_client(run.target, transport=transport) as client:
         if run.choice is None:  # the version the server speaks picks the profile, before anything is judged
             choice = await _server_choice(client, run.target)
