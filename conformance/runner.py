@@ -395,7 +395,8 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
         await run_actions(client, snapshot, target=run.target, profile=run.profile, schemas=run.schemas, mode=mode,
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
                           on_mock=run.mock is not None, probe_patch=mode != "none",
-                          connect=lambda: guarded_transport(run.target, run.transport()))
+                          connect=lambda: guarded_transport(run.target, run.transport()),
+                          forkable=run.mock is not None)
 
     after_walk = actions if mode != "none" or settings.dry_run else None
     recorder = run.recorder

@@ -34,7 +34,8 @@ HYPOTHESIS_PROFILES = ("conformance-ci", "conformance-dev", "conformance-deep")
 async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: Target, profile: Profile,
                       schemas: SchemaSet | None, mode: str, hypothesis_profile: str = "conformance-ci",
                       dry_run: bool = False, on_mock: bool = False, probe_patch: bool = False,
-                      connect: Callable[[], httpx.AsyncBaseTransport] | None = None) -> dict[str, Any]:
+                      connect: Callable[[], httpx.AsyncBaseTransport] | None = None,
+                      forkable: bool = False) -> dict[str, Any]:
     """Follow the crawl's operation links as `mode` allows; evidence goes to `snapshot.actions`,
     a summary to `snapshot.meta["actions"]` (returned too).
 
@@ -42,7 +43,11 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     so polls are not spaced out. `probe_patch` only tells the dry-run plan that the protocol
     probe would have sent PATCH. `connect`, when given, makes a transport like `client`'s (the
     target's, under the same guard) for the phase's own thread, whose requests then never wait for
-    the crawl's event loop (`wire.Wire`).
+    the crawl's event loop (`wire.Wire`). `forkable`: the target lives in this process (the
+    embedded mock), so a copy of the process holds a copy of it: the lifecycles are explored in
+    such copies (as many as there are cores, each a consecutive share of them), beside the rest of
+    the phase (`forked`); their evidence comes after the rest's, in order, as when one follows the
+    other.
     """
     from .budget import BUDGETS, profile_settings
     from .discovery import discover, select
@@ -62,26 +67,29 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
         summary["plan"] = plan(chosen, held, profile, budget, mode, target.logon_url, probe_patch)
         return summary
 
-    import httpx
-
+    from ..urls import path
     from .engine import Engine
+    from .forked import cores
     from .lifecycle_machine import explore_lifecycles
     from .machine import explore_sequences
     from .wire import Stopped, Wire
 
     wire = Wire(client, asyncio.get_running_loop(), schemas, target.max_body, target.timeout, connect=connect)
     known = {op.action.lower() for op in ops if op.action} | {rel.lower() for rel in profile.rel_vocabulary}
-    taken = {part.lower() for res in snapshot for part in httpx.URL(res.url).path.split("/") if part}
+    taken = {part.lower() for res in snapshot for part in path(res.url).split("/") if part}
     engine = Engine(wire, snapshot, profile, budget, profile_settings(hypothesis_profile), mode, credentials=target,
                     poll_interval=0.0 if on_mock else budget.poll_interval, known_actions=frozenset(known),
                     taken_ids=frozenset(taken))
+    # Forked before the phase sends anything: each copy starts from the target as the crawl left it.
+    apart = _fork_lifecycles(engine, chosen, cores()) if forkable and mode == "all" and cores() > 1 else []
 
     def work() -> None:
         try:
             engine.run(chosen)
             if mode == "all":
                 explore_sequences(engine, chosen)
-                summary["lifecycles"] = explore_lifecycles(engine, chosen)
+                summary["lifecycles"] = _join_lifecycles(apart, engine) if apart else \
+                    explore_lifecycles(engine, chosen)
         except Stopped:
             engine.errors.append("interrupted")
         finally:
@@ -91,9 +99,57 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
         await asyncio.to_thread(work)
     except BaseException:
         wire.stop.set()  # the worker thread stops at its next request
+        for part in apart:
+            part.kill()
         raise
     finally:
         snapshot.actions.extend(engine.evidence)
         summary.update(notes=notes + engine.notes, errors=engine.errors, requests=dict(wire.sent),
                        evidence=len(engine.evidence), elapsed_s=round(time.perf_counter() - started, 2))
     return summary
+
+
+def _fork_lifecycles(engine: Any, ops: list[Any], parts: int) -> list[Any]:
+    """A copy of the process per share of the lifecycles; none where the process cannot be copied."""
+    from .forked import fork_part
+
+    forked = []
+    for part in range(parts):
+        child = fork_part(lambda part=part: _lifecycles_apart(engine, ops, part, parts))
+        if child is None:
+            for made in forked:
+                made.kill()
+            return []
+        forked.append(child)
+    return forked
+
+
+def _lifecycles_apart(engine: Any, ops: list[Any], part: int, parts: int) -> tuple[Any, ...]:
+    """In a copy of the process: its share of the lifecycles explored, and what the engine gathered."""
+    from .lifecycle_machine import explore_lifecycles
+
+    try:
+        explored = explore_lifecycles(engine, ops, part, parts)
+    finally:
+        engine.wire.close()
+    return explored, engine.evidence, engine.notes, engine.errors, engine.wire.sent
+
+
+def _join_lifecycles(apart: list[Any], engine: Any) -> list[dict[str, Any]]:
+    """What the copies explored, in order, added after what this process did: the summary of each
+    lifecycle."""
+    from .forked import PartFailed
+
+    explored_all: list[dict[str, Any]] = []
+    for part in apart:
+        try:
+            explored, evidence, notes, errors, sent = part.result()
+        except PartFailed as exc:
+            engine.errors.append(f"lifecycles: {exc}")
+            continue
+        explored_all += explored
+        engine.evidence.extend(evidence)
+        engine.notes.extend(note for note in notes if note not in engine.notes)
+        engine.errors.extend(errors)
+        engine.wire.sent.update(sent)
+    return explored_all

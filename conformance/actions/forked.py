@@ -1,0 +1,122 @@
+"""A part of the action phase explored in a copy of this process, beside the rest.
+
+The phase is CPU-bound in one interpreter (hypothesis drawing, bodies parsed and validated), so a
+second core only helps a second process. Where the target lives in this process (the embedded
+mock), a fork copies it along with everything else: the child explores its part against its own
+copy of the target as the crawl left it, while this process explores the rest against the original,
+and the child's result comes back through a pipe. Each copy sees only its own part's requests, so
+each records the same on every run, where two parts sharing one server would interleave their ids
+and tasks. A real server cannot be copied; its phase runs in one process, one part after the other.
+
+Forking is only safe from a process with no other thread (one holding a lock at the fork would
+hold it forever in the child), so `fork_part` answers None elsewhere and the caller runs the part
+itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["ForkedPart", "PartFailed", "can_fork", "cores", "fork_part"]
+
+T = TypeVar("T")
+
+
+class PartFailed(Exception):
+    """The child ended without a result: what it said, or how it ended."""
+
+
+class ForkedPart(Generic[T]):
+    """A part running in a child process; `result` waits for what it returned (or raised)."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid, self._pipe = pid, pipe
+        self._done = False
+
+    def result(self) -> T:
+        """The part's return value; PartFailed when it raised or its process died."""
+        chunks = []
+        with os.fdopen(self._pipe, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        self._reap()
+        try:
+            ok, value = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - nothing, or half of it: the child died on the way
+            raise PartFailed("the process exploring it ended without a result") from None
+        if not ok:
+            raise PartFailed(value)
+        return value  # type: ignore[no-any-return]
+
+    def kill(self) -> None:
+        """End the child now (the phase was interrupted)."""
+        if not self._done:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+
+    def _reap(self) -> None:
+        if not self._done:
+            self._done = True
+            os.waitpid(self.pid, 0)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """On Linux, from a process with no other thread."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def fork_part(part: Callable[[], T]) -> ForkedPart[T] | None:
+    """Run `part` in a copy of this process; None where that cannot be done safely.
+
+    The child runs it in a thread of its own (the fork may happen inside a running event loop,
+    which the child must not touch) and ends with `os._exit`, running none of this process's
+    cleanup: its copies of files and sockets are only closed."""
+    if not can_fork():
+        return None
+    readable, writable = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(readable)
+        os.close(writable)
+        return None
+    if pid == 0:
+        code = 1
+        try:
+            os.close(readable)
+            outcome: list[tuple[bool, object]] = []
+            worker = threading.Thread(target=_run, args=(part, outcome), name="forked-part")
+            worker.start()
+            worker.join()
+            data = pickle.dumps(outcome[0] if outcome else (False, "the part ended without a result"))
+            with os.fdopen(writable, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writable)
+    return ForkedPart(pid, readable)
+
+
+def _run(part: Callable[[], object], outcome: list[tuple[bool, object]]) -> None:
+    try:
+        outcome.append((True, part()))
+    except BaseException as exc:  # noqa: BLE001 - said to the parent, which reports it
+        outcome.append((False, f"{type(exc).__name__}: {str(exc)[:300]}"))
