@@ -31,7 +31,7 @@ def show_body(body: bytes | None) -> tuple[str, bool]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is None or not all(ch.isprintable() or ch in "\n\t" for ch in text):
+    if text is None or not text.replace("\n", "").replace("\t", "").isprintable():
         return "".join(f"\\x{b:02x}" for b in body[:_BODY_SHOWN // 4]), True
     text = _SECRET_ELEMENTS.sub(r"\1***\4", text)
     return (text if len(text) <= _BODY_SHOWN else text[:_BODY_SHOWN] + "..."), False
