@@ -412,7 +412,8 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
             recorder.attach(client)
             after_walk = recorder.after_walk
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
-                    snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels)
+                    snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels,
+                    probes_apart=run.mock is not None and recorder is None)
         if run.choice is None:  # a root that did not answer, a server that did: it named no version
             run.adopt(choose_profile(()))
 

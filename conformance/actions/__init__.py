@@ -46,8 +46,8 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     the crawl's event loop (`wire.Wire`). `forkable`: the target lives in this process (the
     embedded mock), so a copy of the process holds a copy of it: the lifecycles are explored in
     such copies (as many as there are cores, each a consecutive share of them), beside the rest of
-    the phase (`forked`); their evidence comes after the rest's, in order, as when one follows the
-    other.
+    the phase (`conformance.forked`); their evidence comes after the rest's, in order, as when one
+    follows the other.
     """
     from .budget import BUDGETS, profile_settings
     from .discovery import discover, select
@@ -69,7 +69,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
 
     from ..urls import path
     from .engine import Engine
-    from .forked import cores
+    from ..forked import cores
     from .lifecycle_machine import explore_lifecycles
     from .machine import explore_sequences
     from .wire import Stopped, Wire
@@ -111,7 +111,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
 
 def _fork_lifecycles(engine: Any, ops: list[Any], parts: int) -> list[Any]:
     """A copy of the process per share of the lifecycles; none where the process cannot be copied."""
-    from .forked import fork_part
+    from ..forked import fork_part
 
     forked = []
     for part in range(parts):
@@ -138,7 +138,7 @@ def _lifecycles_apart(engine: Any, ops: list[Any], part: int, parts: int) -> tup
 def _join_lifecycles(apart: list[Any], engine: Any) -> list[dict[str, Any]]:
     """What the copies explored, in order, added after what this process did: the summary of each
     lifecycle."""
-    from .forked import PartFailed
+    from ..forked import PartFailed
 
     explored_all: list[dict[str, Any]] = []
     for part in apart:

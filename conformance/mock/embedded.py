@@ -3,8 +3,8 @@
 A run against the mock spends its CPU on what it checks; over a socket, a quarter of it went to the
 two HTTP stacks between client and mock, and every answer waited for the other process to be
 scheduled. Called in process, the mock's own work costs about what those stacks did, and a copy of
-the process (a fork) carries a copy of the mock as it stands, which the action phase uses to
-explore its lifecycles on another core (`actions.forked`).
+the process (a fork) carries a copy of the mock as it stands, which the run uses to probe and to
+explore lifecycles on another core (`conformance.forked`).
 
 Each request still takes one turn of the event loop, as an answer from a server would: the run's
 deadline and every other timer fire between requests, never stalled behind a crawl that would

@@ -1,15 +1,16 @@
-"""A part of the action phase explored in a copy of this process, beside the rest.
+"""Work run in a copy of this process, beside what the process does meanwhile.
 
-The phase is CPU-bound in one interpreter (hypothesis drawing, bodies parsed and validated), so a
-second core only helps a second process. Where the target lives in this process (the embedded
-mock), a fork copies it along with everything else: the child explores its part against its own
-copy of the target as the crawl left it, while this process explores the rest against the original,
-and the child's result comes back through a pipe. Each copy sees only its own part's requests, so
-each records the same on every run, where two parts sharing one server would interleave their ids
-and tasks. A real server cannot be copied; its phase runs in one process, one part after the other.
+A run is CPU-bound in one interpreter (hypothesis drawing, bodies parsed and validated, the mock's
+own work), so a second core only helps a second process. Where the target lives in this process
+(the embedded mock), a fork copies it along with everything else: the child works against its own
+copy of the target as it stood at the fork, the parent goes on against the original, and the
+child's result comes back through a pipe. Each copy sees only its own requests, so each records the
+same on every run, where two streams sharing one server would interleave their ids and tasks. A real
+server cannot be copied; its run does one thing after the other in one process. The probes and the
+lifecycles of the action phase are run so.
 
 Forking is only safe from a process with no other thread (one holding a lock at the fork would
-hold it forever in the child), so `fork_part` answers None elsewhere and the caller runs the part
+hold it forever in the child), so `fork_part` answers None elsewhere and the caller does the work
 itself.
 """
 
