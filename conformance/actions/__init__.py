@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,9 +45,10 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     probe would have sent PATCH. `connect`, when given, makes a transport like `client`'s (the
     target's, under the same guard) for the phase's own thread, whose requests then never wait for
     the crawl's event loop (`wire.Wire`). `forkable`: the target lives in this process (the
-    embedded mock), so a copy of the process holds a copy of it: the lifecycles are explored in
-    such copies (as many as there are cores, each a consecutive share of them), beside the rest of
-    the phase (`conformance.forked`); their evidence comes after the rest's, in order, as when one
+    embedded mock), so a copy of the process holds a copy of it: what follows the operations (the
+    job sequences, the lifecycles in as many consecutive shares as there are cores) is explored in
+    such copies, each from the target as the crawl left it, beside the operations explored here
+    (`conformance.forked`); their evidence comes after the operations', in order, as when one part
     follows the other.
     """
     from .budget import BUDGETS, profile_settings
@@ -67,11 +69,9 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
         summary["plan"] = plan(chosen, held, profile, budget, mode, target.logon_url, probe_patch)
         return summary
 
+    from ..forked import cores
     from ..urls import path
     from .engine import Engine
-    from ..forked import cores
-    from .lifecycle_machine import explore_lifecycles
-    from .machine import explore_sequences
     from .wire import Stopped, Wire
 
     wire = Wire(client, asyncio.get_running_loop(), schemas, target.max_body, target.timeout, connect=connect)
@@ -80,16 +80,16 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     engine = Engine(wire, snapshot, profile, budget, profile_settings(hypothesis_profile), mode, credentials=target,
                     poll_interval=0.0 if on_mock else budget.poll_interval, known_actions=frozenset(known),
                     taken_ids=frozenset(taken))
+    forking = forkable and cores() > 1
+    later = _later_parts(chosen, cores() if forking else 1) if mode == "all" else []
     # Forked before the phase sends anything: each copy starts from the target as the crawl left it.
-    apart = _fork_lifecycles(engine, chosen, cores()) if forkable and mode == "all" and cores() > 1 else []
+    apart = _fork_parts(engine, later) if forking and later else []
 
     def work() -> None:
         try:
             engine.run(chosen)
-            if mode == "all":
-                explore_sequences(engine, chosen)
-                summary["lifecycles"] = _join_lifecycles(apart, engine) if apart else \
-                    explore_lifecycles(engine, chosen)
+            summary["lifecycles"] = _join_parts(apart, engine) if apart else [
+                explored for part in later for explored in part(engine)]
         except Stopped:
             engine.errors.append("interrupted")
         finally:
@@ -109,13 +109,30 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     return summary
 
 
-def _fork_lifecycles(engine: Any, ops: list[Any], parts: int) -> list[Any]:
-    """A copy of the process per share of the lifecycles; none where the process cannot be copied."""
+Part = Callable[[Any], list[dict[str, Any]]]
+"""A part of the phase that needs nothing of the others: run on the engine, it returns the summary
+of each lifecycle it explored."""
+
+
+def _later_parts(ops: list[Any], shares: int) -> list[Part]:
+    """What follows the operations: the job sequences, then the lifecycles in `shares` consecutive shares."""
+    from .lifecycle_machine import explore_lifecycles
+    from .machine import explore_sequences
+
+    def sequences(engine: Any) -> list[dict[str, Any]]:
+        explore_sequences(engine, ops)
+        return []
+
+    return [sequences, *(partial(explore_lifecycles, ops=ops, part=share, parts=shares) for share in range(shares))]
+
+
+def _fork_parts(engine: Any, parts: list[Part]) -> list[Any]:
+    """A copy of the process per part; none where the process cannot be copied."""
     from ..forked import fork_part
 
     forked = []
-    for part in range(parts):
-        child = fork_part(lambda part=part: _lifecycles_apart(engine, ops, part, parts))
+    for part in parts:
+        child = fork_part(partial(_apart, engine, part))
         if child is None:
             for made in forked:
                 made.kill()
@@ -124,20 +141,18 @@ def _fork_lifecycles(engine: Any, ops: list[Any], parts: int) -> list[Any]:
     return forked
 
 
-def _lifecycles_apart(engine: Any, ops: list[Any], part: int, parts: int) -> tuple[Any, ...]:
-    """In a copy of the process: its share of the lifecycles explored, and what the engine gathered."""
-    from .lifecycle_machine import explore_lifecycles
-
+def _apart(engine: Any, part: Part) -> tuple[Any, ...]:
+    """In a copy of the process: the part run, and what the engine gathered running it."""
     try:
-        explored = explore_lifecycles(engine, ops, part, parts)
+        explored = part(engine)
     finally:
         engine.wire.close()
     return explored, engine.evidence, engine.notes, engine.errors, engine.wire.sent
 
 
-def _join_lifecycles(apart: list[Any], engine: Any) -> list[dict[str, Any]]:
-    """What the copies explored, in order, added after what this process did: the summary of each
-    lifecycle."""
+def _join_parts(apart: list[Any], engine: Any) -> list[dict[str, Any]]:
+    """What the copies did, in order, added after what this process did: the summary of each
+    lifecycle explored."""
     from ..forked import PartFailed
 
     explored_all: list[dict[str, Any]] = []
@@ -145,7 +160,7 @@ def _join_lifecycles(apart: list[Any], engine: Any) -> list[dict[str, Any]]:
         try:
             explored, evidence, notes, errors, sent = part.result()
         except PartFailed as exc:
-            engine.errors.append(f"lifecycles: {exc}")
+            engine.errors.append(f"a part of the phase explored apart: {exc}")
             continue
         explored_all += explored
         engine.evidence.extend(evidence)
