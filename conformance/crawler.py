@@ -112,9 +112,10 @@ class _Walk:
         probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in probes]
 
     def probe_apart(self, client: httpx.AsyncClient, wanted: set[str],
-                    concurrency: int) -> ForkedPart[list[Probe]] | None:
+                    concurrency: int) -> tuple[ForkedPart[list[Probe]], asyncio.Future[None]] | None:
         """The probes started in a copy of this process, against its copy of the target as the walk
-        left it (`conformance.forked`); None where the process cannot be copied."""
+        left it (`conformance.forked`), and their output read as it comes; None where the process
+        cannot be copied."""
         snapshot, schemas = self.snapshot, self.schemas
 
         def probes() -> list[Probe]:
@@ -122,16 +123,22 @@ class _Walk:
             asyncio.run(run_probes(client, snapshot, wanted, found, concurrency=concurrency, schemas=schemas))
             return found
 
-        return fork_part(probes)
+        apart = fork_part(probes)
+        return None if apart is None else (apart, apart.drain(asyncio.get_running_loop()))
 
-    async def join_probes(self, apart: ForkedPart[list[Probe]]) -> None:
-        """The probes the copy made, read as `probe` reads its own; the copy is ended if this is cut short."""
+    async def join_probes(self, apart: ForkedPart[list[Probe]], read: asyncio.Future[None],
+                          deadline: float | None) -> bool:
+        """The probes the copy made, read as `probe` reads its own: whenever they are all there, else
+        until the run's deadline (False, the copy ended, when it cut them short)."""
         try:
-            found = await asyncio.to_thread(apart.result)
+            if not read.done() and not await _within(asyncio.shield(read), deadline):
+                apart.kill()
+                return False
         except BaseException:
             apart.kill()
             raise
-        self.snapshot.probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in found]
+        self.snapshot.probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in apart.result()]
+        return True
 
     def offer(self, href: str, base: str, via: Link | None) -> None:
         url = resolve(href, base)
@@ -346,9 +353,13 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             pass  # said above; nothing more is sent but the logoff
         elif after_walk is not None and probes_apart and (
                 apart := walk.probe_apart(client, wanted - {"after_logoff"}, limits.concurrency)) is not None:
-            acted = await _within(after_walk(client, walk.snapshot), deadline)
             try:
-                if not await _within(walk.join_probes(apart), deadline):
+                acted = await _within(after_walk(client, walk.snapshot), deadline)
+            except BaseException:
+                apart[0].kill()
+                raise
+            try:
+                if not await walk.join_probes(*apart, deadline):
                     incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the "
                                               "probes")
             except PartFailed as exc:

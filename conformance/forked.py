@@ -16,6 +16,7 @@ itself.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pickle
 import signal
@@ -34,21 +35,50 @@ class PartFailed(Exception):
 
 
 class ForkedPart(Generic[T]):
-    """A part running in a child process; `result` waits for what it returned (or raised)."""
+    """A part running in a child process: what it returned (or raised), once its output is read.
+
+    The output is read when `result` is asked for, or as it comes on an event loop (`drain`): a
+    child whose result is larger than a pipe holds waits for its reader before it ends."""
 
     def __init__(self, pid: int, pipe: int) -> None:
         self.pid, self._pipe = pid, pipe
-        self._done = False
+        self._chunks: list[bytes] = []
+        self._read = False
+        self._reaped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def drain(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        """Read the output on `loop` as the child writes it; the future is done once all is read."""
+        done: asyncio.Future[None] = loop.create_future()
+        os.set_blocking(self._pipe, False)
+        self._loop = loop
+
+        def readable() -> None:
+            try:
+                chunk = os.read(self._pipe, 1 << 20)
+            except BlockingIOError:
+                return
+            if chunk:
+                self._chunks.append(chunk)
+                return
+            self._stop_reading()
+            if not done.done():
+                done.set_result(None)
+
+        loop.add_reader(self._pipe, readable)
+        return done
 
     def result(self) -> T:
-        """The part's return value; PartFailed when it raised or its process died."""
-        chunks = []
-        with os.fdopen(self._pipe, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
+        """The part's return value (waiting for the rest of its output); PartFailed when it raised or
+        its process died."""
+        if not self._read:
+            os.set_blocking(self._pipe, True)
+            while chunk := os.read(self._pipe, 1 << 20):
+                self._chunks.append(chunk)
+            self._stop_reading()
         self._reap()
         try:
-            ok, value = pickle.loads(b"".join(chunks))
+            ok, value = pickle.loads(b"".join(self._chunks))
         except Exception:  # noqa: BLE001 - nothing, or half of it: the child died on the way
             raise PartFailed("the process exploring it ended without a result") from None
         if not ok:
@@ -56,17 +86,25 @@ class ForkedPart(Generic[T]):
         return value  # type: ignore[no-any-return]
 
     def kill(self) -> None:
-        """End the child now (the phase was interrupted)."""
-        if not self._done:
+        """End the child now (what it was part of was interrupted); call it where `drain` was."""
+        self._stop_reading()
+        if not self._reaped:
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self._reap()
 
+    def _stop_reading(self) -> None:
+        if not self._read:
+            self._read = True
+            if self._loop is not None:
+                self._loop.remove_reader(self._pipe)
+            os.close(self._pipe)
+
     def _reap(self) -> None:
-        if not self._done:
-            self._done = True
+        if not self._reaped:
+            self._reaped = True
             os.waitpid(self.pid, 0)
 
 
