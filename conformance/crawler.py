@@ -117,6 +117,8 @@ class _Walk:
         left it (`conformance.forked`), and their output read as it comes; None where the process
         cannot be copied."""
         snapshot, schemas = self.snapshot, self.schemas
+        if schemas is not None:
+            schemas.prepare()  # the probes' copy judges JSON with it, the action phase reads its specs there
 
         def probes() -> list[Probe]:
             found: list[Probe] = []

@@ -181,6 +181,12 @@ class SchemaSet:
             return Verdict(False, undeclared_root=undeclared)
         return Verdict(True, self.validate(root))
 
+    def prepare(self) -> None:
+        """Make now what is otherwise made at its first use (xmlschema's reading of the XSDs, the JSON
+        reader on it): before the process is copied (`conformance.forked`), each copy then has it
+        rather than makes it again."""
+        self._json_reader  # noqa: B018 - made for its side effect, the cached readings
+
     @cached_property
     def _json_reader(self) -> Any:
         from .json_form import JsonReader
