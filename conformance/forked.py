@@ -22,12 +22,16 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-__all__ = ["ForkedPart", "PartFailed", "can_fork", "cores", "fork_part"]
+__all__ = ["PARTS_PER_CORE", "ForkedPart", "PartFailed", "can_fork", "cores", "fork_part", "share"]
 
 T = TypeVar("T")
+
+PARTS_PER_CORE = 2
+"""Parts that work is cut into per core: a core whose part ends early, or a part the machine's
+other work slows, then leaves little behind (the reason a pool hands out small tasks)."""
 
 
 class PartFailed(Exception):
@@ -106,6 +110,19 @@ class ForkedPart(Generic[T]):
         if not self._reaped:
             self._reaped = True
             os.waitpid(self.pid, 0)
+
+
+def share(items: Sequence[T], part: int, parts: int, weight: Callable[[T], float]) -> list[T]:
+    """The `part`-th of `parts` consecutive shares of `items`, about equal in weight: the shares,
+    each done by a process of its own and put back in order, read as the whole done in one."""
+    weights = [weight(item) for item in items]
+    total = sum(weights) or 1
+    out, done = [], 0.0
+    for item, each in zip(items, weights):
+        if part * total <= (done + each / 2) * parts < (part + 1) * total:
+            out.append(item)
+        done += each
+    return out
 
 
 def cores() -> int:

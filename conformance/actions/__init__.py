@@ -45,11 +45,11 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
     probe would have sent PATCH. `connect`, when given, makes a transport like `client`'s (the
     target's, under the same guard) for the phase's own thread, whose requests then never wait for
     the crawl's event loop (`wire.Wire`). `forkable`: the target lives in this process (the
-    embedded mock), so a copy of the process holds a copy of it: what follows the operations (the
-    job sequences, the lifecycles in as many consecutive shares as there are cores) is explored in
-    such copies, each from the target as the crawl left it, beside the operations explored here
-    (`conformance.forked`); their evidence comes after the operations', in order, as when one part
-    follows the other.
+    embedded mock), so a copy of the process holds a copy of it: the phase is cut into parts of
+    about equal cost (the operations in shares, the job sequences, the lifecycles in shares), and
+    all but the first are explored in such copies, each from the target as the crawl left it, beside
+    the first explored here (`conformance.forked`); their evidence comes after the first's, in
+    order, as when one part follows the other.
     """
     from .budget import BUDGETS, profile_settings
     from .discovery import discover, select
@@ -69,7 +69,7 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
         summary["plan"] = plan(chosen, held, profile, budget, mode, target.logon_url, probe_patch)
         return summary
 
-    from ..forked import cores
+    from ..forked import PARTS_PER_CORE, cores, share
     from ..urls import path
     from .engine import Engine
     from .wire import Stopped, Wire
@@ -81,13 +81,16 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
                     poll_interval=0.0 if on_mock else budget.poll_interval, known_actions=frozenset(known),
                     taken_ids=frozenset(taken))
     forking = forkable and cores() > 1
-    later = _later_parts(chosen, cores() if forking else 1) if mode == "all" else []
+    shares = PARTS_PER_CORE * cores() if forking else 1
+    first, *rest = [share(chosen, k, min(2, shares), _cost) for k in range(min(2, shares))]
+    later = [partial(_operations, ops=ops) for ops in rest]
+    later += _later_parts(chosen, shares) if mode == "all" else []
     # Forked before the phase sends anything: each copy starts from the target as the crawl left it.
     apart = _fork_parts(engine, later) if forking and later else []
 
     def work() -> None:
         try:
-            engine.run(chosen)
+            engine.run(first)
             summary["lifecycles"] = _join_parts(apart, engine) if apart else [
                 explored for part in later for explored in part(engine)]
         except Stopped:
@@ -112,6 +115,20 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
 Part = Callable[[Any], list[dict[str, Any]]]
 """A part of the phase that needs nothing of the others: run on the engine, it returns the summary
 of each lifecycle it explored."""
+
+
+def _cost(op: Any) -> float:
+    """What exploring an operation costs, about: one exploration of each kind of input it takes."""
+    from .strategies import INVALID_KINDS
+
+    return 3 + (len(INVALID_KINDS) if op.spec.body else 0)
+
+
+def _operations(engine: Any, ops: list[Any]) -> list[dict[str, Any]]:
+    """A share of the operations (the suite's tasks are deleted where the first share was explored)."""
+    for op in ops:
+        engine.operation(op)
+    return []
 
 
 def _later_parts(ops: list[Any], shares: int) -> list[Part]:

@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 )
 from hypothesis.strategies import SearchStrategy
 
+from ..forked import share
 from ..urls import resolve
 from .discovery import Operation
 from .engine import Engine, _ok
@@ -35,7 +36,7 @@ from .lifecycle import Lifecycle, lifecycles
 from .strategies import PLAIN, Element, as_payload, tree_of, xsd_string
 from .wire import Answer, Stopped
 
-__all__ = ["Divergence", "LifecycleMachine", "LifecycleRun", "Member", "explore_lifecycles", "share"]
+__all__ = ["Divergence", "LifecycleMachine", "LifecycleRun", "Member", "explore_lifecycles"]
 
 MEMBERS, EDITS = "lifecycle_members", "lifecycle_edits"
 """The evidence of a lifecycle: its members (ACT011) and its edits (ACT012)."""
@@ -382,26 +383,13 @@ def _explore(run: LifecycleRun, chosen: settings) -> None:
             run.engine.errors.append(f"lifecycle of {run.lifecycle.type}: {type(exc).__name__}: {str(exc)[:300]}")
 
 
-def share(found: list[Lifecycle], part: int, parts: int, budget: int) -> list[Lifecycle]:
-    """The `part`-th of `parts` consecutive shares of the lifecycles, about equal in the sequences
-    they try (`_examples`): each share can be explored by a process of its own, and the shares put
-    back in order read as the whole explored in one."""
-    weights = [_examples(budget, lc) for lc in found]
-    total = sum(weights) or 1
-    out, done = [], 0
-    for lc, weight in zip(found, weights):
-        if part * total <= (done + weight / 2) * parts < (part + 1) * total:
-            out.append(lc)
-        done += weight
-    return out
-
-
 def explore_lifecycles(engine: Engine, ops: list[Operation], part: int = 0, parts: int = 1) -> list[dict[str, Any]]:
-    """Explore each lifecycle the links offer (or the `part`-th of `parts` shares of them) with
-    hypothesis; record per lifecycle its evidence (the minimal diverging sequence, or that none
-    diverged). Returns what was explored."""
+    """Explore each lifecycle the links offer (or the `part`-th of `parts` consecutive shares of
+    them, about equal in the sequences they try) with hypothesis; record per lifecycle its evidence
+    (the minimal diverging sequence, or that none diverged). Returns what was explored."""
     explored = []
-    for lc in share(lifecycles(engine.snapshot, ops, engine.mode), part, parts, engine.budget.lifecycles):
+    found = lifecycles(engine.snapshot, ops, engine.mode)
+    for lc in share(found, part, parts, lambda lc: _examples(engine.budget.lifecycles, lc)):
         model = engine.spec_model(lc.create_spec.body) if lc.create_spec.body else None
         if lc.create_spec.body and model is None:
             engine.notes.append(f"lifecycle of {lc.type}: the schemas declare no {lc.create_spec.body}; not explored")
