@@ -40,6 +40,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[settings_key] = settings
     if not settings.active:
         return
+    from .heap import release
+
+    # Registered first, so run last: after the full collections pytest's own plugins make at the
+    # end of a session (the unraisable-exception check), which then pass over none of the run.
+    config.add_cleanup(release)
     from .items import family_markers, node_arguments, register_markers
 
     register_markers(config, family_markers())
@@ -278,6 +283,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
         run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus)))
     close_run(run)
+    from .heap import settle
+
+    settle()  # the run, its items and their reports live to the end of the session (see pytest_configure)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -316,9 +324,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     handoff = config.stash.get(handoff_key, None)
     if handoff is not None:  # after the workers are gone
         handoff.release()
-    from .heap import release
-
-    release()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
