@@ -7,7 +7,7 @@ copy of the target as it stood at the fork, the parent goes on against the origi
 child's result comes back through a pipe. Each copy sees only its own requests, so each records the
 same on every run, where two streams sharing one server would interleave their ids and tasks. A real
 server cannot be copied; its run does one thing after the other in one process. The probes and the
-lifecycles of the action phase are run so.
+parts of the action phase are run so.
 
 Forking is only safe from a process with no other thread (one holding a lock at the fork would
 hold it forever in the child), so `fork_part` answers None elsewhere and the caller does the work

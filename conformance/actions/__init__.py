@@ -82,7 +82,8 @@ async def run_actions(client: httpx.AsyncClient, snapshot: Snapshot, *, target: 
                     taken_ids=frozenset(taken))
     forking = forkable and cores() > 1
     shares = PARTS_PER_CORE * cores() if forking else 1
-    first, *rest = [share(chosen, k, min(2, shares), _cost) for k in range(min(2, shares))]
+    halves = min(2, shares)  # the operations: the first half here, beside the copies, the other in one
+    first, *rest = [share(chosen, k, halves, _cost) for k in range(halves)]
     later = [partial(_operations, ops=ops) for ops in rest]
     later += _later_parts(chosen, shares) if mode == "all" else []
     # Forked before the phase sends anything: each copy starts from the target as the crawl left it.
@@ -140,7 +141,7 @@ def _later_parts(ops: list[Any], shares: int) -> list[Part]:
         explore_sequences(engine, ops)
         return []
 
-    return [sequences, *(partial(explore_lifecycles, ops=ops, part=share, parts=shares) for share in range(shares))]
+    return [sequences, *(partial(explore_lifecycles, ops=ops, part=k, parts=shares) for k in range(shares))]
 
 
 def _fork_parts(engine: Any, parts: list[Part]) -> list[Any]:
