@@ -40,10 +40,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[settings_key] = settings
     if not settings.active:
         return
-    from .heap import release
+    from .heap import release, settle
 
-    # Registered first, so run last: after the full collections pytest's own plugins make at the
-    # end of a session (the unraisable-exception check), which then pass over none of the run.
+    # The modules imported so far live as long as the session: kept out of the collections from
+    # now on, and handed back by a cleanup registered first, so run last: after the full
+    # collections pytest's own plugins make at the end of a session (the unraisable-exception
+    # check), which then pass over none of the run.
+    settle()
     config.add_cleanup(release)
     from .items import family_markers, node_arguments, register_markers
 
