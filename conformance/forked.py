@@ -146,6 +146,11 @@ def fork_part(part: Callable[[], T]) -> ForkedPart[T] | None:
     cleanup: its copies of files and sockets are only closed."""
     if not can_fork():
         return None
+    from .heap import settle
+
+    # What exists now is the copy's to read: kept out of its collections, which would otherwise
+    # walk (and so copy) every page it shares with this process, and out of this one's.
+    settle()
     readable, writable = os.pipe()
     try:
         pid = os.fork()
