@@ -6,6 +6,8 @@ every full collection (a dozen in a default run, and one more whenever hypothesi
 thread), which cost about a tenth of the run's CPU. `settle` moves whatever exists into the
 permanent generation (`gc.freeze`), so later passes only walk what was made since; `release` hands
 it back at the end of the run, so a pytest session that hosts the plugin collects it as before.
+Before a fork (`forked`) it also spares the copy: a collection there would write to every object
+it walks, and so copy every page the two processes share.
 """
 
 from __future__ import annotations
