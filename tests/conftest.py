@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 # httpcore is loaded once, here: an in-process pytester run forgets the modules first imported in
 # it, while httpx, once loaded, maps only the exceptions of the httpcore it met first; a later run
 # would then see a raw httpcore error (an unreachable target crashing instead of exiting 3).
 import httpcore  # noqa: F401
-import pytest
 
 from nested_runs import pytest_runtest_makereport  # noqa: F401  (a hook: a failure shows a nested run's tail)
 

@@ -40,6 +40,8 @@ from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .strategies import (
     INVALID_KINDS,
     XML,
+    XML_CHAR,
+    Alphabet,
     Case,
     Element,
     Payload,
@@ -126,7 +128,7 @@ class Engine:
     """Path segments of every crawled URL, lower case: an 'unknown' id is none of them."""
     _entities: dict[str, Answer] = field(default_factory=dict)
     _specs: dict[str, SpecModel | None] = field(default_factory=dict)
-    _trees: dict[tuple[str, str | None], SearchStrategy[Element]] = field(default_factory=dict)
+    _trees: dict[tuple[str, str | None, Alphabet], SearchStrategy[Element]] = field(default_factory=dict)
 
     # -- shared steps ----------------------------------------------------------------------------
 
@@ -250,12 +252,18 @@ class Engine:
             if op.spec.choice:
                 value = dict(self.entity(target.owner).state).get(op.spec.choice)
                 choose = op.spec.choices.get(value or "")
-            key = (model.element, choose)
-            if key not in self._trees:  # one strategy per alternative: hypothesis analyses it once
-                self._trees[key] = valid_body(model, self.values, choose)
-            return self._trees[key]
+            return self.valid_trees(model, choose)
 
         return trees
+
+    def valid_trees(self, model: SpecModel, choose: str | None = None,
+                    alphabet: Alphabet = XML_CHAR) -> SearchStrategy[Element]:
+        """`strategies.valid_body` of the spec, made once per alternative and alphabet: hypothesis
+        analyses a strategy (every part of a large spec) the first time it draws from it."""
+        key = (model.element, choose, alphabet)
+        if key not in self._trees:
+            self._trees[key] = valid_body(model, self.values, choose, alphabet)
+        return self._trees[key]
 
     def _note(self, text: str) -> None:
         if text not in self.notes:

@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-import httpx
-
 from ..model.records import ActionEvidence, Exchange, State
+from ..model.urls import path
 
 __all__ = ["JUDGES", "ActionEvidence", "Exchange", "Problem", "State", "problems", "same_resource", "show_body"]
 
@@ -32,7 +31,7 @@ def show_body(body: bytes | None) -> tuple[str, bool]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is None or not all(ch.isprintable() or ch in "\n\t" for ch in text):
+    if text is None or not text.replace("\n", "").replace("\t", "").isprintable():
         return "".join(f"\\x{b:02x}" for b in body[:_BODY_SHOWN // 4]), True
     text = _SECRET_ELEMENTS.sub(r"\1***\4", text)
     return (text if len(text) <= _BODY_SHOWN else text[:_BODY_SHOWN] + "..."), False
@@ -53,7 +52,7 @@ def same_resource(a: str | None, b: str | None) -> bool:
     """Whether two URLs name one resource: same path (case-insensitive), any form (`?format=`)."""
     if not a or not b:
         return False
-    return httpx.URL(a).path.rstrip("/").lower() == httpx.URL(b).path.rstrip("/").lower()
+    return path(a).rstrip("/").lower() == path(b).rstrip("/").lower()
 
 
 def _first(ev: ActionEvidence, purpose: str = "action") -> Exchange | None:

@@ -36,11 +36,12 @@ from hypothesis.stateful import (
 from hypothesis.strategies import SearchStrategy
 
 from ..model.urls import resolve
+from ..process.forked import share
 from .discovery import Operation
 from .engine import Divergence, Engine, _ok, run_exploration
 from .evidence import ActionEvidence, Exchange, problems, same_resource
 from .lifecycle import Lifecycle, lifecycles
-from .strategies import PLAIN, Element, as_payload, tree_of, valid_body, xsd_string
+from .strategies import PLAIN, Element, as_payload, tree_of, xsd_string
 from .wire import Answer, Stopped
 
 __all__ = ["Divergence", "LifecycleMachine", "LifecycleRun", "Member", "explore_lifecycles"]
@@ -242,7 +243,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         model = self.engine.spec_model(spec.body)
         if model is None or member.url not in self.alive:
             return
-        drawn = None if self.lc.edit_whole else data.draw(valid_body(model, self.engine.values, alphabet=PLAIN),
+        drawn = None if self.lc.edit_whole else data.draw(self.engine.valid_trees(model, alphabet=PLAIN),
                                                            label=spec.body)
         self.run.steps += 1
         before = self._entity(member.url)
@@ -378,11 +379,13 @@ def _explore(run: LifecycleRun, chosen: settings) -> None:
     run_exploration(test, run.engine.errors, f"lifecycle of {run.lifecycle.type}", found=lambda: bool(run.divergence))
 
 
-def explore_lifecycles(engine: Engine, ops: list[Operation]) -> list[dict[str, Any]]:
-    """Explore each lifecycle the links offer with hypothesis; record per lifecycle its evidence
+def explore_lifecycles(engine: Engine, ops: list[Operation], part: int = 0, parts: int = 1) -> list[dict[str, Any]]:
+    """Explore each lifecycle the links offer (or the `part`-th of `parts` consecutive shares of
+    them, about equal in the sequences they try) with hypothesis; record per lifecycle its evidence
     (the minimal diverging sequence, or that none diverged). Returns what was explored."""
     explored = []
-    for lc in lifecycles(engine.snapshot, ops, engine.mode):
+    found = lifecycles(engine.snapshot, ops, engine.mode)
+    for lc in share(found, part, parts, lambda lc: _examples(engine.budget.lifecycles, lc)):
         model = engine.spec_model(lc.create_spec.body) if lc.create_spec.body else None
         if lc.create_spec.body and model is None:
             engine.notes.append(f"lifecycle of {lc.type}: the schemas declare no {lc.create_spec.body}; not explored")
@@ -391,7 +394,7 @@ def explore_lifecycles(engine: Engine, ops: list[Operation]) -> list[dict[str, A
         if lc.create_spec.choice:
             value = dict(engine.entity(lc.owner).state).get(lc.create_spec.choice)
             choose = lc.create_spec.choices.get(value or "")
-        bodies = valid_body(model, engine.values, choose, PLAIN) if model is not None else None
+        bodies = engine.valid_trees(model, choose, PLAIN) if model is not None else None
         run = LifecycleRun(engine, lc, bodies, model.namespace if model is not None else "")
         started = time.perf_counter()
         _explore(run, settings(engine.hypothesis, max_examples=_examples(engine.budget.lifecycles, lc),

@@ -39,7 +39,7 @@ from ..model.urls import resolve
 from .discovery import Operation, allowed, misdirected
 from .engine import Divergence, Engine, _ok, collection_of, run_exploration
 from .evidence import ActionEvidence, Exchange, problems, same_resource
-from .strategies import PLAIN, SpecModel, as_payload, valid_body
+from .strategies import PLAIN, SpecModel, as_payload
 from .wire import Answer
 
 __all__ = ["Divergence", "JobHandle", "JobSequences", "explore_sequences", "seeds"]
@@ -191,8 +191,7 @@ class JobSequences(RuleBasedStateMachine):
         href = job.href("Clone")
         spec = self.engine.spec_for("Clone", href or "")
         choose = spec.choices.get(job.job_type or "") if spec else None
-        tree = data.draw(valid_body(self.setup.clone_spec, self.engine.values, choose,
-                                    PLAIN), label="JobCloneSpec")
+        tree = data.draw(self.engine.valid_trees(self.setup.clone_spec, choose, PLAIN), label="JobCloneSpec")
         if href is None or spec is None or not allowed(spec, self.engine.mode):
             return None
         info = tree.children[0] if tree.children else tree
@@ -259,7 +258,7 @@ class JobSequences(RuleBasedStateMachine):
 
     @rule(job=jobs, data=st.data())
     def add_vm(self, job: JobHandle, data: st.DataObject) -> None:
-        tree = data.draw(valid_body(self.setup.include_spec, self.engine.values, alphabet=PLAIN),
+        tree = data.draw(self.engine.valid_trees(self.setup.include_spec, alphabet=PLAIN),
                          label="CreateObjectInJobSpec")
         href = job.href("Create")
         spec = self.engine.spec_for("Create", href or "")

@@ -26,7 +26,7 @@ from lxml import etree
 from .discovery import Target
 
 __all__ = [
-    "INVALID_KINDS", "PLAIN", "XML", "Case", "Element", "Field", "Group", "Payload", "Simple", "SpecModel", "action_case",
+    "INVALID_KINDS", "PLAIN", "XML", "XML_CHAR", "Alphabet", "Case", "Element", "Field", "Group", "Payload", "Simple", "SpecModel", "action_case",
     "as_payload", "href_case", "invalid_body", "read_spec", "simple_value", "tree_of", "unknown_action",
     "unknown_id", "valid_body", "xsd_boolean", "xsd_datetime", "xsd_enumeration", "xsd_integer", "xsd_pattern",
     "xsd_string",

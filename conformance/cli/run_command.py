@@ -54,11 +54,13 @@ def plugin_args(ns: argparse.Namespace) -> list[str]:
     return args
 
 
-UNUSED_PLUGINS = {"hypothesispytest": "--hypothesis", "benchmark": "--benchmark"}
+UNUSED_PLUGINS = {"hypothesispytest": "--hypothesis", "benchmark": "--benchmark", "anyio": "--anyio"}
 """Installed pytest plugins the run has no use for (its items are neither hypothesis tests nor
-benchmarks), by the prefix of their options: each is left out unless one of its options is given.
-hypothesis's would only import hypothesis at the end of every run (about two seconds; the action
-phase uses hypothesis itself, not through the plugin); pytest-benchmark's prints its banner."""
+benchmarks nor async tests), by the prefix of their options: each is left out unless one of its
+options is given. hypothesis's would only import hypothesis at the end of every run (about two
+seconds; the action phase uses hypothesis itself, not through the plugin); pytest-benchmark's prints
+its banner; anyio's imports trio, when installed, to list the backends it could test on (a quarter
+of a second at every start)."""
 
 
 def pytest_args(ns: argparse.Namespace) -> list[str]:

@@ -181,6 +181,12 @@ class SchemaSet:
             return Verdict(False, undeclared_root=undeclared)
         return Verdict(True, self.validate(root))
 
+    def prepare(self) -> None:
+        """Make now what is otherwise made at its first use (xmlschema's reading of the XSDs, the JSON
+        reader on it): before the process is copied (`conformance.process.forked`), each copy then has it
+        rather than makes it again."""
+        self._json_reader  # noqa: B018 - made for its side effect, the cached readings
+
     @cached_property
     def _json_reader(self) -> Any:
         from .json_form import JsonReader
@@ -234,12 +240,16 @@ class SchemaSet:
 
     @cached_property
     def _explainer(self) -> Any:
+        """xmlschema's reading of the XSDs. lxml has compiled them already (a run whose schemas it
+        refuses stops before it starts), so they are not checked against the XSD meta-schema again
+        (`validation="skip"`): that check was three quarters of the reading."""
         try:
             import xmlschema
 
             return xmlschema.XMLSchema(etree.tostring(self._document, encoding="unicode"),
-                                       base_url=str(self.sources[0] if self.sources[0].is_dir() else self.sources[0].parent))
-        except Exception:  # xmlschema is stricter about some XSD constructs; lxml's words remain
+                                       base_url=str(self.sources[0] if self.sources[0].is_dir() else self.sources[0].parent),
+                                       validation="skip")
+        except Exception:  # xmlschema reads some XSD constructs otherwise than lxml; lxml's words remain
             return None
 
     def _explain(self, root: etree._Element) -> tuple[str, ...]:

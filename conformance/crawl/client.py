@@ -16,8 +16,8 @@ from ..model.urls import same_origin, url_problem
 from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget, describe_error
 
 __all__ = [
-    "MEDIA_TYPES", "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "logoff",
-    "logon", "network_transport", "normalise_root", "tls_context",
+    "MEDIA_TYPES", "SESSION_HEADER", "Fetched", "Session", "Target", "build_client", "fetch", "guarded_transport",
+    "logoff", "logon", "network_transport", "normalise_root", "tls_context",
 ]
 
 
@@ -112,24 +112,39 @@ def _proxy(url: str) -> str | None:
 
 
 def network_transport(target: Target) -> httpx.AsyncBaseTransport:
-    """The transport that talks to the target: its TLS, its pool, the environment's proxy."""
+    """The transport that talks to the target: its TLS, its pool, the environment's proxy.
+
+    A target reached directly over plain HTTP (the embedded mock, a lab server) gets the lean
+    transport (`transport.LeanTransport`): there the client's own CPU is what a run waits for. Over
+    TLS or through a proxy, httpx's transport carries the certificates and the proxy as configured.
+    """
+    proxy = _proxy(target.url)
+    if proxy is None and urlsplit(target.url).scheme == "http":
+        from .transport import LeanTransport
+
+        return LeanTransport(max_connections=target.concurrency)
     limits = httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency)
-    return httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=_proxy(target.url))
+    return httpx.AsyncHTTPTransport(verify=_verify(target), limits=limits, proxy=proxy)
+
+
+def guarded_transport(target: Target, inner: httpx.AsyncBaseTransport | None = None) -> GuardedTransport:
+    """The target's transport (or `inner`) under the guard, which holds every request to the
+    target's origin and budgets: what every request of a run goes through."""
+    budget = RequestBudget(target.url, max_body=target.max_body, deadline=target.timeout)
+    return GuardedTransport(inner or network_transport(target), budget)
 
 
 def build_client(target: Target, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The one client every phase shares: pooling and TLS set once, and every request through the
-    guard (`guard.GuardedTransport`), which holds it to the target's origin and budgets.
+    guard (`guarded_transport`).
 
     The client reads no proxy from the environment itself (it would bypass the guard with a
     transport of its own); the guarded transport is given the environment's proxy instead.
     """
-    inner = transport or network_transport(target)
-    budget = RequestBudget(target.url, max_body=target.max_body, deadline=target.timeout)
     return httpx.AsyncClient(
         base_url=target.url,
         timeout=httpx.Timeout(target.timeout),
-        transport=GuardedTransport(inner, budget),
+        transport=guarded_transport(target, transport),
         trust_env=False,
         headers={"Accept": target.accept, "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": "conformance-suite"},
         follow_redirects=False,

@@ -18,6 +18,7 @@ from ..model.parsing import ParseError, media_kind, read_body
 from ..model.records import Probe
 from ..model.snapshot import Resource, Snapshot
 from ..model.urls import is_gettable, normalise_url, resolve, same_origin
+from ..process.forked import ForkedPart, PartFailed, fork_part
 from .client import Session, Target, fetch, logoff, logon
 from .frontier import BUDGET, SAMPLING, Frontier
 from .guard import describe_error
@@ -110,6 +111,37 @@ class _Walk:
         probes = self.snapshot.probes
         await run_probes(client, self.snapshot, wanted, probes, concurrency=concurrency, schemas=self.schemas)
         probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in probes]
+
+    def probe_apart(self, client: httpx.AsyncClient, wanted: set[str],
+                    concurrency: int) -> tuple[ForkedPart[list[Probe]], asyncio.Future[None]] | None:
+        """The probes started in a copy of this process, against its copy of the target as the walk
+        left it (`conformance.process.forked`), and their output read as it comes; None where the process
+        cannot be copied."""
+        snapshot, schemas = self.snapshot, self.schemas
+        if schemas is not None:
+            schemas.prepare()  # the probes' copy judges JSON with it, the action phase reads its specs there
+
+        def probes() -> list[Probe]:
+            found: list[Probe] = []
+            asyncio.run(run_probes(client, snapshot, wanted, found, concurrency=concurrency, schemas=schemas))
+            return found
+
+        apart = fork_part(probes)
+        return None if apart is None else (apart, apart.drain(asyncio.get_running_loop()))
+
+    async def join_probes(self, apart: ForkedPart[list[Probe]], read: asyncio.Future[None],
+                          deadline: float | None) -> bool:
+        """The probes the copy made, read as `probe` reads its own: whenever they are all there, else
+        until the run's deadline (False, the copy ended, when it cut them short)."""
+        try:
+            if not read.done() and not await _within(asyncio.shield(read), deadline):
+                apart.kill()
+                return False
+        except BaseException:
+            apart.kill()
+            raise
+        self.snapshot.probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in apart.result()]
+        return True
 
     def offer(self, href: str, base: str, via: Link | None) -> None:
         url = resolve(href, base)
@@ -271,13 +303,18 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
                 limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
                 probes: Iterable[str] = (), snapshot: Snapshot | None = None,
                 after_walk: Callable[[httpx.AsyncClient, Snapshot], Awaitable[None]] | None = None,
-                operation_rels: Iterable[str] = ()) -> Snapshot:
+                operation_rels: Iterable[str] = (), probes_apart: bool = False) -> Snapshot:
     """Log on, walk every reachable GET-able link once, log off; return what was seen.
 
     The root is read before logon (it is public), then the logon session is the second entry
     point: its Down links open the rest of the API. `after_walk`, when given, runs once the walk
     and the probes are done, while the session is still open (the action phase). Links with a Rel of
     `operation_rels` (the profile's action Rels) are never followed, whatever their Href.
+
+    `probes_apart`: the target lives in this process (the embedded mock), so the probes can run in
+    a copy of the process, against a copy of the target as the walk left it, while `after_walk`
+    changes the original (`_Walk.probe_apart`): what the probes see is what they saw when they came
+    first, and their CPU is spent on another core.
 
     What cut the run short (the run's deadline, a session lost mid-run) is listed in
     `meta["incomplete"]`; a session lost is also `meta["target_failure"]`. A logon answer that
@@ -317,6 +354,22 @@ async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet
             walk.snapshot.meta["target_failure"] = walk.session_lost
         elif deadline and time.monotonic() >= deadline:
             pass  # said above; nothing more is sent but the logoff
+        elif after_walk is not None and probes_apart and (
+                apart := walk.probe_apart(client, wanted - {"after_logoff"}, limits.concurrency)) is not None:
+            try:
+                acted = await _within(after_walk(client, walk.snapshot), deadline)
+            except BaseException:
+                apart[0].kill()
+                raise
+            try:
+                if not await walk.join_probes(*apart, deadline):
+                    incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the "
+                                              "probes")
+            except PartFailed as exc:
+                incomplete(walk.snapshot, f"the probes were not run: {exc}")
+            if not acted:
+                incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the "
+                                          "action phase")
         elif not await _within(walk.probe(client, wanted - {"after_logoff"}, limits.concurrency), deadline):
             incomplete(walk.snapshot, f"the run's deadline ({limits.deadline:g} s) was reached during the probes")
         elif after_walk is not None and not await _within(after_walk(client, walk.snapshot), deadline):

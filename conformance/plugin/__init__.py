@@ -40,6 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[settings_key] = settings
     if not settings.active:
         return
+    from ..process.heap import release, settle
+
+    # The modules imported so far live as long as the session: kept out of the collections from
+    # now on, and handed back by a cleanup registered first, so run last: after the full
+    # collections pytest's own plugins make at the end of a session (the unraisable-exception
+    # check), which then pass over none of the run.
+    settle()
+    config.add_cleanup(release)
     from .items import family_markers, node_arguments, register_markers
 
     register_markers(config, family_markers())
@@ -212,6 +220,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items.extend(added)
     # Tell the reporters, so "collected N items" counts these too (they come from no file).
     session.ihook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, added))
+    from ..process.heap import settle
+
+    settle()  # the run's objects and its items live to its end: kept out of the collections until then
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -275,6 +286,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
         run.results_path = write_results(run.settings.json, build_results(run, exit_status=int(exitstatus)))
     close_run(run)
+    from ..process.heap import settle
+
+    settle()  # the run, its items and their reports live to the end of the session (see pytest_configure)
 
 
 @pytest.hookimpl(wrapper=True)

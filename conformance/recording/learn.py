@@ -406,7 +406,7 @@ def learned_toml(learned: Learned, schemas: str | None = None) -> str:
             out.append(f"optional = {_list(optional)}")
     kept = {rel: spec for rel, spec in shipped.actions.items() if rel in vocabulary}
     if kept:
-        out += ["", f"# What following a link does is not in a recording (it holds GETs only): [actions] and [tasks]",
+        out += ["", "# What following a link does is not in a recording (it holds GETs only): [actions] and [tasks]",
                 f"# are those of the shipped profile {shipped.name}, for the Rels the recordings served."]
         out += _actions_text(shipped.source, set(kept))
     out += _learned_tables(learned)

@@ -19,7 +19,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..contract.profiles import Profile
-from ..model.snapshot import Resource, Snapshot
+from ..model.snapshot import Snapshot
 from ..report.results import build_results, finding_row, resource_row, write_results
 from ..rules import RULES, Finding
 from .offline import FileVerdict

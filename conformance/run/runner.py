@@ -16,7 +16,16 @@ from urllib.parse import urlsplit
 from ..contract.profiles import DEFAULT_PROFILE, Profile, load_profile, recorded_profile
 from ..contract.schema import SchemaSet, load_schemas
 from ..contract.versioning import LATEST, ProfileChoice, choose_profile, forced_choice, supported_versions
-from ..crawl.client import MEDIA_TYPES, Target, build_client, fetch, network_transport, normalise_root, tls_context
+from ..crawl.client import (
+    MEDIA_TYPES,
+    Target,
+    build_client,
+    fetch,
+    guarded_transport,
+    network_transport,
+    normalise_root,
+    tls_context,
+)
 from ..crawl.crawler import CrawlProgress, Limits, crawl, incomplete
 from ..crawl.probes import PROBES
 from ..errors import ConformanceError, OptionError
@@ -89,6 +98,11 @@ class Run:
     """What stores every exchange of the crawl as it arrives (`conformance record`), else None."""
     choice: ProfileChoice | None = None
     """Which profile judges the run and why; None until the server's version has picked it."""
+
+    def transport(self) -> Any:
+        """A transport to the target, unguarded (`client.guarded_transport` guards it): to the
+        embedded mock's app in this process, else over the network."""
+        return self.mock.transport() if self.mock is not None else network_transport(self.target)
 
     def adopt(self, choice: ProfileChoice) -> None:
         """Judge with the chosen profile (and its schemas, unless --schema gave others), and say why."""
@@ -262,13 +276,14 @@ def _check_replay(folder: Path, profile: Profile, faults: Any) -> None:
 
 
 def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
-    """The embedded mock on a free port, speaking the profile's API version, its data generated for
-    `--conformance-mock-now` or else the moment it starts (the app's dataset says which)."""
+    """The embedded mock, called in this process (`mock.embedded.EmbeddedMock`), speaking the profile's
+    API version, its data generated for `--conformance-mock-now` or else the moment it starts (the
+    app's dataset says which)."""
     import os
 
     from ..mock import DEFAULT_PASSWORD, create_app, generate_dataset
     from ..mock import PASSWORD_ENV as MOCK_PASSWORD_ENV
-    from ..mock.server import MockServer
+    from ..mock.embedded import EmbeddedMock
 
     password = os.environ.get(MOCK_PASSWORD_ENV, DEFAULT_PASSWORD)
     if settings.mock_replay is not None:
@@ -279,7 +294,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
                                     password=password)
         except (ValueError, ConformanceError) as exc:
             raise OptionError(f"mock: {exc}") from exc
-        server = MockServer(app).start()
+        server = EmbeddedMock(app)
         return server, server.url, password
     try:
         dataset = generate_dataset(settings.mock_size, settings.mock_seed, settings.mock_now)
@@ -287,7 +302,7 @@ def _start_mock(settings: Settings, profile: Profile) -> tuple[Any, str, str]:
                          api_version=profile.api_version, surface=settings.mock_surface)
     except ValueError as exc:
         raise OptionError(f"mock: {exc}") from exc
-    server = MockServer(app).start()
+    server = EmbeddedMock(app)
     return server, server.url, password
 
 
@@ -382,14 +397,21 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
     async def actions(client: Any, snapshot: Snapshot) -> None:
         """The action phase, in the crawl's session (before its logoff); a dry run only lists it."""
         from ..actions import run_actions
+        from ..process.heap import settle
+
+        settle()  # the snapshot is made: the phase's collections need not walk it again
 
         await run_actions(client, snapshot, target=run.target, profile=run.profile, schemas=run.schemas, mode=mode,
                           hypothesis_profile=settings.hypothesis_profile, dry_run=settings.dry_run,
-                          on_mock=run.mock is not None, probe_patch=mode != "none")
+                          on_mock=run.mock is not None, probe_patch=mode != "none",
+                          connect=lambda: guarded_transport(run.target, run.transport()),
+                          forkable=run.mock is not None)
 
     after_walk = actions if mode != "none" or settings.dry_run else None
     recorder = run.recorder
-    transport = recorder.transport(network_transport(run.target)) if recorder is not None else None
+    transport = run.transport()
+    if recorder is not None:
+        transport = recorder.transport(transport)
     async with build_client(run.target, transport=transport) as client:
         if run.choice is None:  # the version the server speaks picks the profile, before anything is judged
             choice = await _server_choice(client, run.target)
@@ -399,7 +421,8 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
             recorder.attach(client)
             after_walk = recorder.after_walk
         await crawl(client, run.target, schemas=run.schemas, limits=limits, on_progress=on_progress, probes=probes,
-                    snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels)
+                    snapshot=run.snapshot, after_walk=after_walk, operation_rels=run.profile.action_rels,
+                    probes_apart=run.mock is not None and recorder is None)
         if run.choice is None:  # a root that did not answer, a server that did: it named no version
             run.adopt(choose_profile(()))
 
@@ -416,6 +439,9 @@ async def _server_choice(client: Any, target: Target) -> ProfileChoice | None:
 
 
 def close_run(run: Run | None) -> None:
+    from ..process.heap import release
+
+    release()
     if run is not None and run.mock is not None:
         run.mock.stop()
         run.mock = None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -143,6 +147,21 @@ def test_every_action_rule_names_a_fault_of_its_own():
     actions = [r for r in RULES.values() if r.family == "actions"]
     assert [r.id for r in actions] == [f"ACT{n:03d}" for n in range(1, 13)]
     assert len({r.fault for r in actions}) == 12
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a run forks its parts on Linux only")
+def test_a_run_of_its_own_explores_its_parts_in_copies_of_itself_and_finds_every_action_fault(tmp_path):
+    """`conformance run` in a process of its own (no other thread, so it forks): the probes, the job
+    sequences and the lifecycles run in copies of the process, each on the mock as the crawl left
+    it, and every action fault is still found."""
+    faults = [arg for rule in RULES.values() if rule.family == "actions" for arg in ("--fault", rule.fault)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}  # the run's defaults
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", *faults, "--json", "r.json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {f["rule"] for f in results["findings"]} == {f"ACT{n:03d}" for n in range(1, 13)}
+    assert len(results["lifecycles"]) == 17
 
 
 def test_through_pytest_a_dry_run_on_the_mock_lists_the_plan_in_the_summary(pytester):
