@@ -19,7 +19,7 @@ from ..model.records import Probe
 from ..model.snapshot import Resource, Snapshot
 from ..model.urls import is_gettable, normalise_url, resolve, same_origin
 from ..process.forked import ForkedPart, PartFailed, fork_part
-from .client import Session, Target, fetch, logoff, logon
+from .client import Client, Session, Target, fetch, logoff, logon
 from .frontier import BUDGET, SAMPLING, Frontier
 from .guard import describe_error
 from .probes import run_logoff_probe, run_probes
@@ -63,7 +63,7 @@ class CrawlProgress:
 class _Walk:
     """State of one crawl; lives only inside `crawl`."""
 
-    def __init__(self, client: httpx.AsyncClient, target: Target, schemas: SchemaSet | None,
+    def __init__(self, client: Client, target: Target, schemas: SchemaSet | None,
                  limits: Limits, progress: CrawlProgress, on_progress: Callable[[CrawlProgress], None] | None,
                  operation_rels: frozenset[str] = frozenset()):
         self.client, self.target, self.schemas, self.limits = client, target, schemas, limits
@@ -105,14 +105,14 @@ class _Walk:
             return links
         return tuple(link for link in links if not self.foreign(resolve(link.owner, base) if link.owner else None))
 
-    async def probe(self, client: httpx.AsyncClient, wanted: set[str], concurrency: int) -> None:
+    async def probe(self, client: Client, wanted: set[str], concurrency: int) -> None:
         """The probes, their answers' links read as the crawl's are (another session's left out), and
         validated against the crawl's schemas."""
         probes = self.snapshot.probes
         await run_probes(client, self.snapshot, wanted, probes, concurrency=concurrency, schemas=self.schemas)
         probes[:] = [_replace_probe(p, links=self.own(p.links, p.request_url)) for p in probes]
 
-    def probe_apart(self, client: httpx.AsyncClient, wanted: set[str],
+    def probe_apart(self, client: Client, wanted: set[str],
                     concurrency: int) -> tuple[ForkedPart[list[Probe]], asyncio.Future[None]] | None:
         """The probes started in a copy of this process, against its copy of the target as the walk
         left it (`conformance.process.forked`), and their output read as it comes; None where the process
@@ -299,7 +299,7 @@ async def _within(step: Awaitable[object], deadline: float | None) -> bool:
     return True
 
 
-async def crawl(client: httpx.AsyncClient, target: Target, *, schemas: SchemaSet | None = None,
+async def crawl(client: Client, target: Target, *, schemas: SchemaSet | None = None,
                 limits: Limits = Limits(), on_progress: Callable[[CrawlProgress], None] | None = None,
                 probes: Iterable[str] = (), snapshot: Snapshot | None = None,
                 after_walk: Callable[[httpx.AsyncClient, Snapshot], Awaitable[None]] | None = None,

@@ -21,7 +21,7 @@ from ..model.parsing import JsonBody, ParseError, read_body
 from ..model.records import Probe
 from ..model.snapshot import Resource, Snapshot
 from ..model.urls import is_id_like, url_template
-from .client import SESSION_HEADER
+from .client import SESSION_HEADER, Client
 from .guard import describe_error
 
 __all__ = ["PROBES", "Probe", "run_probes", "run_logoff_probe", "samples"]
@@ -70,7 +70,7 @@ def _missing_url(url: str) -> str | None:
     return str(u.copy_with(path="/".join(parts)))
 
 
-async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str, url: str,
+async def _send(client: Client, name: str, res_url: str, method: str, url: str,
                 headers: dict[str, str], drop_session: bool = False, session_token: str | None = None,
                 schemas: SchemaSet | None = None, hint: str | None = None) -> Probe:
     send_headers = httpx.Headers(client.headers)  # case-insensitive, unlike a dict
@@ -81,11 +81,9 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
     send_headers.update(headers)
     shown = tuple((k, "***" if k.lower() == SESSION_HEADER.lower() else v) for k, v in headers.items())
     try:
-        # A request built by hand: the client would merge its defaults (the session id) back in.
-        response = await client.send(httpx.Request(method, url, headers=send_headers))
+        response, body = await client.exchange(client.lean_request(method, url, send_headers))
     except httpx.HTTPError as exc:  # the guard's budgets too: a body too large, an answer too late
         return Probe(name, res_url, method, url, shown, error=f"{type(exc).__name__}: {describe_error(exc)}")
-    body = response.content
     content_type = response.headers.get("content-type")
     root = error_status = None
     links: tuple[Link, ...] = ()
@@ -112,7 +110,7 @@ async def _send(client: httpx.AsyncClient, name: str, res_url: str, method: str,
                  body[:_EXCERPT].decode("utf-8", "replace"), schema_errors=errors, validated=validated)
 
 
-async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Iterable[str],
+async def run_probes(client: Client, snapshot: Snapshot, names: Iterable[str],
                      probes: list[Probe], concurrency: int = 8, schemas: SchemaSet | None = None) -> None:
     """Run the named probes (all but `after_logoff`) on the sample resources, `concurrency` at a time.
 
@@ -145,6 +143,6 @@ async def run_probes(client: httpx.AsyncClient, snapshot: Snapshot, names: Itera
     probes.sort(key=lambda p: (p.url, order.get(p.name, len(order))))
 
 
-async def run_logoff_probe(client: httpx.AsyncClient, session_url: str, old_token: str) -> Probe:
+async def run_logoff_probe(client: Client, session_url: str, old_token: str) -> Probe:
     """After logoff, the old session id must be refused."""
     return await _send(client, "after_logoff", session_url, "GET", session_url, {}, session_token=old_token)

@@ -46,6 +46,7 @@ class ForkedPart(Generic[T]):
 
     def __init__(self, pid: int, pipe: int) -> None:
         self.pid, self._pipe = pid, pipe
+        self._owner = os.getpid()
         self._chunks: list[bytes] = []
         self._read = False
         self._reaped = False
@@ -74,7 +75,10 @@ class ForkedPart(Generic[T]):
 
     def result(self) -> T:
         """The part's return value (waiting for the rest of its output); PartFailed when it raised or
-        its process died."""
+        its process died, or when asked in another process than the one that started it (a copy of
+        that one, which shares its pipe but not its child)."""
+        if os.getpid() != self._owner:
+            raise PartFailed("the part belongs to another process")
         if not self._read:
             os.set_blocking(self._pipe, True)
             while chunk := os.read(self._pipe, 1 << 20):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..model.reproduce import Replay
 from ..model.snapshot import Resource
@@ -92,6 +93,62 @@ def judgements(run: Run) -> dict[tuple[str, str], Judgement]:
     done = run.judged.get(_KEY)
     if done is None:
         groups, replay = readable_groups(run), run.replay()
-        done = {(rule.id, kind): judge_pair(run, rule, kind, groups[kind], replay) for rule, kind in pairs(run, groups)}
+        todo = list(pairs(run, groups))
+        apart = _judge_apart(run, todo, groups, replay)
+        judged = {(rule.id, kind): judge_pair(run, rule, kind, groups[kind], replay)
+                  for rule, kind in todo if apart is None or rule.id not in apart[0]}
+        if apart is not None:
+            judged.update(_taken(run, *apart, todo, groups, replay))
+        done = {(rule.id, kind): judged[rule.id, kind] for rule, kind in todo}
         run.judged[_KEY] = done
     return done
+
+
+_Plain = tuple[str, str, ItemResult, tuple[str, ...], bool]
+"""A pair's judgement as it crosses from a copy of the process: rule id, kind, result, notes, crashed."""
+
+
+def _judge_apart(run: Run, todo: list[tuple[Rule, str]], groups: dict[str, list[Resource]],
+                 replay: Replay) -> tuple[set[str], Any] | None:
+    """Every other rule judged in a copy of this process (`conformance.process.forked`), on another
+    core, while this one judges the rest: rules are pure functions of the snapshot, so where they
+    are judged changes no outcome. None where no copy can be made (then all are judged here)."""
+    from ..process.forked import cores, fork_part
+
+    rules = list(dict.fromkeys(rule for rule, _ in todo))
+    if cores() < 2 or len(rules) < 2:
+        return None
+    later = {rule.id for rule in rules[1::2]}  # alternate, so each family's heavy rules are shared out
+
+    def judge_later() -> list[_Plain]:
+        out = []
+        for rule, kind in todo:
+            if rule.id in later:
+                judged = judge_pair(run, rule, kind, groups[kind], replay)
+                out.append((rule.id, kind, judged.result, judged.notes, judged.error is not None))
+        return out
+
+    part = fork_part(judge_later)
+    return None if part is None else (later, part)
+
+
+def _taken(run: Run, later: set[str], part: Any, todo: list[tuple[Rule, str]],
+           groups: dict[str, list[Resource]], replay: Replay) -> dict[tuple[str, str], Judgement]:
+    """The copy's judgements, made whole again; a pair whose rule crashed there, or all of them if
+    the copy died, is judged here, so that a crash keeps its traceback."""
+    from ..process.forked import PartFailed
+
+    by_id = {rule.id: rule for rule, _ in todo}
+    try:
+        plain: list[_Plain] = part.result()
+    except PartFailed:
+        plain = []
+    taken = {}
+    for rule_id, kind, result, notes, crashed in plain:
+        rule = by_id[rule_id]
+        taken[rule_id, kind] = (judge_pair(run, rule, kind, groups[kind], replay) if crashed
+                                else Judgement(rule, kind, groups[kind], result, notes))
+    for rule, kind in todo:
+        if rule.id in later and (rule.id, kind) not in taken:
+            taken[rule.id, kind] = judge_pair(run, rule, kind, groups[kind], replay)
+    return taken

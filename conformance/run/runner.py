@@ -408,6 +408,8 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
                           forkable=run.mock is not None)
 
     after_walk = actions if mode != "none" or settings.dry_run else None
+    if run.schemas is not None:
+        run.schemas.read_apart()  # needed from the probes on; made on another core meanwhile
     recorder = run.recorder
     transport = run.transport()
     if recorder is not None:
