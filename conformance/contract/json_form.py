@@ -87,7 +87,8 @@ class JsonReading:
     problems: list[str] = field(default_factory=list)
     paths: dict[etree._Element, str] = field(default_factory=dict)
     """Element of the twin -> JSON member path (the keys keep lxml's proxies alive, so an element a
-    validator hands back is the very key)."""
+    validator hands back is the very key); noted only when asked for (`JsonReader.read`)."""
+    noting: bool = True
     undeclared_root: str | None = None
     told: bool = True
     """Whether the JSON (or the hint) tells which declared root it is, not only that it fits one."""
@@ -169,12 +170,16 @@ class JsonReader:
         closest = [fit for fit in fits if fit[0] == fits[0][0]] if fits else []
         return (closest[0][2], len(closest) == 1) if closest else (None, False)
 
-    def read(self, doc: Any, hint: str | None = None) -> JsonReading:
-        """The XML twin of a parsed JSON document, and every member the schema could not place."""
+    def read(self, doc: Any, hint: str | None = None, paths: bool = True) -> JsonReading:
+        """The XML twin of a parsed JSON document, and every member the schema could not place.
+
+        `paths`: note each element's JSON member path, to say where a validator's complaint is. A
+        long list's twin has hundreds of thousands of elements, and noting them doubled its time and
+        most of its memory, so a caller that expects no complaint reads without them first."""
         decl, told = self.root_of(doc, hint)
         if decl is None:
             return JsonReading(None, undeclared_root=f"{json_root(doc)} (JSON)")
-        reading = JsonReading(None, told=told)
+        reading = JsonReading(None, told=told, noting=paths)
         reading.root = self._element(decl, doc, "$", reading, None)
         if reading.root is None:  # a document that is null: nothing of the type it names
             reading.root = etree.Element(decl.name)
@@ -183,7 +188,8 @@ class JsonReader:
     def _element(self, decl: Any, value: Any, path: str, reading: JsonReading,
                  parent: etree._Element | None) -> etree._Element | None:
         element = etree.Element(decl.name) if parent is None else etree.SubElement(parent, decl.name)
-        reading.paths[element] = path
+        if reading.noting:
+            reading.paths[element] = path
         xsd_type = decl.type
         if xsd_type.is_simple():
             if value == [] or value == {}:  # an empty list or object: the element with nothing in it

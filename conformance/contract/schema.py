@@ -206,13 +206,14 @@ class SchemaSet:
         if reader is None:
             return Verdict(False)
         try:
-            reading = reader.read(doc, hint)
+            reading = reader.read(doc, hint, paths=False)
         except RecursionError:  # a recursive type (a Result in a Result) nested by a hostile server
             return Verdict(True, ("$: nested too deeply to be read onto the schema's types",))
         if reading.root is None:
             return Verdict(False, undeclared_root=reading.undeclared_root)
         messages = list(reading.problems[:_MAX_MESSAGES])
         if not self._validator.validate(reading.root):
+            reading = reader.read(doc, hint)  # again, noting where each element came from, to say so
             for err in self._explainer.iter_errors(reading.root):
                 if len(messages) >= _MAX_MESSAGES:
                     break
@@ -249,6 +250,10 @@ class SchemaSet:
             return
         from ..process.forked import fork_part
 
+        try:
+            import xmlschema  # noqa: F401 - here, once: the reading is unpickled here, and the copy need not import it
+        except ImportError:
+            return
         self._reading = fork_part(self._read_xsds)
 
     @cached_property

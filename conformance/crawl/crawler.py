@@ -19,6 +19,7 @@ from ..model.records import Probe
 from ..model.snapshot import Resource, Snapshot
 from ..model.urls import is_gettable, normalise_url, resolve, same_origin
 from ..process.forked import ForkedPart, PartFailed, fork_part
+from ..process.heap import trim_after
 from .client import Client, Session, Target, fetch, logoff, logon
 from .frontier import BUDGET, SAMPLING, Frontier
 from .guard import describe_error
@@ -178,6 +179,7 @@ class _Walk:
             return  # not the resource's answer but the session's end: said once, in the run's meta
         res = self.read(got.url, got.status, got.content_type, got.body, got.elapsed_ms, via)
         self.snapshot.add(res)
+        trim_after(len(got.body))
         self.met.append((url, (*res.links, *res.members)))
 
     def release(self) -> None:

@@ -21,6 +21,7 @@ from ..model.parsing import JsonBody, ParseError, read_body
 from ..model.records import Probe
 from ..model.snapshot import Resource, Snapshot
 from ..model.urls import is_id_like, url_template
+from ..process.heap import trim_after
 from .client import SESSION_HEADER, Client
 from .guard import describe_error
 
@@ -106,6 +107,7 @@ async def _send(client: Client, name: str, res_url: str, method: str, url: str,
                 error_status = parsed.get("StatusCode")
         except ParseError:
             pass
+    trim_after(len(body))
     return Probe(name, res_url, method, url, shown, response.status_code, content_type, root, error_status, links,
                  body[:_EXCERPT].decode("utf-8", "replace"), schema_errors=errors, validated=validated)
 

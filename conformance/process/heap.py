@@ -12,9 +12,13 @@ it walks, and so copy every page the two processes share.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
+from collections.abc import Callable
+from functools import cache
 
-__all__ = ["release", "settle"]
+__all__ = ["LARGE", "release", "settle", "trim", "trim_after"]
 
 _settled = False
 
@@ -32,3 +36,34 @@ def release() -> None:
     if _settled:
         gc.unfreeze()
         _settled = False
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim  # glibc only
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+def trim() -> None:
+    """Hand the memory the C heap holds free back to the system, where the C library can (glibc).
+
+    A phase's large passing parts (a long list's answer read whole, its JSON form read onto the
+    schemas, a snapshot line of thousands of links) are freed when it ends, but the heap keeps the
+    pages and the run stays that large through the next phase, whose own passing parts come on top.
+    Between phases the peak is then one phase's, not the sum of theirs."""
+    malloc_trim = _malloc_trim()
+    if malloc_trim is not None:
+        malloc_trim(0)
+
+
+LARGE = 1 << 20
+"""A body this large (in bytes) leaves passing parts worth handing back (`trim_after`)."""
+
+
+def trim_after(size: int) -> None:
+    """`trim`, once a body of `size` bytes has been read and judged, if it was large: a list of
+    thousands of members read whole, then read onto the schemas, passes through tens of megabytes."""
+    if size >= LARGE:
+        trim()

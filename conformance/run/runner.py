@@ -366,12 +366,16 @@ def resume_run(settings: Settings, inputs: Inputs, snapshot: Snapshot, mock_now:
 def crawl_run(run: Run, on_progress: Callable[[CrawlProgress], None] | None = None) -> None:
     """Fill the run's snapshot in place, so an interrupted crawl still leaves what it saw; the
     snapshot file is written whatever happens, marked complete only when nothing cut the run short."""
+    from ..process.heap import trim
+
     try:
         asyncio.run(_crawl(run, on_progress))
         run.snapshot.meta["complete"] = not run.snapshot.meta.get("incomplete")
     finally:
+        trim()
         if run.settings.snapshot:
             run.snapshot.save(run.settings.snapshot)
+            trim()
 
 
 def start_run(settings: Settings, on_progress: Callable[[CrawlProgress], None] | None = None) -> Run:
