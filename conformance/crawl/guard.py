@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..model.urls import origin, url_problem
+from .transport import DEADLINE
 
 __all__ = ["ACCEPT_ENCODING", "BodyTooLarge", "BudgetExceeded", "DeadlineExceeded", "GuardedTransport",
            "OffOrigin", "RequestBudget", "UnsupportedEncoding", "describe_error"]
@@ -123,16 +124,21 @@ class _BoundedStream(httpx.AsyncByteStream):
     """The answer's body, decoded and counted as it arrives, under the request's deadline."""
 
     def __init__(self, raw: httpx.AsyncByteStream, decoders: list[_Inflate], budget: RequestBudget,
-                 deadline: float, url: str):
+                 deadline: float, url: str, kept_below: bool = False):
         self.raw, self.decoders, self.budget, self.deadline, self.url = raw, decoders, budget, deadline, url
+        self.kept_below = kept_below
+        """The transport below keeps the deadline itself (`transport.DEADLINE`)."""
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         size = 0
         chunks = self.raw.__aiter__()
         while True:
             try:
-                async with asyncio.timeout(max(0.0, self.deadline - time.monotonic())):
+                if self.kept_below:
                     chunk = await anext(chunks)
+                else:
+                    async with asyncio.timeout(max(0.0, self.deadline - time.monotonic())):
+                        chunk = await anext(chunks)
             except StopAsyncIteration:
                 return
             except TimeoutError:
@@ -189,6 +195,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, budget: RequestBudget):
         self.inner, self.budget = inner, budget
         self.origin = origin(budget.root)
+        self.kept_below = getattr(inner, "keeps_deadline", False)
+        """Whether the transport below keeps each request's deadline itself, body included
+        (`transport.DEADLINE`); any other is given it by `asyncio.timeout` around each wait."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
@@ -198,11 +207,16 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         if problem:
             raise OffOrigin(f"not sent: {url}: {problem}", request=request)
         deadline = time.monotonic() + self.budget.deadline
+        if self.kept_below:
+            request.extensions = {**request.extensions, DEADLINE: deadline}
         broken = False
         for attempt in range(_RETRIES + 1):
             try:
-                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                if self.kept_below:
                     response = await self.inner.handle_async_request(request)
+                else:
+                    async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                        response = await self.inner.handle_async_request(request)
             except TimeoutError:
                 raise _late(url, self.budget) from None
             except _BROKEN as exc:
@@ -224,7 +238,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length") or not decoders]
-        stream = _BoundedStream(response.stream, decoders, self.budget, deadline, url)  # type: ignore[arg-type]
+        stream = _BoundedStream(response.stream, decoders, self.budget, deadline, url,  # type: ignore[arg-type]
+                                self.kept_below)
         return httpx.Response(response.status_code, headers=headers, stream=stream, request=request,
                               extensions=response.extensions)
 

@@ -18,6 +18,7 @@ latency outweighs the client's CPU anyway.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import httptools
 import httpx
 
-__all__ = ["LeanTransport"]
+__all__ = ["DEADLINE", "LeanTransport"]
 
 _HIGH_WATER = 1 << 20
 """Body bytes held unread before the socket stops being read (the consumer catches up first)."""
@@ -34,8 +35,35 @@ _END = object()
 """The event that ends a body."""
 
 
+DEADLINE = "conformance.deadline"
+"""A request extension: the `time.monotonic()` by which the whole answer must have come, its body
+included. The guard hands its deadline down this way rather than wrapping every wait of the request
+in `asyncio.timeout`, whose cost was a fifth of a request's CPU; a wait that runs into it raises
+`TimeoutError`, as one cut by `asyncio.timeout` would."""
+
+
 def _timeouts(request: httpx.Request) -> dict[str, float | None]:
     return request.extensions.get("timeout", {})
+
+
+def _bounded(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None], timeout: float | None,
+             deadline: float | None) -> asyncio.TimerHandle | None:
+    """A timer that ends `waiter` with the error of whichever bound comes first, or None if unbounded
+    (a timer is far cheaper than `asyncio.timeout` around the wait)."""
+    if deadline is not None and (timeout is None or deadline - time.monotonic() <= timeout):
+        error: BaseException = TimeoutError()
+        at = loop.time() + max(0.0, deadline - time.monotonic())
+    elif timeout is not None:
+        error = httpx.ReadTimeout("no answer within the read timeout")
+        at = loop.time() + timeout
+    else:
+        return None
+    return loop.call_at(at, _expire, waiter, error)
+
+
+def _expire(waiter: asyncio.Future[None], error: BaseException) -> None:
+    if not waiter.done():
+        waiter.set_exception(error)
 
 
 class _Connection(asyncio.Protocol):
@@ -70,21 +98,20 @@ class _Connection(asyncio.Protocol):
         self._events.clear()
         self.transport.write(data)
 
-    async def next_event(self, timeout: float | None) -> Any:
-        """The next event of the answer, waiting at most `timeout` seconds for it."""
+    async def next_event(self, timeout: float | None, deadline: float | None = None) -> Any:
+        """The next event of the answer, waiting at most `timeout` seconds for it (`httpx.ReadTimeout`)
+        and never past `deadline` (`TimeoutError`, see `DEADLINE`)."""
         while not self._events:
             if self.closed and not self._events:
                 raise httpx.RemoteProtocolError("the connection was closed")
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = _bounded(loop, waiter, timeout, deadline)
             try:
-                if timeout is None:
-                    await self._waiter
-                else:
-                    async with asyncio.timeout(timeout):
-                        await self._waiter
-            except TimeoutError:
-                raise httpx.ReadTimeout("no answer within the read timeout") from None
+                await waiter
             finally:
+                if timer is not None:
+                    timer.cancel()
                 self._waiter = None
         event = self._events.popleft()
         if isinstance(event, bytes):
@@ -186,14 +213,15 @@ class _Connection(asyncio.Protocol):
 class _Body(httpx.AsyncByteStream):
     """The answer's body as it arrives; closing it hands the connection back (or closes it)."""
 
-    def __init__(self, pool: LeanTransport, key: tuple[str, int], conn: _Connection, timeout: float | None):
-        self.pool, self.key, self.conn, self.timeout = pool, key, conn, timeout
+    def __init__(self, pool: LeanTransport, key: tuple[str, int], conn: _Connection, timeout: float | None,
+                 deadline: float | None):
+        self.pool, self.key, self.conn, self.timeout, self.deadline = pool, key, conn, timeout, deadline
         self.done = False
         self.released = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while not self.done:
-            event = await self.conn.next_event(self.timeout)
+            event = await self.conn.next_event(self.timeout, self.deadline)
             if event is _END:
                 self.done = True
             elif isinstance(event, Exception):
@@ -210,6 +238,9 @@ class _Body(httpx.AsyncByteStream):
 class LeanTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 with keep-alive over plain TCP; see the module's docstring."""
 
+    keeps_deadline = True
+    """Every wait of a request honours its `DEADLINE` extension, body included."""
+
     def __init__(self, max_connections: int = 8) -> None:
         self.max_connections = max(1, max_connections)
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
@@ -221,16 +252,23 @@ class LeanTransport(httpx.AsyncBaseTransport):
             self._slots = asyncio.Semaphore(self.max_connections)
         return self._slots
 
-    async def _acquire(self, request: httpx.Request) -> None:
+    async def _acquire(self, request: httpx.Request, deadline: float | None) -> None:
         gate = self._gate()
+        if not gate.locked():
+            await gate.acquire()  # a free slot: nothing to wait for, so nothing to bound
+            return
         wait = _timeouts(request).get("pool")
+        if deadline is not None:
+            wait = max(0.0, deadline - time.monotonic()) if wait is None else min(wait, max(0.0, deadline - time.monotonic()))
         try:
             async with asyncio.timeout(wait):
                 await gate.acquire()
         except TimeoutError:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
             raise httpx.PoolTimeout("no free connection within the pool timeout", request=request) from None
 
-    async def _connect(self, request: httpx.Request, key: tuple[str, int]) -> _Connection:
+    async def _connect(self, request: httpx.Request, key: tuple[str, int], deadline: float | None) -> _Connection:
         idle = self._idle.get(key)
         while idle:
             conn = idle.pop()
@@ -238,10 +276,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 return conn
             self._open.discard(conn)
         loop = asyncio.get_running_loop()
+        wait = _timeouts(request).get("connect")
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            async with asyncio.timeout(_timeouts(request).get("connect")):
+            async with asyncio.timeout(left if wait is None or (left is not None and left < wait) else wait):
                 _, conn = await loop.create_connection(_Connection, key[0], key[1])
         except TimeoutError:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
             raise httpx.ConnectTimeout("no connection within the connect timeout", request=request) from None
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
@@ -257,12 +299,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
         body = request.content if hasattr(request, "_content") else await request.aread()
         data = _request_bytes(request, body)
         read_timeout = _timeouts(request).get("read")
-        await self._acquire(request)
+        deadline = request.extensions.get(DEADLINE)
+        await self._acquire(request, deadline)
         conn: _Connection | None = None
         try:
-            conn = await self._connect(request, key)
+            conn = await self._connect(request, key, deadline)
             conn.send(data, head_only=request.method == "HEAD")
-            event = await conn.next_event(read_timeout)
+            event = await conn.next_event(read_timeout, deadline)
             if isinstance(event, Exception):
                 raise event
         except BaseException:
@@ -271,7 +314,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             self.release(key, conn, reuse=False)
             raise
         _, status, reason, headers, version = event
-        return httpx.Response(status, headers=headers, stream=_Body(self, key, conn, read_timeout),
+        return httpx.Response(status, headers=headers, stream=_Body(self, key, conn, read_timeout, deadline),
                               extensions={"http_version": f"HTTP/{version}".encode(), "reason_phrase": reason})
 
     def release(self, key: tuple[str, int], conn: _Connection | None, reuse: bool) -> None:

@@ -57,7 +57,8 @@ class Link:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of an element's tag (`{namespace}name` or `name`); "" for a comment or the like."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def xml_links(root: etree._Element) -> tuple[tuple[Link, ...], tuple[Link, ...]]:
