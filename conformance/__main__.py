@@ -1,7 +1,5 @@
 """`python -m conformance`: the same command as the `conformance` console script."""
 
-import sys
+from .cli import console
 
-from .cli import main
-
-sys.exit(main())
+console()

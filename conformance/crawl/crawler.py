@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
 
 import httpx
 
@@ -80,7 +81,7 @@ class _Walk:
         self.session: Session | None = None
         self.session_lost: str | None = None
         self.checking = asyncio.Lock()
-        self.met: list[tuple[str, tuple[Link, ...]]] = []
+        self.met: list[tuple[str, tuple[Link, ...], tuple[Link, ...]]] = []
         """(URL, links) of the resources read since the last wave ended, offered when it ends."""
         self.active = 0
 
@@ -180,15 +181,15 @@ class _Walk:
         res = self.read(got.url, got.status, got.content_type, got.body, got.elapsed_ms, via)
         self.snapshot.add(res)
         trim_after(len(got.body))
-        self.met.append((url, (*res.links, *res.members)))
+        self.met.append((url, res.links, res.members))
 
     def release(self) -> None:
         """Offer the links the last wave met, in the order of the resources that hold them (and
         each one's document order), whatever order their answers came in: which members a template's
         sample takes and what a budget keeps are then the same in every crawl of the same server."""
         met, self.met = sorted(self.met, key=lambda held: held[0]), []
-        for url, links in met:
-            for link in links:
+        for url, links, members in met:
+            for link in chain(links, members):
                 if is_gettable(link, self.operation_rels):
                     self.offer(link.href, url, link)  # type: ignore[arg-type]
 

@@ -154,8 +154,9 @@ class Snapshot:
         return (f"<Snapshot of {self.root_url}: {len(self.resources)} resources, {len(self.probes)} probes, "
                 f"{len(self.actions)} action records>")
 
-    def probes_for(self, url: str, name: str) -> list[Probe]:
-        return [p for p in self._index("probes").get(url, ()) if p.name == name]
+    def probes_for(self, url: str, name: str | None = None) -> list[Probe]:
+        """The probes sent for the resource at `url` (those of one name, when given), in their order."""
+        return [p for p in self._index("probes").get(url, ()) if name is None or p.name == name]
 
     def actions_for(self, url: str) -> list[ActionEvidence]:
         """The action evidence about the links of one resource (the resource that offered them)."""

@@ -174,8 +174,8 @@ def error_body_matches_status(ctx: RuleContext, res: Resource) -> Iterator[Findi
     Clients and logs often keep only the body; a StatusCode that disagrees with the response
     sends them to the wrong cause.
     """
-    for probe in ctx.snapshot.probes:
-        if probe.url != res.url or probe.root != "Error":
+    for probe in ctx.snapshot.probes_for(res.url):
+        if probe.root != "Error":
             continue
         ctx.judged(res)
         if probe.error_status != str(probe.status):

@@ -29,7 +29,7 @@ from ..crawl.client import (
 from ..crawl.crawler import CrawlProgress, Limits, crawl, incomplete
 from ..crawl.probes import PROBES
 from ..errors import ConformanceError, OptionError
-from ..mock.versions import SURFACES
+from ..mock.surfaces import SURFACES
 from ..model.reproduce import Replay
 from ..model.snapshot import Snapshot
 from ..report.baseline import Waiver, load_baseline, match

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ..mock.versions import SIZE_RESOURCES, SURFACES
+from ..mock.surfaces import SIZE_RESOURCES, SURFACES
 
 __all__ = ["OPTIONS", "PASSWORD_ENV", "Settings", "add_options", "resolve", "resolve_args"]
 
