@@ -27,7 +27,7 @@ from lxml import etree
 from ..model.names import plural
 from ..model.parsing import json_root
 
-__all__ = ["JsonReading", "JsonReader"]
+__all__ = ["JsonModel", "JsonReading", "JsonReader", "read_model"]
 
 _MAX_FITS = 4096
 """Member sets whose closest root is remembered: what a server sends is a few hundred shapes."""
@@ -59,23 +59,94 @@ def _repeats(decl: Any) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class _Decl:
+    """An element declaration, as much of it as reading JSON needs."""
+
+    name: str
+    """The element's name as the twin is written (`{namespace}local` where it has a namespace)."""
+    local_name: str
+    simple: bool
+    """A value, not an object: its type is a simple type."""
+    repeats: bool
+    """It may occur more than once where it is declared (`_repeats`)."""
+    shape: int
+    """Its type's `_Shape`, by number (types refer to one another, and to themselves)."""
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What a complex type lets a JSON object hold, read once per type from the schema."""
 
     name: str
     attributes: frozenset[str]
-    children: tuple[Any, ...]
+    children: tuple[_Decl, ...]
     """Element declarations in the order the schema declares them."""
-    by_member: Mapping[str, Any]
+    by_member: Mapping[str, _Decl]
     """JSON member name -> element declaration (the element's name, and its plural when it repeats)."""
     simple_content: bool
     """Text only (with attributes, given as `Value`), or mixed: a scalar is the element's text."""
-    items: Any | None
+    items: _Decl | None
     """The sole element a list type holds, repeated: an array may stand for the list element itself."""
     emptiable: bool
     open_content: bool
     """A wildcard in the content: members no declaration names are what it allows, not problems."""
+
+
+@dataclass(frozen=True)
+class JsonModel:
+    """What the schemas say that reading JSON needs, as plain data: every global element of the
+    schemas' own namespaces, and the shape of every type they reach.
+
+    Read once from xmlschema's reading of the XSDs (`read_model`); being plain, it crosses from a
+    copy of the process (`SchemaSet.read_apart`) in a few milliseconds, and a process that reads
+    JSON with it never imports xmlschema at all."""
+
+    roots: Mapping[str, _Decl]
+    shapes: tuple[_Shape, ...]
+
+
+def read_model(schema: Any) -> JsonModel:
+    """The `JsonModel` of a compiled schema (an `xmlschema.XMLSchema`)."""
+    numbers: dict[int, int] = {}
+    types: list[Any] = []
+
+    def number(xsd_type: Any) -> int:
+        if id(xsd_type) not in numbers:
+            numbers[id(xsd_type)] = len(types)
+            types.append(xsd_type)
+        return numbers[id(xsd_type)]
+
+    def decl_of(decl: Any) -> _Decl:
+        return _Decl(decl.name, decl.local_name, bool(decl.type.is_simple()), _repeats(decl), number(decl.type))
+
+    own = {ns for ns in schema.maps.namespaces if ns not in _BUILT_IN}
+    roots: dict[str, _Decl] = {}
+    for decl in schema.maps.elements.values():
+        if decl.target_namespace in own and decl.local_name and decl.local_name not in roots:
+            roots[decl.local_name] = decl_of(decl)
+    shapes: list[_Shape] = []
+    while len(shapes) < len(types):  # each shape numbers the types its children have, read in turn
+        shapes.append(_shape_of(types[len(shapes)], decl_of))
+    return JsonModel(roots, tuple(shapes))
+
+
+def _shape_of(xsd_type: Any, decl_of: Any) -> _Shape:
+    simple = xsd_type.has_simple_content() if not xsd_type.is_simple() else True
+    textual = simple or bool(getattr(xsd_type, "mixed", False))
+    declared = () if simple else tuple(xsd_type.content.iter_elements())
+    named = tuple(decl for decl in declared if getattr(decl, "local_name", None))
+    open_content = len(named) < len(declared)  # a wildcard (xs:any, xs:anyType) takes anything
+    children = tuple(decl_of(decl) for decl in named)
+    by_member: dict[str, _Decl] = {decl.local_name: decl for decl in reversed(children)}
+    for decl in children:  # an array under the plural name: how many the schema allows it judges
+        by_member.setdefault(plural(decl.local_name), decl)
+    items = children[0] if len(children) == 1 and children[0].repeats else None
+    attributes = frozenset(k for k in getattr(xsd_type, "attributes", {}) if isinstance(k, str))
+    emptiable = (not simple and xsd_type.content.is_emptiable()
+                 and not any(a.use == "required" for a in xsd_type.attributes.values()))
+    return _Shape(xsd_type.local_name or "(anonymous type)", frozenset(etree.QName(a).localname for a in attributes),
+                  children, by_member, textual, items, emptiable, open_content)
 
 
 @dataclass
@@ -99,40 +170,18 @@ class JsonReading:
 
 
 class JsonReader:
-    """Reads JSON documents onto the types of one compiled schema (an `xmlschema.XMLSchema`)."""
+    """Reads JSON documents onto the types of one schema (its `JsonModel`)."""
 
-    def __init__(self, schema: Any):
-        self.schema = schema
-        self._shapes: dict[int, _Shape] = {}
-        self._fits: dict[tuple[frozenset[str], str, str | None], tuple[Any | None, bool]] = {}
-        self._roots: dict[str, Any] = {}
-        own = {ns for ns in schema.maps.namespaces if ns not in _BUILT_IN}
-        for decl in schema.maps.elements.values():
-            if decl.target_namespace in own and decl.local_name:
-                self._roots.setdefault(decl.local_name, decl)
+    def __init__(self, model: JsonModel):
+        self.model = model
+        self._fits: dict[tuple[frozenset[str], str, str | None], tuple[_Decl | None, bool]] = {}
+        self._roots = model.roots
         self._folded = {name.casefold(): decl for name, decl in sorted(self._roots.items())}
 
-    def _shape(self, xsd_type: Any) -> _Shape:
-        shape = self._shapes.get(id(xsd_type))
-        if shape is None:
-            simple = xsd_type.has_simple_content()
-            textual = simple or bool(getattr(xsd_type, "mixed", False))
-            declared = () if simple else tuple(xsd_type.content.iter_elements())
-            children = tuple(decl for decl in declared if getattr(decl, "local_name", None))
-            open_content = len(children) < len(declared)  # a wildcard (xs:any, xs:anyType) takes anything
-            by_member: dict[str, Any] = {decl.local_name: decl for decl in reversed(children)}
-            for decl in children:  # an array under the plural name: how many the schema allows it judges
-                by_member.setdefault(plural(decl.local_name), decl)
-            items = children[0] if len(children) == 1 and _repeats(children[0]) else None
-            attributes = frozenset(k for k in xsd_type.attributes if isinstance(k, str))
-            emptiable = (not simple and xsd_type.content.is_emptiable()
-                         and not any(a.use == "required" for a in xsd_type.attributes.values()))
-            shape = _Shape(xsd_type.local_name or "(anonymous type)", frozenset(etree.QName(a).localname for a in attributes),
-                           children, by_member, textual, items, emptiable, open_content)
-            self._shapes[id(xsd_type)] = shape
-        return shape
+    def _shape(self, decl: _Decl) -> _Shape:
+        return self.model.shapes[decl.shape]
 
-    def root_of(self, doc: Any, hint: str | None = None) -> tuple[Any | None, bool]:
+    def root_of(self, doc: Any, hint: str | None = None) -> tuple[_Decl | None, bool]:
         """The global element the document is the content of, and whether the JSON tells it apart.
 
         `hint` is what else names the document: the root of the same URL's XML form (the JSON probe),
@@ -152,20 +201,20 @@ class JsonReader:
             self._fits[key] = self._choose(*key)
         return self._fits[key]
 
-    def _knows(self, decl: Any, members: frozenset[str]) -> bool:
-        if decl.type.is_simple():
+    def _knows(self, decl: _Decl, members: frozenset[str]) -> bool:
+        if decl.simple:
             return False
-        shape = self._shape(decl.type)
+        shape = self._shape(decl)
         return shape.open_content or members <= shape.attributes | set(shape.by_member)
 
-    def _choose(self, members: frozenset[str], named: str, hint: str | None) -> tuple[Any | None, bool]:
+    def _choose(self, members: frozenset[str], named: str, hint: str | None) -> tuple[_Decl | None, bool]:
         if hint:
             hinted = self._folded.get(hint.casefold())
             if hinted is not None and self._knows(hinted, members):
                 return hinted, True
         if named in self._roots:
             return self._roots[named], True
-        fits = sorted((len(self._shape(decl.type).attributes) + len(self._shape(decl.type).by_member), name, decl)
+        fits = sorted((len(self._shape(decl).attributes) + len(self._shape(decl).by_member), name, decl)
                       for name, decl in self._roots.items() if self._knows(decl, members))
         closest = [fit for fit in fits if fit[0] == fits[0][0]] if fits else []
         return (closest[0][2], len(closest) == 1) if closest else (None, False)
@@ -185,13 +234,12 @@ class JsonReader:
             reading.root = etree.Element(decl.name)
         return reading
 
-    def _element(self, decl: Any, value: Any, path: str, reading: JsonReading,
+    def _element(self, decl: _Decl, value: Any, path: str, reading: JsonReading,
                  parent: etree._Element | None) -> etree._Element | None:
         element = etree.Element(decl.name) if parent is None else etree.SubElement(parent, decl.name)
         if reading.noting:
             reading.paths[element] = path
-        xsd_type = decl.type
-        if xsd_type.is_simple():
+        if decl.simple:
             if value == [] or value == {}:  # an empty list or object: the element with nothing in it
                 return element
             if isinstance(value, dict | list):
@@ -199,7 +247,7 @@ class JsonReader:
             else:
                 element.text = _lexical(value)
             return element
-        shape = self._shape(xsd_type)
+        shape = self._shape(decl)
         if isinstance(value, list):
             self._items(shape, element, value, path, reading)
         elif isinstance(value, dict):
@@ -219,13 +267,13 @@ class JsonReader:
         for index, item in enumerate(value):
             self._one(shape.items, item, f"{path}[{index}]", reading, element)
 
-    def _is_list(self, decl: Any) -> bool:
+    def _is_list(self, decl: _Decl) -> bool:
         """Whether an element is a list of items, so an array under its own name is its content."""
-        return not decl.type.is_simple() and self._shape(decl.type).items is not None
+        return not decl.simple and self._shape(decl).items is not None
 
-    def _one(self, decl: Any, value: Any, path: str, reading: JsonReading, parent: etree._Element) -> None:
+    def _one(self, decl: _Decl, value: Any, path: str, reading: JsonReading, parent: etree._Element) -> None:
         if value is None:
-            if not decl.type.is_simple() and self._shape(decl.type).emptiable:
+            if not decl.simple and self._shape(decl).emptiable:
                 self._element(decl, {}, path, reading, parent)
             return
         self._element(decl, value, path, reading, parent)
@@ -263,7 +311,7 @@ class JsonReader:
                 continue
             key, item = placed[id(decl)]
             where = f"{path}.{key}"
-            if isinstance(item, list) and (key != decl.local_name or _repeats(decl) and not self._is_list(decl)):
+            if isinstance(item, list) and (key != decl.local_name or decl.repeats and not self._is_list(decl)):
                 for index, entry in enumerate(item):
                     self._one(decl, entry, f"{where}[{index}]", reading, element)
             else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlparse
@@ -112,7 +112,8 @@ class SchemaSet:
     _validator: etree.XMLSchema
     _document: etree._ElementTree
     _reading: Any = field(default=None, repr=False, compare=False)
-    """xmlschema's reading being made in a copy of the process (`read_apart`), until it is taken."""
+    """The XSDs being read in a copy of the process (`read_apart`), until what it made is taken."""
+    _copied: tuple[Any, Any] = field(default=(None, None), repr=False, compare=False)
 
     def compiled(self, source: str | Path) -> Any:
         """xmlschema's reading of these XSDs, for a caller that would compile `source` itself (the
@@ -187,13 +188,15 @@ class SchemaSet:
         """Make now what is otherwise made at its first use (xmlschema's reading of the XSDs, the JSON
         reader on it): before the process is copied (`conformance.process.forked`), each copy then has it
         rather than makes it again."""
-        self._json_reader  # noqa: B018 - made for its side effect, the cached readings
+        self._json_reader  # noqa: B018 - made for their side effect, the cached readings
+        self._explainer  # noqa: B018
 
     @cached_property
     def _json_reader(self) -> Any:
         from .json_form import JsonReader
 
-        return None if self._explainer is None else JsonReader(self._explainer)
+        model = self._json_model
+        return None if model is None else JsonReader(model)
 
     def check_json(self, doc: Any, hint: str | None = None) -> Verdict:
         """A parsed JSON document judged by the same schemas: read onto their types (`json_form`), the
@@ -241,32 +244,56 @@ class SchemaSet:
             messages.append(f"line {err.line}: {path}{err.message}")
         return tuple(messages)
 
-    def read_apart(self) -> None:
-        """Start xmlschema's reading of the XSDs (`_explainer`) in a copy of this process, where one
-        can be made (`conformance.process.forked`): the copy reads them on another core while this
-        process crawls, and the first use here takes the copy's reading, which unpickles in a sixth
-        of the time it takes to make. Elsewhere the reading is made at its first use, as before."""
-        if "_explainer" in self.__dict__ or self._reading is not None:
+    def read_apart(self, explainer: bool = False) -> None:
+        """Start reading the XSDs with xmlschema in a copy of this process, where one can be made
+        (`conformance.process.forked`): the copy reads them on another core while this process
+        crawls. It hands back the JSON model (`json_form.JsonModel`, plain data taken in a few
+        milliseconds, with no xmlschema to import here) and, when `explainer` is asked for (the action
+        phase reads its specs with it), xmlschema's reading itself, which unpickles in a sixth of the
+        time it takes to make. Elsewhere, or if the copy fails, each is made here at its first use."""
+        if "_json_model" in self.__dict__ or self._reading is not None:
             return
         from ..process.forked import fork_part
 
-        try:
-            import xmlschema  # noqa: F401 - here, once: the reading is unpickled here, and the copy need not import it
-        except ImportError:
-            return
-        self._reading = fork_part(self._read_xsds)
+        if explainer:
+            try:
+                import xmlschema  # noqa: F401 - here, once: it is needed here to unpickle, the copy then has it
+            except ImportError:
+                return
+        self._reading = fork_part(partial(self._read_for_copy, explainer))
 
-    @cached_property
-    def _explainer(self) -> Any:
+    def _read_for_copy(self, explainer: bool) -> tuple[Any, Any]:
+        schema = self._read_xsds()
+        if schema is None:
+            return None, None
+        from .json_form import read_model
+
+        return read_model(schema), schema if explainer else None
+
+    def _from_copy(self) -> tuple[Any, Any]:
+        """What the copy made (`read_apart`), taken once; (None, None) where it made nothing."""
         reading, self._reading = self._reading, None
         if reading is not None:
             from ..process.forked import PartFailed
 
             try:
-                return reading.result()
-            except PartFailed:  # the copy died: made here instead
+                self._copied = reading.result()
+            except PartFailed:  # the copy died: each is made here instead
                 pass
-        return self._read_xsds()
+        return self._copied
+
+    @cached_property
+    def _explainer(self) -> Any:
+        return self._from_copy()[1] or self._read_xsds()
+
+    @cached_property
+    def _json_model(self) -> Any:
+        model = self._from_copy()[0]
+        if model is None and self._explainer is not None:
+            from .json_form import read_model
+
+            model = read_model(self._explainer)
+        return model
 
     def _read_xsds(self) -> Any:
         """xmlschema's reading of the XSDs. lxml has compiled them already (a run whose schemas it

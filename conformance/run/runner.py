@@ -412,8 +412,8 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
                           forkable=run.mock is not None)
 
     after_walk = actions if mode != "none" or settings.dry_run else None
-    if run.schemas is not None:
-        run.schemas.read_apart()  # needed from the probes on; made on another core meanwhile
+    if run.schemas is not None:  # needed from the probes on (the actions read their specs with it): made meanwhile
+        run.schemas.read_apart(explainer=after_walk is not None)
     recorder = run.recorder
     transport = run.transport()
     if recorder is not None:
