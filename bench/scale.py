@@ -19,6 +19,7 @@ in a process of its own, so the two share nothing but the machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -35,7 +36,6 @@ from lxml import etree
 from conformance.contract.profiles import load_profile
 from conformance.contract.schema import load_schemas
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
-from conformance.model.snapshot import Snapshot
 
 _NOW = "2026-01-01T00:00:00Z"
 _BUDGET = "1000000"
@@ -64,12 +64,12 @@ class Mock:
 
 
 def suite(url: str, out: Path, *extra: str) -> dict[str, float]:
-    """One `conformance run` against `url`: wall time, resources, peak RSS (MB) of the run's process."""
+    """One `conformance run` against `url`, with the reports a run writes by default (HTML and the
+    results JSON): wall time, the crawl's time, resources, peak RSS (MB) of the run's process."""
     out.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, "-m", "conformance", "run", "--target", url, "--actions", "none",
             "--per-template", "0", "--max-resources", _BUDGET, "--deadline", "3600",
-            "--json", str(out / "results.json"), "--html", str(out / "report.html"),
-            "--snapshot", str(out / "snapshot.json"), *extra]
+            "--json", str(out / "results.json"), "--html", str(out / "report.html"), *extra]
     env = {**os.environ, "CONFORMANCE_PASSWORD": DEFAULT_PASSWORD}
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -78,15 +78,16 @@ def suite(url: str, out: Path, *extra: str) -> dict[str, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"conformance run exited {code}: {proc.stderr.read() if proc.stderr else ''}")
-    snapshot = Snapshot.load(out / "snapshot.json")
-    crawl = (datetime.fromisoformat(snapshot.meta["finished"]) - datetime.fromisoformat(snapshot.meta["started"]))
-    return {"wall": wall, "crawl": crawl.total_seconds(), "resources": len(snapshot),
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    crawl = datetime.fromisoformat(results["crawl_finished"]) - datetime.fromisoformat(results["started"])
+    return {"wall": wall, "crawl": crawl.total_seconds(), "resources": results["counts"]["resources"],
             "rss_mb": usage.ru_maxrss / 1024, "exit": code}
 
 
 def urls_of(out: Path) -> list[str]:
     """The URLs the suite fetched with GET, in a fixed order."""
-    return sorted(r.url for r in Snapshot.load(out / "snapshot.json") if r.method == "GET")
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return sorted(row["url"] for row in results["resources"] if row["method"] == "GET")
 
 
 def _logon(client: httpx.Client, root: str) -> None:

@@ -136,6 +136,7 @@ def build_results(run: Any, *, exit_status: int | None = None, interrupted: str 
         "products": list(run.profile.products),
         "profile_choice": _profile_choice(run),
         "started": snapshot.meta.get("started"),
+        "crawl_finished": snapshot.meta.get("finished"),
         "finished": datetime.now(timezone.utc).isoformat(),
         "complete": complete,
         "interrupted": interrupted,

@@ -66,8 +66,9 @@ def test_results_json_follows_its_documented_schema(faulty_run):
     cwd, _ = faulty_run
     data = json.loads((cwd / "reports" / "results.json").read_text())
     assert data["schema"] == "conformance-results/1" and data["complete"] is True
-    assert {"target", "profile", "api_version", "started", "finished", "counts", "rules", "findings",
-            "resources"} <= set(data)
+    assert {"target", "profile", "api_version", "started", "crawl_finished", "finished", "counts", "rules",
+            "findings", "resources"} <= set(data)
+    assert data["started"] < data["crawl_finished"] < data["finished"]  # the crawl's own time, apart from judging
     finding = next(f for f in data["findings"] if f["rule"] == "LNK004")
     assert finding["link"]["rel"] == "Down" and finding["link"]["type"] is None
     assert {"rule", "severity", "url", "link", "expected", "actual", "message", "reproduction"} <= set(finding)
