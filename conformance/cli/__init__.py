@@ -652,12 +652,16 @@ def console() -> NoReturn:
     teardown, which frees a run's snapshot, items and reports one object at a time: a tenth of a
     second at the end of every default run, and seconds after a large one, that no one waits for
     usefully. `main` returns as any function does, for callers that go on."""
-    code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a reader that went away (`| head`), or a stream closed
-            pass
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`conformance rules | head -1`): it has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more is written there
+        code = 1
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     logging.shutdown()
     os._exit(code)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -281,3 +282,17 @@ def test_check_judges_saved_files_one_by_one_and_says_how_many(tmp_path):
         f"conformance: results JSON written to {Path('reports') / 'results.json'}"]
     assert f"{tmp_path / 'cut.xml'}: truncated" in result.stdout
     assert conformance("check", str(tmp_path / "nothing-here")).returncode == 4
+
+
+def test_the_command_ends_its_process_at_once_with_everything_it_printed_flushed():
+    """The console entry ends the process without the interpreter's teardown: what it wrote must
+    still all arrive, through a pipe as to a terminal, and its exit status stay the command's."""
+    listed = subprocess.run([sys.executable, "-m", "conformance", "rules"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == len(RULES)
+    assert listed.stdout.endswith("\n")
+    # A reader that goes away early is no error of the command's.
+    piped = subprocess.run(f"{shlex.quote(sys.executable)} -m conformance rules | head -1", shell=True,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.stdout.count("\n") == 1 and "Traceback" not in piped.stderr
+    refused = subprocess.run([sys.executable, "-m", "conformance"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 4 and refused.stdout.startswith("usage:")

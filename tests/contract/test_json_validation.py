@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -164,3 +167,28 @@ def test_a_list_of_values_given_as_one_value_is_named_by_its_path(schemas: Schem
     verdict = _judge(schemas, _job_with_lists("/proc"))
     path = "$.JobInfo.BackupJobInfo.GuestProcessingOptions.WindowsGuestFSIndexingOptions.ExcludedIndexingFolders"
     assert verdict.errors == (f"{path}: a value where the schema declares ExcludedIndexingFolders with members",)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="work is forked on Linux only")
+def test_xsds_read_in_a_copy_of_the_process_judge_json_as_those_read_here_and_without_xmlschema_here() -> None:
+    """A run reads the XSDs in a copy while it crawls (`SchemaSet.read_apart`); the copy hands back
+    a plain model, so the run never imports xmlschema unless a document must be explained. Run in an
+    interpreter of its own: a test process of pytest-xdist has threads, and nothing forks beside them."""
+    port = {"Links": _links(), "UID": "urn:veeam:Repository:1", "Name": "r", "Href": f"{HOST}/repositories/1",
+            "Type": "Repository", "Kind": "WinLocal", "FreeSpace": 1, "Capacity": "lots"}
+    code = textwrap.dedent(f"""
+        import json, sys
+        from conformance.contract.schema import judge, load_schemas
+        from conformance.model.parsing import read_body
+        here, apart = load_schemas({str(SCHEMAS)!r}), load_schemas({str(SCHEMAS)!r})
+        apart.read_apart()
+        def verdict(schemas, doc):
+            return judge(schemas, read_body(json.dumps(doc).encode(), "application/json")[1])
+        good = verdict(apart, {json.dumps(_reference_list([_ref()]))})
+        print(good.validated, good.errors, "xmlschema" in sys.modules)
+        wrong = {json.dumps(port)}
+        print(verdict(apart, wrong) == verdict(here, wrong), verdict(apart, wrong).errors != ())
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["True () False", "True True"]

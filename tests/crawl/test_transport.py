@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import httpx
 import pytest
 
-from conformance.crawl.guard import GuardedTransport, RequestBudget
+from conformance.crawl.guard import DeadlineExceeded, GuardedTransport, RequestBudget
 from conformance.crawl.transport import LeanTransport
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], "asyncio.Future[None] | object"]
@@ -224,3 +224,51 @@ def test_plain_http_only():
             with pytest.raises(httpx.UnsupportedProtocol):
                 await client.get("https://127.0.0.1:1/api/")
     asyncio.run(main())
+
+
+def guarded(deadline: float) -> Callable[[str], httpx.AsyncBaseTransport]:
+    """The lean transport under the guard, which hands it the request's deadline to keep."""
+    return lambda root: GuardedTransport(LeanTransport(2), RequestBudget(root, deadline=deadline))
+
+
+def test_the_guard_hands_the_lean_transport_its_deadline_rather_than_timing_each_wait_itself():
+    assert GuardedTransport(LeanTransport(), RequestBudget("http://em.test/api/")).kept_below
+    assert not GuardedTransport(httpx.MockTransport(lambda r: httpx.Response(200)),
+                                RequestBudget("http://em.test/api/")).kept_below
+
+
+def test_a_body_trickled_past_the_deadline_is_cut_there_by_the_lean_transport():
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        for _ in range(100):  # a byte every 50 ms: 5 s for the whole body, each read well within its timeout
+            writer.write(b"x")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+
+    async def get(client: httpx.AsyncClient, root: str) -> float:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(DeadlineExceeded, match="within 0.4 s"):
+            await client.get(root)
+        return asyncio.get_running_loop().time() - started
+    took, _ = run([trickle], get, guarded(0.4))
+    assert 0.35 < took < 1.5
+
+
+def test_a_server_silent_past_the_deadline_is_cut_there_before_any_answer():
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    async def get(client: httpx.AsyncClient, root: str) -> None:
+        with pytest.raises(DeadlineExceeded):
+            await client.get(root)  # the read timeout (5 s) is later than the deadline
+    run([silent], get, guarded(0.3))
+
+
+def test_an_answer_within_the_deadline_comes_whole_and_its_connection_is_used_again():
+    got, seen = run([answer(ok(b"<A/>"), ok(b"<B/>"))], get_bodies_of_two, guarded(5))
+    assert got == [(200, b"<A/>"), (200, b"<B/>")] and len(seen) == 2
+
+
+async def get_bodies_of_two(client: httpx.AsyncClient, root: str) -> list[tuple[int, bytes]]:
+    return (await get_bodies(client, root, 2))

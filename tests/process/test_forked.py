@@ -68,3 +68,18 @@ def test_nothing_is_forked_from_a_process_with_another_thread():
         print(can_fork(), fork_part(lambda: 1))
         stop.set()
     """).splitlines() == ["True 1", "False None"]
+
+
+def test_a_part_is_only_taken_by_the_process_that_started_it_never_by_a_copy_of_that_process():
+    """A copy made later shares the part's pipe but not its child: reading it there would steal the
+    output from the process waiting for it."""
+    assert _run("""
+        first = fork_part(lambda: "the first part's result")
+        def later():
+            try:
+                return first.result()
+            except PartFailed as exc:
+                return str(exc)
+        print(fork_part(later).result())
+        print(first.result())
+    """).splitlines() == ["the part belongs to another process", "the first part's result"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from dataclasses import replace
 
 import pytest
@@ -71,3 +74,72 @@ def test_every_selected_pair_is_judged_once_per_run_in_rule_order(inputs):
     assert list(first) == [("LNK004", "Job"), ("PRF003", "Job")]
     assert judgements(run) is first  # read back, not judged again
     assert [j.applicable for j in first.values()] == [True, False]
+
+
+def _mixed_run(inputs: Inputs, **changes) -> Run:
+    """Three resource types, some of their links wrong: findings for several rules on several types."""
+    run = _run(inputs, **changes)
+    for n in range(3):
+        run.snapshot.add(Resource(f"{ROOT}repositories/{n}", 200, root="Repository", type="Repository",
+                                  href=f"{ROOT}repositories/{n}",
+                                  links=(Link(None, f"{ROOT}repositories", "RepositoryReferenceList",
+                                              owner=f"{ROOT}repositories/{n}"),
+                                         Link("Up", f"{ROOT}repositories", None, owner=f"{ROOT}repositories/{n}"))))
+    run.snapshot.add(Resource(f"{ROOT}backups", 200, root="EntityReferences", type="BackupReferenceList",
+                              href=f"{ROOT}backups", links=(Link("Down", "backups/1", "Backup", owner=f"{ROOT}backups"),)))
+    return run
+
+
+def _plain(judged: dict) -> dict:
+    return {pair: (j.result, j.notes, type(j.error)) for pair, j in judged.items()}
+
+
+def _in_a_fresh_process(body: str) -> str:
+    """`body` run in an interpreter of its own, with this module as `cases`: a test process of
+    pytest-xdist has threads, and work is only forked from a process without them."""
+    code = textwrap.dedent(f"""
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("cases", {__file__!r})
+        cases = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(cases)
+        import conformance.process.forked as forked
+        copies = []
+        fork_part = forked.fork_part
+        forked.fork_part = lambda part: (lambda child: copies.append(child) or child)(fork_part(part))
+        forked.cores = lambda: 2
+        profile = cases.load_profile("v1_7")
+        inputs = cases.Inputs(profile, cases.load_schemas(profile.schemas), [], None)
+    """) + textwrap.dedent(body)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="work is forked on Linux only")
+
+
+@linux_only
+def test_rules_judged_on_two_cores_come_out_as_judged_on_one():
+    assert _in_a_fresh_process("""
+        apart = cases.judgements(cases._mixed_run(inputs))
+        forked.cores = lambda: 1
+        here = cases.judgements(cases._mixed_run(inputs))
+        print(copies[0] is not None, len(copies),  # one copy made, and only for the run on two cores
+              list(apart) == list(here),  # collection order, whichever process judged a pair
+              cases._plain(apart) == cases._plain(here),
+              any(j.result.outcome == "failed" for j in apart.values()))
+    """) == "True 1 True True True"
+
+
+@linux_only
+def test_a_rule_that_crashed_in_the_copy_is_judged_again_here_so_its_traceback_is_reported():
+    assert _in_a_fresh_process("""
+        from dataclasses import replace
+        def crash(ctx, res):
+            raise KeyError("a fault of the rule itself")
+        cases.RULES["LNK004"] = replace(cases.RULES["LNK004"], check=crash)
+        judged = cases.judgements(cases._mixed_run(inputs, rules=("LNK001", "LNK004")))  # LNK004: the copy's
+        crashed = judged["LNK004", "Job"]
+        print(copies[0] is not None, crashed.result.outcome, type(crashed.error).__name__,
+              crashed.error.__traceback__ is not None)
+    """) == "True error KeyError True"
