@@ -90,7 +90,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
 def _results(run: dict[str, Any]) -> dict[str, Any]:
     """The results JSON less what differs between any two runs: clock times and durations."""
     data = json.loads((run["dir"] / "results.json").read_text())
-    for key in ("started", "finished"):
+    for key in ("started", "crawl_finished", "finished"):
         data.pop(key)
     for resource in data["resources"]:
         resource.pop("elapsed_ms")

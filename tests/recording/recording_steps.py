@@ -13,13 +13,13 @@ import httpx
 
 from conformance.cli import main
 from conformance.contract.profiles import load_profile
-from conformance.contract.schema import load_schemas
 from conformance.crawl.client import Target, build_client
 from conformance.crawl.crawler import crawl
 from conformance.crawl.probes import PROBES
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
 from conformance.mock.replay import create_replay_app
 from conformance.model.snapshot import Snapshot
+from end_to_end import schemas_of
 
 NOW = "2026-01-01T00:00:00Z"
 """The moment every recorded mock is generated for, so two recordings of it hold the same bodies."""
@@ -51,7 +51,7 @@ def crawl_replay(folder: Path, faults=(), probes=PROBES) -> Snapshot:
 
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
-            return await crawl(client, target, schemas=load_schemas(profile.schemas), probes=probes,
+            return await crawl(client, target, schemas=schemas_of(profile.schemas), probes=probes,
                                operation_rels=profile.action_rels)
 
     return asyncio.run(go())
