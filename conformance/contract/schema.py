@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlparse
@@ -112,8 +112,7 @@ class SchemaSet:
     _validator: etree.XMLSchema
     _document: etree._ElementTree
     _reading: Any = field(default=None, repr=False, compare=False)
-    """The XSDs being read in a copy of the process (`read_apart`), until what it made is taken."""
-    _copied: tuple[Any, Any] = field(default=(None, None), repr=False, compare=False)
+    """The XSDs being read in a copy of the process (`read_apart`), until the model it made is taken."""
 
     def compiled(self, source: str | Path) -> Any:
         """xmlschema's reading of these XSDs, for a caller that would compile `source` itself (the
@@ -244,58 +243,44 @@ class SchemaSet:
             messages.append(f"line {err.line}: {path}{err.message}")
         return tuple(messages)
 
-    def read_apart(self, explainer: bool = False) -> None:
+    def read_apart(self) -> None:
         """Start reading the XSDs with xmlschema in a copy of this process, where one can be made
         (`conformance.process.forked`): the copy reads them on another core while this process
-        crawls. It hands back the JSON model (`json_form.JsonModel`, plain data taken in a few
-        milliseconds, with no xmlschema to import here) and, when `explainer` is asked for (the action
-        phase reads its specs with it), xmlschema's reading itself, which unpickles in a sixth of the
-        time it takes to make. Elsewhere, or if the copy fails, each is made here at its first use."""
+        crawls, and hands back the JSON model (`json_form.JsonModel`), plain data taken in a few
+        milliseconds, with no xmlschema to import here. Elsewhere, or if the copy fails, the model is
+        made here at its first use; xmlschema's reading itself always is, where it is needed."""
         if "_json_model" in self.__dict__ or self._reading is not None:
             return
         from ..process.forked import fork_part
 
-        if explainer:
-            try:
-                import xmlschema  # noqa: F401 - here, once: it is needed here to unpickle, the copy then has it
-            except ImportError:
-                return
-        self._reading = fork_part(partial(self._read_for_copy, explainer))
+        self._reading = fork_part(self._model_for_copy)
 
-    def _read_for_copy(self, explainer: bool) -> tuple[Any, Any]:
-        schema = self._read_xsds()
+    def _model_for_copy(self) -> Any:
+        schema = self._explainer
         if schema is None:
-            return None, None
+            return None
         from .json_form import read_model
 
-        return read_model(schema), schema if explainer else None
+        return read_model(schema)
 
-    def _from_copy(self) -> tuple[Any, Any]:
-        """What the copy made (`read_apart`), taken once; (None, None) where it made nothing."""
-        reading, self._reading = self._reading, None
+    @cached_property
+    def _json_model(self) -> Any:
+        model, reading, self._reading = None, self._reading, None
         if reading is not None:
             from ..process.forked import PartFailed
 
             try:
-                self._copied = reading.result()
-            except PartFailed:  # the copy died: each is made here instead
+                model = reading.result()
+            except PartFailed:  # the copy died: the model is made here instead
                 pass
-        return self._copied
-
-    @cached_property
-    def _explainer(self) -> Any:
-        return self._from_copy()[1] or self._read_xsds()
-
-    @cached_property
-    def _json_model(self) -> Any:
-        model = self._from_copy()[0]
         if model is None and self._explainer is not None:
             from .json_form import read_model
 
             model = read_model(self._explainer)
         return model
 
-    def _read_xsds(self) -> Any:
+    @cached_property
+    def _explainer(self) -> Any:
         """xmlschema's reading of the XSDs. lxml has compiled them already (a run whose schemas it
         refuses stops before it starts), so they are not checked against the XSD meta-schema again
         (`validation="skip"`): that check was three quarters of the reading."""

@@ -17,8 +17,8 @@ from ..model.urls import same_origin, url_problem
 from .guard import ACCEPT_ENCODING, BudgetExceeded, GuardedTransport, RequestBudget, describe_error
 
 __all__ = [
-    "MEDIA_TYPES", "SESSION_HEADER", "Client", "Fetched", "Session", "Target", "build_client", "fetch", "guarded_transport",
-    "logoff", "logon", "network_transport", "normalise_root", "tls_context",
+    "MEDIA_TYPES", "SESSION_HEADER", "Client", "Fetched", "Session", "Target", "build_client", "fetch",
+    "guarded_transport", "logoff", "logon", "network_transport", "normalise_root", "tls_context",
 ]
 
 

@@ -259,7 +259,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
             return
         wait = _timeouts(request).get("pool")
         if deadline is not None:
-            wait = max(0.0, deadline - time.monotonic()) if wait is None else min(wait, max(0.0, deadline - time.monotonic()))
+            left = max(0.0, deadline - time.monotonic())
+            wait = left if wait is None else min(wait, left)
         try:
             async with asyncio.timeout(wait):
                 await gate.acquire()

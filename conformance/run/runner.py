@@ -412,8 +412,10 @@ async def _crawl(run: Run, on_progress: Callable[[CrawlProgress], None] | None) 
                           forkable=run.mock is not None)
 
     after_walk = actions if mode != "none" or settings.dry_run else None
-    if run.schemas is not None:  # needed from the probes on (the actions read their specs with it): made meanwhile
-        run.schemas.read_apart(explainer=after_walk is not None)
+    if run.schemas is not None and after_walk is None:
+        # The probes read JSON with the schemas' model, made meanwhile on another core. An action
+        # phase reads its specs with xmlschema's reading itself, made here before its copies.
+        run.schemas.read_apart()
     recorder = run.recorder
     transport = run.transport()
     if recorder is not None:

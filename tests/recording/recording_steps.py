@@ -19,6 +19,7 @@ from conformance.crawl.probes import PROBES
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER
 from conformance.mock.replay import create_replay_app
 from conformance.model.snapshot import Snapshot
+
 from end_to_end import schemas_of
 
 NOW = "2026-01-01T00:00:00Z"

@@ -86,7 +86,8 @@ def _mixed_run(inputs: Inputs, **changes) -> Run:
                                               owner=f"{ROOT}repositories/{n}"),
                                          Link("Up", f"{ROOT}repositories", None, owner=f"{ROOT}repositories/{n}"))))
     run.snapshot.add(Resource(f"{ROOT}backups", 200, root="EntityReferences", type="BackupReferenceList",
-                              href=f"{ROOT}backups", links=(Link("Down", "backups/1", "Backup", owner=f"{ROOT}backups"),)))
+                              href=f"{ROOT}backups",
+                              links=(Link("Down", "backups/1", "Backup", owner=f"{ROOT}backups"),)))
     return run
 
 
