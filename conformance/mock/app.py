@@ -12,7 +12,6 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -334,10 +333,52 @@ class Guard:
             await response(scope, receive, send)
 
 
+class Exchange:
+    """A fault that acts on the exchange itself (`dispatch(request, call_next)`), as plain ASGI.
+
+    The answer of the app below is taken whole before the fault sees it: the mock builds every
+    answer whole anyway, so no task group or stream is needed per request, which in Starlette's
+    `BaseHTTPMiddleware` cost more CPU than the mock's own work. A body the fault reads is given to
+    the app below as well."""
+
+    def __init__(self, app: ASGIApp, dispatch: Callable[[Request, Callable[[Request], Any]], Any]) -> None:
+        self.app, self.dispatch = app, dispatch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def call_next(request: Request) -> Response:
+            body, given = await request.body(), False
+
+            async def replay() -> Message:
+                nonlocal given
+                if given:
+                    return await receive()  # past the body: what the connection says next (a disconnect)
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            said: list[Message] = []
+
+            async def keep(message: Message) -> None:
+                said.append(message)
+
+            await self.app(scope, replay, keep)
+            start = next(m for m in said if m["type"] == "http.response.start")
+            answer = Response(b"".join(m.get("body", b"") for m in said if m["type"] == "http.response.body"),
+                              status_code=start["status"])
+            answer.raw_headers = list(start.get("headers", ()))
+            return answer
+
+        response = await self.dispatch(Request(scope, receive), call_next)
+        await response(scope, receive, send)
+
+
 def fault_layers(faults: Iterable[Fault]) -> list[Middleware]:
     """One layer per fault that acts on the exchange itself (who may ask, what a request changes),
     inside the guard so it sees the folded path; document and reply faults need none."""
-    return [Middleware(BaseHTTPMiddleware, dispatch=f.exchange) for f in faults if f.exchange is not None]
+    return [Middleware(Exchange, dispatch=f.exchange) for f in faults if f.exchange is not None]
 
 
 def create_app(dataset: Dataset | None = None, *, faults: Iterable[str] = (), user: str = DEFAULT_USER,
