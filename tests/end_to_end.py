@@ -13,7 +13,7 @@ import httpx
 from conformance.actions import run_actions
 from conformance.contract.profiles import load_profile
 from conformance.contract.schema import SchemaSet, load_schemas
-from conformance.crawl.client import MEDIA_TYPES, Target, build_client
+from conformance.crawl.client import MEDIA_TYPES, Target, build_client, guarded_transport
 from conformance.crawl.crawler import Limits, crawl
 from conformance.crawl.probes import PROBES
 from conformance.mock import DEFAULT_PASSWORD, DEFAULT_USER, create_app, generate_dataset
@@ -64,8 +64,10 @@ def crawl_mock(faults: Iterable[str] = (), size: int = 20, seed: int = 0, max_re
     schemas = schemas_of(profile.schemas)
 
     async def action_phase(client: httpx.AsyncClient, snapshot: Snapshot) -> None:
+        # As a run does: the phase sends on a loop of its own, to the app through a guarded transport.
         await run_actions(client, snapshot, target=target, profile=profile, schemas=schemas, mode=actions,
-                          hypothesis_profile=hypothesis_profile, on_mock=True)
+                          hypothesis_profile=hypothesis_profile, on_mock=True,
+                          connect=lambda: guarded_transport(target, httpx.ASGITransport(app=app)))
 
     async def go() -> Snapshot:
         async with build_client(target, transport=httpx.ASGITransport(app=app)) as client:
