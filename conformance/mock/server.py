@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import socket
 import sys
 import threading
@@ -10,12 +9,11 @@ import time
 from types import TracebackType
 from typing import Any
 
+from ..process.heap import settle
+
 __all__ = ["MockServer", "serve"]
 
 _START_TIMEOUT = 10.0
-_YOUNG_COLLECTION = 10_000
-"""Allocations between two young collections of the cyclic garbage collector in a mock served in
-the foreground (Python's default: 700)."""
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -94,9 +92,9 @@ def _collect_less() -> None:
     it keeps): with the collector's defaults, collections took a fifth of its CPU under load and a full
     one stalled every request for up to 150 ms about twice a second. What exists before serving is
     frozen out of the collector's scans, and young collections are rarer (nearly all of a response's
-    objects are freed by their counts, not by the collector). Only for a process the mock has to itself."""
-    gc.freeze()
-    gc.set_threshold(_YOUNG_COLLECTION, *gc.get_threshold()[1:])
+    objects are freed by their counts, not by the collector): `process.heap.settle`. Only for a
+    process the mock has to itself."""
+    settle()
 
 
 def serve(app: Any, host: str, port: int) -> None:

@@ -21,3 +21,18 @@ def test_a_large_answer_is_followed_by_a_trim_and_a_small_one_is_not(monkeypatch
     assert trims == []
     heap.trim_after(heap.LARGE)
     assert trims == [1]
+
+
+def test_while_settled_young_collections_are_rarer_and_release_restores_the_collector_as_it_was():
+    import gc
+
+    before = gc.get_threshold()
+    heap.settle()
+    try:
+        assert gc.get_threshold()[0] == max(before[0], heap.YOUNG_COLLECTION)
+        heap.settle()  # settling again keeps the threshold it found first
+    finally:
+        heap.release()
+    assert gc.get_threshold() == before
+    heap.release()  # nothing to hand back: nothing changes
+    assert gc.get_threshold() == before
