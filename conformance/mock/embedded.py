@@ -14,10 +14,12 @@ otherwise run to its end without giving the loop a turn.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 
+from ..crawl.transport import DEADLINE
 from .server import _bind, _url
 
 __all__ = ["EmbeddedMock"]
@@ -26,13 +28,22 @@ __all__ = ["EmbeddedMock"]
 class _Turn(httpx.AsyncBaseTransport):
     """httpx's ASGI transport, one turn of the event loop before each request."""
 
+    keeps_deadline = True
+    """The request's deadline (`crawl.transport.DEADLINE`) bounds the app's call here: httpx's ASGI
+    transport returns the answer whole, so its body never waits, and the guard need not bound each
+    of its chunks too."""
+
     def __init__(self, app: Any) -> None:
         # An exception in the app answers 500, as a server says it, rather than raising in the client.
         self.inner = httpx.ASGITransport(app=app, raise_app_exceptions=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0)
-        return await self.inner.handle_async_request(request)
+        deadline = request.extensions.get(DEADLINE)
+        if deadline is None:
+            return await self.inner.handle_async_request(request)
+        async with asyncio.timeout(max(0.0, deadline - time.monotonic())):  # past it: TimeoutError, as asked
+            return await self.inner.handle_async_request(request)
 
 
 class EmbeddedMock:

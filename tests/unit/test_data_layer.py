@@ -139,7 +139,7 @@ MAY_IMPORT = {
     "contract": {"process", "model"},
     "crawl": {"process", "model", "contract"},
     "recording": {"model", "contract", "crawl"},
-    "mock": {"process", "model", "contract", "recording"},
+    "mock": {"process", "model", "contract", "crawl", "recording"},
     "actions": {"process", "model", "contract", "crawl"},
     "rules": {"model", "contract", "actions"},
     "report": {"model", "contract", "crawl", "rules"},
