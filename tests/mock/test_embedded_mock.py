@@ -68,3 +68,31 @@ def test_each_request_gives_the_event_loop_a_turn_so_a_deadline_stops_a_busy_cra
         return sent
 
     assert asyncio.run(go()) > 0
+
+
+def test_an_app_slower_than_the_requests_deadline_is_cut_there_by_the_guard():
+    """The transport keeps the deadline the guard hands it (its answers come whole, so only the
+    app's call waits): a slow answer is the guard's DeadlineExceeded, as from a slow server."""
+    from conformance.crawl.guard import DeadlineExceeded, GuardedTransport, RequestBudget
+
+    async def slow(request):
+        await asyncio.sleep(5)
+        return PlainTextResponse("late")
+
+    async def fast(request):
+        return PlainTextResponse("soon")
+
+    mock = EmbeddedMock(Starlette(routes=[Route("/api/slow", slow), Route("/api/fast", fast)]))
+    guard = GuardedTransport(mock.transport(), RequestBudget(mock.url, deadline=0.3))
+    assert guard.kept_below
+
+    async def go() -> tuple[bytes, float]:
+        async with httpx.AsyncClient(transport=guard) as client:
+            soon = (await client.get(mock.url + "fast")).content
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(DeadlineExceeded):
+                await client.get(mock.url + "slow")
+            return soon, asyncio.get_running_loop().time() - started
+
+    soon, took = asyncio.run(go())
+    assert soon == b"soon" and took < 2
