@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from .area_routes import estate_for, surface_endpoint
 from .auth import COOKIE, HEADER, IDLE, LATEST, LogonSession, Sessions, resolve_version
 from .data import generate_dataset
 from .documents import enterprise_manager, logon_session, logon_sessions, object_in_job_doc, objects_in_job, task, tasks
+from .fault_registry import CallNext
 from .faults import Fault, select
 from .kept import Kept
 from .kinds import KINDS, Kind, find_kind
@@ -341,7 +342,7 @@ class Exchange:
     `BaseHTTPMiddleware` cost more CPU than the mock's own work. A body the fault reads is given to
     the app below as well."""
 
-    def __init__(self, app: ASGIApp, dispatch: Callable[[Request, Callable[[Request], Any]], Any]) -> None:
+    def __init__(self, app: ASGIApp, dispatch: Callable[[Request, CallNext], Awaitable[Response]]) -> None:
         self.app, self.dispatch = app, dispatch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
